@@ -1,0 +1,16 @@
+//! The catalog stage: file formats, loading, validation and the spans diagnostics point at.
+//!
+//! Data flows one way: raw bytes -> spanned TOML ([`reader`]) -> typed entities ([`parse`]) ->
+//! cross-checks ([`validate`]) -> a [`Catalog`] the engine can trust. The catalog knows nothing
+//! of periods or reports.
+
+pub mod load;
+pub mod model;
+pub mod parse;
+pub mod ramp;
+pub mod reader;
+pub mod validate;
+pub mod value;
+
+pub use load::{CatalogFiles, LoadError, load};
+pub use model::*;

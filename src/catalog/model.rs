@@ -1,0 +1,302 @@
+//! The validated catalog: what the engine and the reports read.
+//!
+//! Every type here has been through the loader, so its fields have the right types and ranges.
+//! Cross-checks (dates within terms, schedules that sum, known hardware) live in
+//! [`super::validate`], which runs again after a scenario changes the catalog. Each entity keeps
+//! its [`Origin`], the place in a file it came from, so that a later check can still point at the
+//! offending key.
+
+use std::ops::Range;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::catalog::value::Duration;
+use crate::diagnostic::{FileId, Span};
+
+/// Where an entity was defined: its file, the span of its table and the spans of its keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub file: FileId,
+    pub whole: Range<usize>,
+    keys: Vec<(&'static str, Range<usize>)>,
+    items: Vec<Range<usize>>,
+}
+
+impl Origin {
+    pub fn new(file: FileId, whole: Range<usize>) -> Self {
+        Origin {
+            file,
+            whole,
+            keys: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+
+    pub(crate) fn set_key(&mut self, key: &'static str, range: Range<usize>) {
+        self.keys.retain(|(k, _)| *k != key);
+        self.keys.push((key, range));
+    }
+
+    pub(crate) fn set_items(&mut self, items: Vec<Range<usize>>) {
+        self.items = items;
+    }
+
+    /// The span of `key`'s value, or of the whole table where the key was not written.
+    pub fn span(&self, key: &str) -> Span {
+        let range = self
+            .keys
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or_else(|| self.whole.clone(), |(_, r)| r.clone());
+        Span::new(self.file, range)
+    }
+
+    /// Whether `key` was written in the file.
+    pub fn has(&self, key: &str) -> bool {
+        self.keys.iter().any(|(k, _)| *k == key)
+    }
+
+    /// The span of the `index`-th element of the entity's array value (its `sources`).
+    pub fn item(&self, index: usize) -> Span {
+        Span::new(
+            self.file,
+            self.items.get(index).cloned().unwrap_or_else(|| self.whole.clone()),
+        )
+    }
+
+    pub fn whole(&self) -> Span {
+        Span::new(self.file, self.whole.clone())
+    }
+}
+
+/// A whole catalog: the portfolio settings and every contract, sorted by id.
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    pub portfolio: Portfolio,
+    pub targets: Vec<Target>,
+    pub hardware: Vec<Hardware>,
+    pub contracts: Vec<Contract>,
+}
+
+impl Catalog {
+    pub fn hardware(&self, id: &str) -> Option<&Hardware> {
+        self.hardware.iter().find(|h| h.id == id)
+    }
+
+    pub fn contract(&self, id: &str) -> Option<&Contract> {
+        self.contracts.iter().find(|c| c.id == id)
+    }
+
+    pub fn target(&self, id: &str) -> Option<&Target> {
+        self.targets.iter().find(|t| t.id == id)
+    }
+
+    /// The PUE that applies to a contract: its own, else the portfolio's.
+    pub fn pue_of(&self, contract: &Contract) -> Decimal {
+        contract.pue.unwrap_or(self.portfolio.pue)
+    }
+}
+
+/// `[portfolio]` in `portfolio.toml`: settings for the whole catalog.
+#[derive(Clone, Debug)]
+pub struct Portfolio {
+    /// A name for reports.
+    pub name: String,
+    /// Currency of every amount; only `USD` is supported.
+    pub currency: String,
+    /// First day of the default report window.
+    pub horizon_start: NaiveDate,
+    /// End of the default report window, exclusive.
+    pub horizon_end: NaiveDate,
+    /// Facility power over IT power, for every contract that does not set its own. Default 1.
+    pub pue: Decimal,
+    /// Month in which the fiscal year starts: 1 for calendar years, 7 for July-June years.
+    pub fiscal_year_start_month: u32,
+    pub origin: Origin,
+}
+
+/// `[[target]]`: what the portfolio is measured against. The first is the default.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// Unique id, used by `--target`.
+    pub id: String,
+    /// A description for reports.
+    pub name: String,
+    /// Total spend the target stands for.
+    pub spend_usd: Option<Decimal>,
+    /// Facility power the target stands for, in GW.
+    pub power_gw: Option<Decimal>,
+    /// Date by which the target is to be met.
+    pub by: Option<NaiveDate>,
+    pub origin: Origin,
+}
+
+/// Whether a hardware unit is an accelerator or a virtual CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HardwareKind {
+    /// Any accelerator: GPU, TPU, Trainium, custom ASIC, wafer-scale engine.
+    Gpu,
+    /// One virtual CPU.
+    Cpu,
+}
+
+/// `[[hardware]]`: a hardware profile that tranches refer to by id.
+#[derive(Clone, Debug)]
+pub struct Hardware {
+    /// Unique id, such as `gb200`.
+    pub id: String,
+    /// A description, such as "NVIDIA GB200 NVL72, per GPU".
+    pub name: String,
+    /// `gpu` or `cpu`.
+    pub kind: HardwareKind,
+    /// IT watts per unit, its share of rack, CPU and network included.
+    pub watts_per_unit: Decimal,
+    /// Reference price of one unit-hour, in USD.
+    pub rate_usd_per_hour: Decimal,
+    pub origin: Origin,
+}
+
+/// Whether a contract is binding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// A definitive agreement. The default.
+    Signed,
+    /// A letter of intent: counted, but shown apart from signed contracts.
+    NonBinding,
+    /// Kept for the record and left out of every figure.
+    Cancelled,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Signed => "signed",
+            Status::NonBinding => "non-binding",
+            Status::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// How a contract's value spreads over its term (DESIGN.md section 3.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpendModel {
+    /// The same amount every day of the term. The default.
+    StraightLine,
+    /// Each day in proportion to the capacity online that day, at reference rates.
+    CapacityLinked,
+    /// As the `[[spend_schedule]]` entries say.
+    Schedule,
+}
+
+impl SpendModel {
+    pub fn name(self) -> &'static str {
+        match self {
+            SpendModel::StraightLine => "straight-line",
+            SpendModel::CapacityLinked => "capacity-linked",
+            SpendModel::Schedule => "schedule",
+        }
+    }
+}
+
+/// How a tranche's units come online between `online_from` and `online_by`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ramp {
+    /// In proportion to the time elapsed. The default.
+    Linear,
+    /// Slow, then fast, then slow: `x^2 * (3 - 2x)`.
+    SCurve,
+    /// None until `online_by`, then all.
+    Step,
+}
+
+impl Ramp {
+    pub fn name(self) -> &'static str {
+        match self {
+            Ramp::Linear => "linear",
+            Ramp::SCurve => "s-curve",
+            Ramp::Step => "step",
+        }
+    }
+}
+
+/// How big a tranche is: a unit count, or facility megawatts converted to units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantity {
+    Units(u64),
+    PowerMw(Decimal),
+}
+
+/// A contract file: one deal with one counterparty.
+#[derive(Clone, Debug)]
+pub struct Contract {
+    /// Unique in the catalog: lowercase letters, digits and `-`.
+    pub id: String,
+    /// The counterparty; reports group by it.
+    pub provider: String,
+    /// A one-line description.
+    pub title: String,
+    /// When the deal was announced.
+    pub announced: Option<NaiveDate>,
+    /// First day of the term.
+    pub start: NaiveDate,
+    /// The term as written, if it was.
+    pub term: Option<Duration>,
+    /// End of the term, exclusive: `end` as written, else `start + term`.
+    pub end: NaiveDate,
+    /// What the lab is to pay the counterparty over the term.
+    pub value_usd: Decimal,
+    /// Whether the value is an analyst estimate.
+    pub estimated: bool,
+    pub status: Status,
+    pub spend: SpendModel,
+    /// Overrides the portfolio's PUE for this contract.
+    pub pue: Option<Decimal>,
+    /// Where the figures come from.
+    pub sources: Vec<String>,
+    /// Free text: how estimates were made, where sources conflict.
+    pub notes: Option<String>,
+    pub tranches: Vec<Tranche>,
+    pub spend_schedule: Vec<ScheduleEntry>,
+    pub origin: Origin,
+}
+
+/// `[[tranche]]`: a block of capacity that comes online on a ramp.
+#[derive(Clone, Debug)]
+pub struct Tranche {
+    /// Unique within the contract.
+    pub id: String,
+    /// A hardware id from `portfolio.toml`.
+    pub hardware: String,
+    pub quantity: Quantity,
+    /// First day a unit is online.
+    pub online_from: NaiveDate,
+    /// First day all units are online.
+    pub online_by: NaiveDate,
+    pub ramp: Ramp,
+    /// Exclusive end of the capacity; default the contract's end.
+    pub until: Option<NaiveDate>,
+    pub origin: Origin,
+}
+
+impl Tranche {
+    /// The tranche's last day plus one: `until`, else the contract's end.
+    pub fn until_or(&self, contract_end: NaiveDate) -> NaiveDate {
+        self.until.unwrap_or(contract_end)
+    }
+}
+
+/// `[[spend_schedule]]`: an amount spread evenly over `[from, to)`.
+#[derive(Clone, Debug)]
+pub struct ScheduleEntry {
+    pub from: NaiveDate,
+    /// Exclusive.
+    pub to: NaiveDate,
+    pub amount_usd: Decimal,
+    pub origin: Origin,
+}

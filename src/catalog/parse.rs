@@ -1,0 +1,398 @@
+//! From a parsed TOML document to the catalog's types, one file at a time.
+//!
+//! Only the shape of each file is checked here: keys, types and value formats. Everything that
+//! relates one value to another (dates within terms, schedules that sum, hardware that exists)
+//! is in [`super::validate`], so that it also runs after a scenario changes the catalog.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use toml::Spanned;
+use toml::de::DeTable;
+
+use crate::catalog::model::*;
+use crate::catalog::reader::{self, Ctx, Table};
+use crate::diagnostic::{Code, Diagnostic};
+
+/// What `portfolio.toml` holds.
+pub struct PortfolioFile {
+    pub portfolio: Portfolio,
+    pub targets: Vec<Target>,
+    pub hardware: Vec<Hardware>,
+}
+
+const PORTFOLIO_FILE_KEYS: &[&str] = &["portfolio", "target", "hardware"];
+const PORTFOLIO_KEYS: &[&str] = &["name", "currency", "horizon", "pue", "fiscal_year_start_month"];
+const HORIZON_KEYS: &[&str] = &["start", "end"];
+const TARGET_KEYS: &[&str] = &["id", "name", "spend_usd", "power_gw", "by"];
+const HARDWARE_KEYS: &[&str] = &["id", "name", "kind", "watts_per_unit", "rate_usd_per_hour"];
+/// The keys of a contract file.
+pub const CONTRACT_KEYS: &[&str] = &[
+    "id", "provider", "title", "announced", "start", "term", "end", "value_usd", "estimated", "status", "spend",
+    "pue", "sources", "notes", "tranche", "spend_schedule",
+];
+/// The keys of a `[[tranche]]`.
+pub const TRANCHE_KEYS: &[&str] = &["id", "hardware", "units", "power_mw", "online_from", "online_by", "ramp", "until"];
+const SCHEDULE_KEYS: &[&str] = &["from", "to", "amount_usd"];
+
+pub const STATUSES: &[(&str, Status)] = &[
+    ("signed", Status::Signed),
+    ("non-binding", Status::NonBinding),
+    ("cancelled", Status::Cancelled),
+];
+pub const SPEND_MODELS: &[(&str, SpendModel)] = &[
+    ("straight-line", SpendModel::StraightLine),
+    ("capacity-linked", SpendModel::CapacityLinked),
+    ("schedule", SpendModel::Schedule),
+];
+pub const RAMPS: &[(&str, Ramp)] = &[("linear", Ramp::Linear), ("s-curve", Ramp::SCurve), ("step", Ramp::Step)];
+const KINDS: &[(&str, HardwareKind)] = &[("gpu", HardwareKind::Gpu), ("cpu", HardwareKind::Cpu)];
+
+/// Records a value's span under `key` in the entity's origin and returns the value.
+fn keep<T>(origin: &mut Origin, key: &'static str, value: Option<Spanned<T>>) -> Option<T> {
+    value.map(|v| {
+        origin.set_key(key, v.span());
+        v.into_inner()
+    })
+}
+
+/// Reads `portfolio.toml`. `None` if a required part is missing or malformed (already reported).
+pub fn portfolio_file(ctx: &mut Ctx<'_>, doc: Spanned<DeTable<'_>>) -> Option<PortfolioFile> {
+    let span = doc.span();
+    let mut file = Table::new(doc.into_inner(), span, "`portfolio.toml`", PORTFOLIO_FILE_KEYS);
+    let portfolio = file
+        .require(ctx, "portfolio")
+        .and_then(|v| reader::table(ctx, "portfolio", v, "`[portfolio]`", PORTFOLIO_KEYS))
+        .and_then(|t| portfolio(ctx, t));
+    let targets = file
+        .take("target")
+        .map(|v| reader::tables(ctx, "target", v, TARGET_KEYS))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|t| target(ctx, t))
+        .collect();
+    let hardware = file
+        .take("hardware")
+        .map(|v| reader::tables(ctx, "hardware", v, HARDWARE_KEYS))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|t| hardware(ctx, t))
+        .collect();
+    file.finish(ctx);
+    Some(PortfolioFile { portfolio: portfolio?, targets, hardware })
+}
+
+fn portfolio(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Portfolio> {
+    let mut origin = Origin::new(ctx.file, t.span.clone());
+    let name = t.require(ctx, "name").and_then(|v| reader::string(ctx, "name", v));
+    let name = keep(&mut origin, "name", name);
+    let currency = t.take("currency").and_then(|v| reader::string(ctx, "currency", v));
+    let currency = match currency {
+        Some(c) if c.get_ref() != "USD" => {
+            let d = Diagnostic::new(
+                Code::UnsupportedCurrency,
+                ctx.span(c.span()),
+                format!("currency `{}` is not supported; capplan plans in `USD` only", c.get_ref()),
+            )
+            .with_help("convert the amounts to USD and write `currency = \"USD\"`");
+            ctx.push(d);
+            None
+        }
+        Some(c) => keep(&mut origin, "currency", Some(c)),
+        None => Some("USD".to_owned()),
+    };
+    let horizon = t.require(ctx, "horizon").and_then(|v| {
+        origin.set_key("horizon", v.span());
+        reader::table(ctx, "horizon", v, "`horizon`", HORIZON_KEYS)
+    });
+    let (horizon_start, horizon_end) = match horizon {
+        Some(mut h) => {
+            let start = h.require(ctx, "start").and_then(|v| reader::date(ctx, "start", v));
+            let end = h.require(ctx, "end").and_then(|v| reader::date(ctx, "end", v));
+            h.finish(ctx);
+            let start = keep(&mut origin, "horizon.start", start);
+            let end = keep(&mut origin, "horizon.end", end);
+            (start, end)
+        }
+        None => (None, None),
+    };
+    let pue = t.take("pue").and_then(|v| reader::ratio(ctx, "pue", v));
+    let pue = keep(&mut origin, "pue", pue).unwrap_or(Decimal::ONE);
+    let fy = match t.take("fiscal_year_start_month") {
+        Some(v) => {
+            origin.set_key("fiscal_year_start_month", v.span());
+            let n = reader::integer(ctx, "fiscal_year_start_month", &v)?;
+            if !(1..=12).contains(&n) {
+                ctx.error(
+                    Code::InvalidValue,
+                    v.span(),
+                    format!("`fiscal_year_start_month` is {n}; expected a month from 1 to 12"),
+                );
+                return None;
+            }
+            n as u32
+        }
+        None => 1,
+    };
+    t.finish(ctx);
+    Some(Portfolio {
+        name: name?,
+        currency: currency?,
+        horizon_start: horizon_start?,
+        horizon_end: horizon_end?,
+        pue,
+        fiscal_year_start_month: fy,
+        origin,
+    })
+}
+
+fn target(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Target> {
+    let mut origin = Origin::new(ctx.file, t.span.clone());
+    let id = t.require(ctx, "id").and_then(|v| reader::id(ctx, "id", v));
+    let id = keep(&mut origin, "id", id);
+    if let Some(id) = &id {
+        t.what = format!("target `{id}`");
+    }
+    let name = t.take("name").and_then(|v| reader::string(ctx, "name", v));
+    let name = keep(&mut origin, "name", name);
+    let spend = t.take("spend_usd").and_then(|v| reader::money(ctx, "spend_usd", v));
+    let spend_usd = keep(&mut origin, "spend_usd", spend);
+    let power = t.take("power_gw").and_then(|v| reader::ratio(ctx, "power_gw", v));
+    let power_gw = keep(&mut origin, "power_gw", power);
+    let by = t.take("by").and_then(|v| reader::date(ctx, "by", v));
+    let by = keep(&mut origin, "by", by);
+    t.finish(ctx);
+    let id = id?;
+    Some(Target { name: name.unwrap_or_else(|| id.clone()), id, spend_usd, power_gw, by, origin })
+}
+
+fn hardware(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Hardware> {
+    let mut origin = Origin::new(ctx.file, t.span.clone());
+    let id = t.require(ctx, "id").and_then(|v| reader::id(ctx, "id", v));
+    let id = keep(&mut origin, "id", id);
+    if let Some(id) = &id {
+        t.what = format!("hardware `{id}`");
+    }
+    let name = t.take("name").and_then(|v| reader::string(ctx, "name", v));
+    let name = keep(&mut origin, "name", name);
+    let kind = t.require(ctx, "kind").and_then(|v| reader::one_of(ctx, "kind", v, KINDS));
+    let kind = keep(&mut origin, "kind", kind);
+    let watts = t.require(ctx, "watts_per_unit").and_then(|v| reader::ratio(ctx, "watts_per_unit", v));
+    let watts = keep(&mut origin, "watts_per_unit", watts);
+    let rate = t.require(ctx, "rate_usd_per_hour").and_then(|v| reader::money(ctx, "rate_usd_per_hour", v));
+    let rate = keep(&mut origin, "rate_usd_per_hour", rate);
+    t.finish(ctx);
+    let id = id?;
+    Some(Hardware {
+        name: name.unwrap_or_else(|| id.clone()),
+        id,
+        kind: kind?,
+        watts_per_unit: watts?,
+        rate_usd_per_hour: rate?,
+        origin,
+    })
+}
+
+/// Reads one contract file. `None` if a required part is missing or malformed (already reported).
+pub fn contract(ctx: &mut Ctx<'_>, doc: Spanned<DeTable<'_>>) -> Option<Contract> {
+    let span = doc.span();
+    let mut t = Table::new(doc.into_inner(), span, "the contract", CONTRACT_KEYS);
+    contract_table(ctx, &mut t)
+}
+
+/// Reads a contract from a table: a contract file, or a `[[contract]]` of a scenario.
+pub fn contract_table(ctx: &mut Ctx<'_>, t: &mut Table<'_>) -> Option<Contract> {
+    let mut origin = Origin::new(ctx.file, t.span.clone());
+    let id = t.require(ctx, "id").and_then(|v| reader::id(ctx, "id", v));
+    let id = keep(&mut origin, "id", id);
+    if let Some(id) = &id {
+        t.what = format!("contract `{id}`");
+    }
+    let provider = t.require(ctx, "provider").and_then(|v| reader::string(ctx, "provider", v));
+    let provider = keep(&mut origin, "provider", provider);
+    let title = t.require(ctx, "title").and_then(|v| reader::string(ctx, "title", v));
+    let title = keep(&mut origin, "title", title);
+    let announced = t.take("announced").and_then(|v| reader::date(ctx, "announced", v));
+    let announced = keep(&mut origin, "announced", announced);
+    let start = t.require(ctx, "start").and_then(|v| reader::date(ctx, "start", v));
+    let start = keep(&mut origin, "start", start);
+    let term_value = t.take("term");
+    let end_value = t.take("end");
+    if term_value.is_none() && end_value.is_none() {
+        let d = Diagnostic::new(Code::MissingTerm, ctx.span(t.span.clone()), format!("{} gives neither `term` nor `end`", t.what))
+            .with_help("add `term = \"5y\"` or `end = YYYY-MM-DD` (exclusive)");
+        ctx.push(d);
+    }
+    let term = term_value.and_then(|v| reader::duration(ctx, "term", v));
+    let term = keep(&mut origin, "term", term);
+    let end = end_value.and_then(|v| reader::date(ctx, "end", v));
+    let end = keep(&mut origin, "end", end);
+    let value = t.require(ctx, "value_usd").and_then(|v| reader::money(ctx, "value_usd", v));
+    let value_usd = keep(&mut origin, "value_usd", value);
+    let estimated = t.take("estimated").and_then(|v| {
+        origin.set_key("estimated", v.span());
+        reader::boolean(ctx, "estimated", v)
+    });
+    let status = t.take("status").and_then(|v| reader::one_of(ctx, "status", v, STATUSES));
+    let status = keep(&mut origin, "status", status);
+    let spend = t.take("spend").and_then(|v| reader::one_of(ctx, "spend", v, SPEND_MODELS));
+    let spend = keep(&mut origin, "spend", spend);
+    let pue = t.take("pue").and_then(|v| reader::ratio(ctx, "pue", v));
+    let pue = keep(&mut origin, "pue", pue);
+    let mut sources = Vec::new();
+    if let Some(v) = t.take("sources") {
+        origin.set_key("sources", v.span());
+        let mut items = Vec::new();
+        for item in reader::array(ctx, "sources", v).unwrap_or_default() {
+            if let Some(s) = reader::string(ctx, "sources", item) {
+                items.push(s.span());
+                sources.push(s.into_inner());
+            }
+        }
+        origin.set_items(items);
+    }
+    let notes = t.take("notes").and_then(|v| reader::string(ctx, "notes", v));
+    let notes = keep(&mut origin, "notes", notes);
+    let tranches: Vec<Tranche> = t
+        .take("tranche")
+        .map(|v| {
+            origin.set_key("tranche", v.span());
+            reader::tables(ctx, "tranche", v, TRANCHE_KEYS)
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|tt| tranche(ctx, tt))
+        .collect();
+    let spend_schedule: Vec<ScheduleEntry> = t
+        .take("spend_schedule")
+        .map(|v| {
+            origin.set_key("spend_schedule", v.span());
+            reader::tables(ctx, "spend_schedule", v, SCHEDULE_KEYS)
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|st| schedule_entry(ctx, st))
+        .collect();
+    t.finish_in_place(ctx);
+
+    let start = start?;
+    let end = match (end, term) {
+        (Some(end), _) => end,
+        (None, Some(term)) => match term.add_to(start) {
+            Some(end) => end,
+            None => {
+                ctx.error(Code::Overflow, origin.span("term").range, format!("`start + term` is past the end of the calendar"));
+                return None;
+            }
+        },
+        (None, None) => return None,
+    };
+    Some(Contract {
+        id: id?,
+        provider: provider?,
+        title: title?,
+        announced,
+        start,
+        term,
+        end,
+        value_usd: value_usd?,
+        estimated: estimated.unwrap_or(false),
+        status: status.unwrap_or(Status::Signed),
+        spend: spend.unwrap_or(SpendModel::StraightLine),
+        pue,
+        sources,
+        notes,
+        tranches,
+        spend_schedule,
+        origin,
+    })
+}
+
+fn tranche(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Tranche> {
+    let mut origin = Origin::new(ctx.file, t.span.clone());
+    let id = t.require(ctx, "id").and_then(|v| reader::id(ctx, "id", v));
+    let id = keep(&mut origin, "id", id);
+    if let Some(id) = &id {
+        t.what = format!("tranche `{id}`");
+    }
+    let hardware = t.require(ctx, "hardware").and_then(|v| reader::string(ctx, "hardware", v));
+    let hardware = keep(&mut origin, "hardware", hardware);
+    let units = t.take("units");
+    let power = t.take("power_mw");
+    let quantity = match (units, power) {
+        (Some(u), None) => {
+            origin.set_key("units", u.span());
+            match reader::integer(ctx, "units", &u) {
+                Some(n) if n > 0 => Some(Quantity::Units(n as u64)),
+                Some(n) => {
+                    ctx.error(Code::NonPositive, u.span(), format!("{} has `units = {n}`; units must be positive", t.what));
+                    None
+                }
+                None => None,
+            }
+        }
+        (None, Some(p)) => {
+            origin.set_key("power_mw", p.span());
+            let span = p.span();
+            match reader::ratio(ctx, "power_mw", p).map(Spanned::into_inner) {
+                Some(mw) if mw > Decimal::ZERO => Some(Quantity::PowerMw(mw)),
+                Some(mw) => {
+                    ctx.error(Code::NonPositive, span, format!("{} has `power_mw = {mw}`; power must be positive", t.what));
+                    None
+                }
+                None => None,
+            }
+        }
+        (Some(u), Some(p)) => {
+            let d = Diagnostic::new(
+                Code::TrancheQuantity,
+                ctx.span(p.span()),
+                format!("{} gives both `units` and `power_mw`", t.what),
+            )
+            .with_related(ctx.span(u.span()), "`units` is given here")
+            .with_help("keep one: `units` counts hardware units, `power_mw` is facility power converted to units");
+            ctx.push(d);
+            None
+        }
+        (None, None) => {
+            let d = Diagnostic::new(
+                Code::TrancheQuantity,
+                ctx.span(t.span.clone()),
+                format!("{} gives neither `units` nor `power_mw`", t.what),
+            )
+            .with_help("add `units = N` or `power_mw = P` (facility MW)");
+            ctx.push(d);
+            None
+        }
+    };
+    let from = t.require(ctx, "online_from").and_then(|v| reader::date(ctx, "online_from", v));
+    let online_from = keep(&mut origin, "online_from", from);
+    let by = t.require(ctx, "online_by").and_then(|v| reader::date(ctx, "online_by", v));
+    let online_by = keep(&mut origin, "online_by", by);
+    let ramp = t.take("ramp").and_then(|v| reader::one_of(ctx, "ramp", v, RAMPS));
+    let ramp = keep(&mut origin, "ramp", ramp).unwrap_or(Ramp::Linear);
+    let until = t.take("until").and_then(|v| reader::date(ctx, "until", v));
+    let until = keep(&mut origin, "until", until);
+    t.finish(ctx);
+    Some(Tranche {
+        id: id?,
+        hardware: hardware?,
+        quantity: quantity?,
+        online_from: online_from?,
+        online_by: online_by?,
+        ramp,
+        until,
+        origin,
+    })
+}
+
+fn schedule_entry(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<ScheduleEntry> {
+    let mut origin = Origin::new(ctx.file, t.span.clone());
+    let from = t.require(ctx, "from").and_then(|v| reader::date(ctx, "from", v));
+    let from: Option<NaiveDate> = keep(&mut origin, "from", from);
+    let to = t.require(ctx, "to").and_then(|v| reader::date(ctx, "to", v));
+    let to = keep(&mut origin, "to", to);
+    let amount = t.require(ctx, "amount_usd").and_then(|v| reader::money(ctx, "amount_usd", v));
+    let amount_usd = keep(&mut origin, "amount_usd", amount);
+    t.finish(ctx);
+    Some(ScheduleEntry { from: from?, to: to?, amount_usd: amount_usd?, origin })
+}

@@ -1,0 +1,509 @@
+//! Checks that relate values to each other, across a file and across the catalog
+//! (DESIGN.md section 2). They run on the typed catalog, after loading and again after a
+//! scenario has changed it, and push every problem they find.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use crate::catalog::model::*;
+use crate::catalog::ramp::{RampShape, day_number};
+use crate::catalog::reader::did_you_mean;
+use crate::catalog::value::{format_money, format_ratio};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::exact::{Rational, floor_div};
+
+/// The implied price must lie within these multiples of the reference rate.
+const PRICE_BAND: (Decimal, Decimal) = (Decimal::from_parts(25, 0, 0, false, 2), Decimal::from_parts(4, 0, 0, false, 0));
+
+/// Why a tranche's unit count could not be computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitsError {
+    /// The arithmetic does not fit.
+    Overflow,
+    /// The hardware id is unknown.
+    UnknownHardware,
+}
+
+/// A tranche's units: `units`, or `floor(power_mw * 1e6 / (watts_per_unit * pue))`.
+pub fn tranche_units(catalog: &Catalog, contract: &Contract, tranche: &Tranche) -> Result<u64, UnitsError> {
+    match tranche.quantity {
+        Quantity::Units(n) => Ok(n),
+        Quantity::PowerMw(mw) => {
+            let hw = catalog.hardware(&tranche.hardware).ok_or(UnitsError::UnknownHardware)?;
+            units_from_power(mw, hw.watts_per_unit, catalog.pue_of(contract))
+        }
+    }
+}
+
+/// `floor(mw * 1e6 / (watts * pue))`, exactly.
+pub fn units_from_power(mw: Decimal, watts: Decimal, pue: Decimal) -> Result<u64, UnitsError> {
+    let facility_watts = watts.checked_mul(pue).ok_or(UnitsError::Overflow)?;
+    let total_watts = mw.checked_mul(Decimal::from(1_000_000)).ok_or(UnitsError::Overflow)?;
+    if facility_watts <= Decimal::ZERO {
+        return Err(UnitsError::Overflow);
+    }
+    let units = floor_div(total_watts, facility_watts).ok_or(UnitsError::Overflow)?;
+    u64::try_from(units).map_err(|_| UnitsError::Overflow)
+}
+
+/// The ramp of a tranche on its contract, as day numbers.
+pub fn ramp_shape(contract: &Contract, tranche: &Tranche, units: u64) -> RampShape {
+    RampShape {
+        units,
+        from: day_number(tranche.online_from),
+        by: day_number(tranche.online_by),
+        until: day_number(tranche.until_or(contract.end)),
+        ramp: tranche.ramp,
+    }
+}
+
+/// Runs every cross-check on a catalog.
+pub fn validate(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
+    portfolio(catalog, out);
+    for contract in &catalog.contracts {
+        contract_checks(catalog, contract, out);
+    }
+    duplicates(catalog.contracts.iter().map(|c| (c.id.as_str(), &c.origin)), "contract", None, out);
+    contracted_vs_target(catalog, out);
+}
+
+fn duplicates<'a>(items: impl Iterator<Item = (&'a str, &'a Origin)>, what: &str, scope: Option<&str>, out: &mut Vec<Diagnostic>) {
+    let scope = scope.map_or(String::new(), |s| format!("{s}: "));
+    let mut seen: BTreeMap<&str, &Origin> = BTreeMap::new();
+    for (id, origin) in items {
+        match seen.get(id) {
+            Some(first) => out.push(
+                Diagnostic::new(Code::DuplicateId, origin.span("id"), format!("{scope}{what} id `{id}` is defined more than once"))
+                    .with_related(first.span("id"), "first defined here")
+                    .with_help(format!("give each {what} its own id")),
+            ),
+            None => {
+                seen.insert(id, origin);
+            }
+        }
+    }
+}
+
+fn positive(value: Decimal, origin: &Origin, key: &str, what: &str, out: &mut Vec<Diagnostic>) -> bool {
+    if value > Decimal::ZERO {
+        return true;
+    }
+    out.push(Diagnostic::new(
+        Code::NonPositive,
+        origin.span(key),
+        format!("{what} has `{key}` = {value}; it must be positive"),
+    ));
+    false
+}
+
+fn pue_check(pue: Decimal, origin: &Origin, what: &str, out: &mut Vec<Diagnostic>) {
+    if !positive(pue, origin, "pue", what, out) {
+        return;
+    }
+    if pue < Decimal::ONE {
+        out.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                origin.span("pue"),
+                format!("{what} has `pue` = {pue}, but facility power cannot be less than IT power"),
+            )
+            .with_help("PUE is facility power over IT power: 1.0 or more, typically 1.1 to 1.6"),
+        );
+    }
+}
+
+fn portfolio(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
+    let p = &catalog.portfolio;
+    if p.horizon_end <= p.horizon_start {
+        out.push(Diagnostic::new(
+            Code::EmptyTerm,
+            p.origin.span("horizon.end"),
+            format!("`horizon` ends on {} but starts on {}; the end must be after the start", p.horizon_end, p.horizon_start),
+        ));
+    }
+    pue_check(p.pue, &p.origin, "`[portfolio]`", out);
+    duplicates(catalog.targets.iter().map(|t| (t.id.as_str(), &t.origin)), "target", None, out);
+    duplicates(catalog.hardware.iter().map(|h| (h.id.as_str(), &h.origin)), "hardware", None, out);
+    for t in &catalog.targets {
+        let what = format!("target `{}`", t.id);
+        if let Some(s) = t.spend_usd {
+            positive(s, &t.origin, "spend_usd", &what, out);
+        }
+        if let Some(g) = t.power_gw {
+            positive(g, &t.origin, "power_gw", &what, out);
+        }
+    }
+    for h in &catalog.hardware {
+        let what = format!("hardware `{}`", h.id);
+        positive(h.watts_per_unit, &h.origin, "watts_per_unit", &what, out);
+        positive(h.rate_usd_per_hour, &h.origin, "rate_usd_per_hour", &what, out);
+    }
+}
+
+fn contract_checks(catalog: &Catalog, c: &Contract, out: &mut Vec<Diagnostic>) {
+    let what = format!("contract `{}`", c.id);
+    positive(c.value_usd, &c.origin, "value_usd", &what, out);
+    if let Some(pue) = c.pue {
+        pue_check(pue, &c.origin, &what, out);
+    }
+    let term_ok = term_checks(c, &what, out);
+    for (i, source) in c.sources.iter().enumerate() {
+        let url = source.strip_prefix("https://").or_else(|| source.strip_prefix("http://"));
+        if !url.is_some_and(|rest| rest.split(['/', '?', '#']).next().is_some_and(|host| host.contains('.'))) {
+            out.push(
+                Diagnostic::new(Code::SourceNotUrl, c.origin.item(i), format!("{what}: source `{source}` is not an http(s) URL"))
+                    .with_help("cite a web page, such as `https://example.com/article`; put other references in `notes`"),
+            );
+        }
+    }
+    schedule_checks(c, &what, term_ok, out);
+    duplicates(c.tranches.iter().map(|t| (t.id.as_str(), &t.origin)), "tranche", Some(&what), out);
+
+    // Unit-hours delivered in the term, and their worth at the hardware's reference rates.
+    let mut unit_days_by_rate = Rational::ZERO;
+    let mut unit_days = Rational::ZERO;
+    let mut single_rate: Option<(String, Decimal)> = None;
+    let mut mixed = false;
+    // Whether every tranche could be measured, so that the implied price means something.
+    let mut complete = true;
+    for t in &c.tranches {
+        let twhat = format!("tranche `{}` of {what}", t.id);
+        let dates_ok = tranche_dates(c, t, &twhat, term_ok, out);
+        complete &= dates_ok;
+        let Some(hw) = catalog.hardware(&t.hardware) else {
+            complete = false;
+            let mut d = Diagnostic::new(
+                Code::UnknownHardware,
+                t.origin.span("hardware"),
+                format!("{twhat} uses hardware `{}`, which `portfolio.toml` does not define", t.hardware),
+            );
+            d = match did_you_mean(&t.hardware, catalog.hardware.iter().map(|h| h.id.as_str())) {
+                Some(best) => d.with_help(format!("did you mean `{best}`?")),
+                None => d.with_help(format!(
+                    "known hardware: {}",
+                    catalog.hardware.iter().map(|h| format!("`{}`", h.id)).collect::<Vec<_>>().join(", ")
+                )),
+            };
+            out.push(d);
+            continue;
+        };
+        let units = match tranche_units(catalog, c, t) {
+            Ok(0) => {
+                out.push(
+                    Diagnostic::new(
+                        Code::NonPositive,
+                        t.origin.span("power_mw"),
+                        format!("{twhat}: `power_mw` converts to 0 units of `{}`", hw.id),
+                    )
+                    .with_help(format!(
+                        "one unit draws {} W of facility power; give at least that much, or `units`",
+                        hw.watts_per_unit * catalog.pue_of(c)
+                    )),
+                );
+                complete = false;
+                continue;
+            }
+            Ok(n) => n,
+            Err(_) => {
+                out.push(Diagnostic::new(Code::Overflow, t.origin.span("power_mw"), format!("{twhat}: the unit count overflows")));
+                complete = false;
+                continue;
+            }
+        };
+        if !dates_ok {
+            continue;
+        }
+        let shape = ramp_shape(c, t, units);
+        let sum = shape.sum(day_number(c.start), day_number(c.end));
+        let rate = Rational::from_decimal(hw.rate_usd_per_hour);
+        let added = sum.and_then(|s| {
+            let worth = s.checked_mul(rate?)?;
+            Some((unit_days.checked_add(s)?, unit_days_by_rate.checked_add(worth)?))
+        });
+        match added {
+            Some((days, worth)) => {
+                unit_days = days;
+                unit_days_by_rate = worth;
+            }
+            None => {
+                out.push(Diagnostic::new(
+                    Code::Overflow,
+                    t.origin.span("units"),
+                    format!("{twhat}: unit-hours delivered overflow"),
+                ));
+                complete = false;
+            }
+        }
+        match &single_rate {
+            Some((id, _)) if *id != hw.id => mixed = true,
+            Some(_) => {}
+            None => single_rate = Some((hw.id.clone(), hw.rate_usd_per_hour)),
+        }
+    }
+    if !complete {
+        return;
+    }
+    if c.spend == SpendModel::CapacityLinked && unit_days_by_rate.is_zero() && term_ok {
+        out.push(
+            Diagnostic::new(
+                Code::NoCapacity,
+                c.origin.span("spend"),
+                format!("{what} links spend to capacity, but delivers no capacity in its term"),
+            )
+            .with_help("add a `[[tranche]]` online within the term, or use `spend = \"straight-line\"`"),
+        );
+    }
+    implied_price(c, &what, unit_days, unit_days_by_rate, single_rate.filter(|_| !mixed), out);
+}
+
+/// Checks `start`, `term` and `end`. Returns whether the term is usable for further checks.
+fn term_checks(c: &Contract, what: &str, out: &mut Vec<Diagnostic>) -> bool {
+    if let Some(term) = c.term {
+        if !term.is_positive() {
+            out.push(Diagnostic::new(Code::NonPositive, c.origin.span("term"), format!("{what} has `term = \"{term}\"`; the term must be positive")));
+            return false;
+        }
+        if c.origin.has("end") {
+            let implied = term.add_to(c.start);
+            if implied != Some(c.end) {
+                let mut d = Diagnostic::new(
+                    Code::TermEndMismatch,
+                    c.origin.span("end"),
+                    format!("{what}: `end` is {} but `start + term` ({} + {term}) is {}", c.end, c.start, implied.map_or("past the calendar".to_owned(), |d| d.to_string())),
+                )
+                .with_related(c.origin.span("term"), "`term` is given here");
+                if let Some(d2) = implied {
+                    d = d.with_help(format!("write `end = {d2}`, or drop one of `term` and `end`"));
+                }
+                out.push(d);
+            }
+        }
+    }
+    if c.end <= c.start {
+        out.push(Diagnostic::new(
+            Code::EmptyTerm,
+            c.origin.span("end"),
+            format!("{what} ends on {} but starts on {}; the end (exclusive) must be after the start", c.end, c.start),
+        ));
+        return false;
+    }
+    true
+}
+
+/// Checks a tranche's dates against each other and the term. Returns whether they are usable.
+fn tranche_dates(c: &Contract, t: &Tranche, what: &str, term_ok: bool, out: &mut Vec<Diagnostic>) -> bool {
+    let mut ok = true;
+    if t.online_by < t.online_from {
+        out.push(
+            Diagnostic::new(
+                Code::OnlineOrder,
+                t.origin.span("online_by"),
+                format!("{what}: `online_by` ({}) is before `online_from` ({})", t.online_by, t.online_from),
+            )
+            .with_related(t.origin.span("online_from"), "`online_from` is given here")
+            .with_help("`online_from` is the first unit's day, `online_by` the day all units are online"),
+        );
+        ok = false;
+    }
+    if !term_ok {
+        return false;
+    }
+    if t.online_from < c.start || t.online_from >= c.end {
+        out.push(
+            Diagnostic::new(
+                Code::TrancheOutsideTerm,
+                t.origin.span("online_from"),
+                format!("{what}: `online_from` ({}) is outside the contract's term [{}, {})", t.online_from, c.start, c.end),
+            )
+            .with_related(c.origin.span("start"), "the term starts here"),
+        );
+        ok = false;
+    }
+    if let Some(until) = t.until
+        && until > c.end
+    {
+        out.push(Diagnostic::new(
+            Code::TrancheOutsideTerm,
+            t.origin.span("until"),
+            format!("{what}: `until` ({until}) is after the contract's end ({})", c.end),
+        ).with_help(format!("capacity ends with the contract: use `until = {}` or leave it out", c.end)));
+        ok = false;
+    }
+    let until = t.until_or(c.end);
+    if ok && until <= t.online_from {
+        out.push(Diagnostic::new(
+            Code::EmptyTranche,
+            t.origin.span("until"),
+            format!("{what}: `until` ({until}) is not after `online_from` ({}), so no unit is ever online", t.online_from),
+        ));
+        return false;
+    }
+    if ok && t.online_by >= until {
+        out.push(
+            Diagnostic::new(
+                Code::NeverFullCapacity,
+                t.origin.span("online_by"),
+                format!("{what} never reaches full capacity: `online_by` ({}) is not before its end ({until})", t.online_by),
+            )
+            .with_help("bring `online_by` forward, or move `until` later"),
+        );
+    }
+    ok
+}
+
+fn schedule_checks(c: &Contract, what: &str, term_ok: bool, out: &mut Vec<Diagnostic>) {
+    match (c.spend, c.spend_schedule.is_empty()) {
+        (SpendModel::Schedule, true) => {
+            out.push(
+                Diagnostic::new(Code::MissingSchedule, c.origin.span("spend"), format!("{what} has `spend = \"schedule\"` but no `[[spend_schedule]]`"))
+                    .with_help("add `[[spend_schedule]]` entries with `from`, `to` and `amount_usd`"),
+            );
+            return;
+        }
+        (SpendModel::Schedule, false) => {}
+        (model, false) => {
+            out.push(
+                Diagnostic::new(
+                    Code::UnexpectedSchedule,
+                    c.origin.span("spend_schedule"),
+                    format!("{what} has `[[spend_schedule]]` entries, but its spend model is `{}`", model.name()),
+                )
+                .with_help("set `spend = \"schedule\"`, or remove the entries"),
+            );
+            return;
+        }
+        (_, true) => return,
+    }
+    let mut sum = Decimal::ZERO;
+    let mut windows: Vec<&ScheduleEntry> = Vec::new();
+    for e in &c.spend_schedule {
+        positive(e.amount_usd, &e.origin, "amount_usd", &format!("a schedule entry of {what}"), out);
+        match sum.checked_add(e.amount_usd) {
+            Some(s) => sum = s,
+            None => {
+                out.push(Diagnostic::new(Code::Overflow, e.origin.span("amount_usd"), format!("{what}: schedule amounts overflow")));
+                return;
+            }
+        }
+        if e.to <= e.from {
+            out.push(Diagnostic::new(
+                Code::EmptyTerm,
+                e.origin.span("to"),
+                format!("{what}: schedule window [{}, {}) is empty; `to` is exclusive and must be after `from`", e.from, e.to),
+            ));
+            continue;
+        }
+        if term_ok && (e.from < c.start || e.to > c.end) {
+            let key = if e.from < c.start { "from" } else { "to" };
+            out.push(
+                Diagnostic::new(
+                    Code::ScheduleOutsideTerm,
+                    e.origin.span(key),
+                    format!("{what}: schedule window [{}, {}) leaves the term [{}, {})", e.from, e.to, c.start, c.end),
+                )
+                .with_related(c.origin.span("start"), "the term starts here"),
+            );
+        }
+        windows.push(e);
+    }
+    windows.sort_by_key(|e| (e.from, e.to));
+    for pair in windows.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if b.from < a.to {
+            out.push(
+                Diagnostic::new(
+                    Code::ScheduleOverlap,
+                    b.origin.span("from"),
+                    format!("{what}: schedule window [{}, {}) overlaps [{}, {})", b.from, b.to, a.from, a.to),
+                )
+                .with_related(a.origin.span("to"), "the earlier window ends here")
+                .with_help(format!("windows are half-open: start this one on {} or later", a.to)),
+            );
+        }
+    }
+    if sum != c.value_usd {
+        let diff = c.value_usd - sum;
+        let (amount, side) = if diff > Decimal::ZERO { (diff, "short of") } else { (-diff, "over") };
+        out.push(
+            Diagnostic::new(
+                Code::ScheduleSumMismatch,
+                c.origin.span("value_usd"),
+                format!("{what}: schedule sums to {}, {} {side} `value_usd` ({})", format_money(sum), format_money(amount), format_money(c.value_usd)),
+            )
+            .with_help("make the `amount_usd` entries add up to `value_usd` exactly"),
+        );
+    }
+}
+
+fn implied_price(
+    c: &Contract,
+    what: &str,
+    unit_days: Rational,
+    worth_per_hour: Rational,
+    single: Option<(String, Decimal)>,
+    out: &mut Vec<Diagnostic>,
+) {
+    if unit_days.is_zero() || worth_per_hour.is_zero() || c.value_usd <= Decimal::ZERO {
+        return;
+    }
+    // ratio = value / (24 * sum of unit-days x rate)
+    let Some(reference) = worth_per_hour.checked_mul(Rational::integer(24)) else { return };
+    let Some(value) = Rational::from_decimal(c.value_usd) else { return };
+    let Some(ratio) = value.checked_div(reference) else { return };
+    let (lo, hi) = PRICE_BAND;
+    let (Some(lo), Some(hi)) = (Rational::from_decimal(lo), Rational::from_decimal(hi)) else { return };
+    if ratio >= lo && ratio <= hi {
+        return;
+    }
+    let Some(ratio_dec) = ratio.to_decimal(2) else { return };
+    let message = match single {
+        Some((hw, rate)) => {
+            let hours = unit_days.checked_mul(Rational::integer(24));
+            let price = hours.and_then(|h| value.checked_div(h)).and_then(|p| p.to_decimal(2));
+            format!(
+                "{what}: implied price {} per unit-hour is {}x the reference rate of `{hw}` ({})",
+                price.map_or("?".to_owned(), format_money),
+                format_ratio(ratio_dec),
+                format_money(rate),
+            )
+        }
+        None => format!(
+            "{what}: `value_usd` is {}x what its capacity is worth at the hardware's reference rates ({})",
+            format_ratio(ratio_dec),
+            reference.to_decimal(2).map_or("?".to_owned(), format_money),
+        ),
+    };
+    out.push(
+        Diagnostic::new(Code::ImpliedPrice, c.origin.span("value_usd"), message)
+            .with_help("check `value_usd`, the tranches' units and dates, or the hardware's `rate_usd_per_hour`"),
+    );
+}
+
+fn contracted_vs_target(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
+    let Some(target) = catalog.targets.first() else { return };
+    let Some(spend) = target.spend_usd else { return };
+    let mut total = Decimal::ZERO;
+    for c in catalog.contracts.iter().filter(|c| c.status != Status::Cancelled) {
+        match total.checked_add(c.value_usd) {
+            Some(t) => total = t,
+            None => return,
+        }
+    }
+    if total > spend {
+        out.push(
+            Diagnostic::new(
+                Code::AboveTarget,
+                target.origin.span("spend_usd"),
+                format!(
+                    "contracted value {} is above target `{}` ({}) by {}",
+                    format_money(total),
+                    target.id,
+                    format_money(spend),
+                    format_money(total - spend)
+                ),
+            )
+            .with_help("check for double-counted deals, or raise the target"),
+        );
+    }
+}

@@ -1,0 +1,188 @@
+//! The command line: argument types and one module per subcommand, each with its `Args` and
+//! `run`. `main.rs` only parses, calls [`run`] and exits with the code it returns.
+//!
+//! Exit codes: 0 success; 1 the catalog or a scenario is invalid (diagnostics printed); 2 bad
+//! usage or an unreadable path.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use thiserror::Error;
+
+use crate::catalog::{CatalogFiles, LoadError};
+
+pub mod validate;
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the catalog or a scenario is invalid.
+pub const EXIT_INVALID: u8 = 1;
+/// Exit code: bad usage or an unreadable path.
+pub const EXIT_USAGE: u8 = 2;
+
+/// A planner for multi-cloud compute commitments: capacity, power and spend by period.
+#[derive(Debug, Parser)]
+#[command(name = "capplan", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes, before or after the command's name.
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// Catalog folder [default: $CAPPLAN_CATALOG, else ./contracts if it exists, else the
+    /// catalog built into capplan]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub catalog: Option<PathBuf>,
+    /// Output format [default: table, or human for `validate`]
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<Format>,
+    /// Write the output to FILE (atomically) instead of standard output
+    #[arg(long, short = 'o', global = true, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// When to use colors; NO_COLOR in the environment means never
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for people (reports)
+    Table,
+    /// rustc-like diagnostics with the source line (validate)
+    Human,
+    /// JSON for programs
+    Json,
+    /// Comma-separated values (reports)
+    Csv,
+    /// Markdown tables (reports)
+    Markdown,
+    /// GitHub workflow commands that annotate files (validate)
+    Github,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Markdown => "markdown",
+            Format::Github => "github",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check catalogs and contract files; report every problem with its code and location
+    Validate(validate::Args),
+}
+
+/// Why a command could not run. Each maps to exit code 2.
+#[derive(Debug, Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot write `{path}`: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot write the output: {0}")]
+    Stdout(#[source] io::Error),
+}
+
+/// Where the catalog comes from when `--catalog` is not given.
+pub fn default_catalog(global: &GlobalArgs) -> Option<PathBuf> {
+    if let Some(dir) = &global.catalog {
+        return Some(dir.clone());
+    }
+    if let Some(dir) = std::env::var_os("CAPPLAN_CATALOG").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    let local = Path::new("contracts");
+    local.is_dir().then(|| local.to_path_buf())
+}
+
+/// Reads the catalog named by the global options, or the built-in one.
+pub fn catalog_files(global: &GlobalArgs) -> Result<CatalogFiles, CliError> {
+    match default_catalog(global) {
+        Some(dir) => {
+            if !dir.is_dir() {
+                return Err(CliError::Load(LoadError::Io {
+                    path: dir.display().to_string(),
+                    source: io::Error::new(io::ErrorKind::NotFound, "no such folder"),
+                }));
+            }
+            Ok(CatalogFiles::read_dir(&dir)?)
+        }
+        None => Ok(CatalogFiles::builtin()),
+    }
+}
+
+/// Whether to color text written to a stream.
+pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// Sends a finished output to standard output or, with `--output`, to a file, atomically: the
+/// bytes go to a temporary file in the same folder, which then replaces the target, so a
+/// failed or interrupted run never leaves half a report.
+pub fn emit(global: &GlobalArgs, bytes: &[u8]) -> Result<(), CliError> {
+    match &global.output {
+        None => {
+            let mut stdout = io::stdout().lock();
+            match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+                Ok(()) => Ok(()),
+                // A closed pipe (`capplan plan | head`) is not an error.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(CliError::Stdout(e)),
+            }
+        }
+        Some(path) => write_atomically(path, bytes),
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let err = |source| CliError::Write { path: path.display().to_string(), source };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new().prefix(".capplan-").suffix(".tmp").tempfile_in(dir).map_err(err)?;
+    tmp.write_all(bytes).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+/// Runs a parsed command line and returns the exit code. Errors that stop the command
+/// (unreadable paths, bad usage) are returned for the caller to print; they mean exit code 2.
+pub fn run(cli: Cli) -> Result<u8, CliError> {
+    let stdout_is_terminal = cli.global.output.is_none() && io::stdout().is_terminal();
+    let color = use_color(cli.global.color, stdout_is_terminal);
+    match &cli.command {
+        Command::Validate(args) => validate::run(&cli.global, args, color),
+    }
+}

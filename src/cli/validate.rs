@@ -1,0 +1,92 @@
+//! `capplan validate [PATH]...`: load and check catalogs, contract files and scenario files,
+//! and print every diagnostic. For CI: exit 1 on any error, or on any warning with `--strict`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::catalog::{self, CatalogFiles, LoadError};
+use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, Format, GlobalArgs, catalog_files, emit};
+use crate::diagnostic::Report;
+use crate::report::diagnostics::{DiagnosticFormat, render};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Catalog folders or contract files [default: the catalog, as for every command]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Fail on warnings too
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// Groups the given paths into catalogs: each folder is one, and files are read with the
+/// `portfolio.toml` of their folder.
+fn catalogs(paths: &[PathBuf]) -> Result<Vec<CatalogFiles>, CliError> {
+    let mut out = Vec::new();
+    let mut files_by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|source| LoadError::Io { path: path.display().to_string(), source })?;
+        if meta.is_dir() {
+            out.push(CatalogFiles::read_dir(path)?);
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+            files_by_dir.entry(dir).or_default().push(path.clone());
+        } else {
+            return Err(LoadError::NotToml { path: path.display().to_string() }.into());
+        }
+    }
+    for (dir, files) in files_by_dir {
+        out.push(CatalogFiles::read_files(&dir, &files)?);
+    }
+    Ok(out)
+}
+
+pub fn run(global: &GlobalArgs, args: &Args, color: bool) -> Result<u8, CliError> {
+    let format = match global.format {
+        None | Some(Format::Human) | Some(Format::Table) => DiagnosticFormat::Human,
+        Some(Format::Json) => DiagnosticFormat::Json,
+        Some(Format::Github) => DiagnosticFormat::Github,
+        Some(other) => {
+            return Err(CliError::Usage(format!(
+                "`validate` prints diagnostics as `human`, `json` or `github`, not `{}`",
+                other.name()
+            )));
+        }
+    };
+    let sets = if args.paths.is_empty() { vec![catalog_files(global)?] } else { catalogs(&args.paths)? };
+    let mut report = Report::default();
+    let mut labels = Vec::new();
+    for set in &sets {
+        catalog::load(set, &mut report);
+        labels.push(set.label.clone());
+    }
+    report.sort();
+    let mut out = Vec::new();
+    render(&report, format, color, &mut out).map_err(CliError::Stdout)?;
+    if format == DiagnosticFormat::Human {
+        out.extend_from_slice(summary(&report, &labels).as_bytes());
+    }
+    emit(global, &out)?;
+    let failed = report.has_errors() || (args.strict && report.warnings() > 0);
+    Ok(if failed { EXIT_INVALID } else { EXIT_OK })
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn summary(report: &Report, labels: &[String]) -> String {
+    let files = plural(report.sources.len(), "file", "files");
+    let what = labels.iter().map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", ");
+    let (errors, warnings) = (report.errors(), report.warnings());
+    if errors == 0 && warnings == 0 {
+        format!("ok: {what}: {files} valid, no errors, no warnings\n")
+    } else {
+        format!(
+            "{}: {what}: {files} checked, {}, {}\n",
+            if errors > 0 { "failed" } else { "ok" },
+            plural(errors, "error", "errors"),
+            plural(warnings, "warning", "warnings")
+        )
+    }
+}

@@ -1,0 +1,324 @@
+//! Diagnostics are data: every problem capplan finds in a catalog or a scenario is a
+//! [`Diagnostic`] with a stable [`Code`], a severity, a location (a file and a byte span) and a
+//! message. Loading and validation push diagnostics instead of stopping at the first one, so a
+//! user sees every problem in one run. Line and column are computed only when rendering.
+
+use std::fmt;
+use std::ops::Range;
+
+use serde::Serialize;
+
+/// How serious a diagnostic is. Errors fail every command; warnings fail `validate --strict`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+macro_rules! codes {
+    ($($variant:ident = $name:literal, $severity:ident, $description:literal;)*) => {
+        /// Every diagnostic capplan can report. The kebab-case names are a stable interface:
+        /// CI jobs match on them, so a code is never renamed or reused.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $($variant,)*
+        }
+
+        impl Code {
+            /// All codes, in the order they are documented.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The stable kebab-case name, such as `schedule-sum-mismatch`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $name,)*
+                }
+            }
+
+            /// One line on what the code means.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $description,)*
+                }
+            }
+
+            /// The severity a diagnostic of this code has.
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(Code::$variant => Severity::$severity,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    Unreadable = "unreadable", Error, "a file could not be read";
+    NotUtf8 = "not-utf8", Error, "a file is not valid UTF-8";
+    TomlSyntax = "toml-syntax", Error, "a file is not valid TOML";
+    EmptyFile = "empty-file", Error, "a contract file has no content";
+    MissingPortfolio = "missing-portfolio", Error, "a catalog has no `portfolio.toml`";
+    DuplicatePortfolio = "duplicate-portfolio", Error, "more than one `portfolio.toml` was given for one catalog";
+    UnknownKey = "unknown-key", Error, "a key that the format does not define";
+    MissingKey = "missing-key", Error, "a required key is absent";
+    WrongType = "wrong-type", Error, "a value has the wrong TOML type";
+    FloatMoney = "float-money", Error, "money written as a TOML float, which cannot be exact";
+    InvalidMoney = "invalid-money", Error, "a money value that does not parse, or has more than two decimals";
+    InvalidDuration = "invalid-duration", Error, "a duration that does not parse";
+    InvalidDate = "invalid-date", Error, "a date that does not exist or is not a plain local date";
+    InvalidValue = "invalid-value", Error, "a value outside the allowed set or range";
+    InvalidId = "invalid-id", Error, "an id that is not lowercase letters, digits and `-`";
+    UnsupportedCurrency = "unsupported-currency", Error, "a currency other than USD";
+    DuplicateId = "duplicate-id", Error, "two contracts, tranches, targets or hardware profiles share an id";
+    UnknownHardware = "unknown-hardware", Error, "a tranche names a hardware profile that `portfolio.toml` does not define";
+    NonPositive = "non-positive", Error, "a value, count, power or PUE that must be positive is zero or negative";
+    EmptyTerm = "empty-term", Error, "a contract or window whose end is not after its start";
+    TermEndMismatch = "term-end-mismatch", Error, "`term` and `end` are both given and disagree";
+    MissingTerm = "missing-term", Error, "a contract gives neither `term` nor `end`";
+    TrancheQuantity = "tranche-quantity", Error, "a tranche gives neither or both of `units` and `power_mw`";
+    OnlineOrder = "online-order", Error, "a tranche's `online_by` is before its `online_from`";
+    TrancheOutsideTerm = "tranche-outside-term", Error, "a tranche starts outside its contract's term or runs past its end";
+    EmptyTranche = "empty-tranche", Error, "a tranche's `until` is not after its `online_from`";
+    MissingSchedule = "missing-schedule", Error, "`spend = \"schedule\"` without any `[[spend_schedule]]`";
+    UnexpectedSchedule = "unexpected-schedule", Error, "`[[spend_schedule]]` entries on a contract whose spend model is not `schedule`";
+    ScheduleSumMismatch = "schedule-sum-mismatch", Error, "schedule amounts do not sum exactly to `value_usd`";
+    ScheduleOverlap = "schedule-overlap", Error, "two schedule windows overlap";
+    ScheduleOutsideTerm = "schedule-outside-term", Error, "a schedule window leaves the contract's term";
+    NoCapacity = "no-capacity", Error, "capacity-linked spend on a contract that delivers no capacity";
+    Overflow = "overflow", Error, "a value or computation exceeds the range capplan can represent exactly";
+    ImpliedPrice = "implied-price", Warning, "the implied price per unit-hour is outside 0.25x to 4x the reference rate";
+    AboveTarget = "above-target", Warning, "contracted value exceeds the default target's `spend_usd`";
+    SourceNotUrl = "source-not-url", Warning, "a source that is not an http(s) URL";
+    NeverFullCapacity = "never-full-capacity", Warning, "a tranche that never reaches full capacity before its `until`";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub(crate) usize);
+
+/// A place in a source file: the file and a byte range of its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub file: FileId,
+    pub range: Range<usize>,
+}
+
+impl Span {
+    pub fn new(file: FileId, range: Range<usize>) -> Self {
+        Span { file, range }
+    }
+}
+
+/// Where a diagnostic points: a span in a file, or a path with no text (a missing file, a folder).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    Span(Span),
+    Path(String),
+}
+
+/// One problem found in the input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub location: Location,
+    pub message: String,
+    pub help: Option<String>,
+    /// Other places that explain the problem, such as the first definition of a duplicate id.
+    pub related: Vec<(Span, String)>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with the code's own severity.
+    pub fn new(code: Code, location: impl Into<Location>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: code.severity(),
+            location: location.into(),
+            message: message.into(),
+            help: None,
+            related: Vec::new(),
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_related(mut self, span: Span, note: impl Into<String>) -> Self {
+        self.related.push((span, note.into()));
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl From<Span> for Location {
+    fn from(span: Span) -> Self {
+        Location::Span(span)
+    }
+}
+
+/// One file's name and text, with the byte offsets where its lines start.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// The path as the user should see it, such as `contracts/aws.toml`.
+    pub name: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let prefix = self.text.get(start..offset).unwrap_or("");
+        (line + 1, prefix.chars().count() + 1)
+    }
+
+    pub(crate) fn line_starts(&self) -> &[usize] {
+        &self.line_starts
+    }
+}
+
+/// Every file read in one run, so that spans can be turned into lines and columns.
+#[derive(Clone, Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(self.files.len() - 1)
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0]
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// File name, 1-based line and column of a location; no line for a bare path.
+    pub fn resolve(&self, location: &Location) -> (String, Option<(usize, usize)>) {
+        match location {
+            Location::Span(span) => {
+                let file = self.get(span.file);
+                (file.name.clone(), Some(file.line_col(span.range.start)))
+            }
+            Location::Path(path) => (path.clone(), None),
+        }
+    }
+}
+
+/// Diagnostics collected in one run, with the files they point into.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Orders diagnostics by file, position and code, so output never depends on the order
+    /// in which checks ran.
+    pub fn sort(&mut self) {
+        let sources = &self.sources;
+        self.diagnostics.sort_by_cached_key(|d| {
+            let (name, pos) = sources.resolve(&d.location);
+            (name, pos, d.code, d.message.clone())
+        });
+        self.diagnostics.dedup();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn codes_are_unique_kebab_case_and_described() {
+        let names: BTreeSet<_> = Code::ALL.iter().map(|c| c.name()).collect();
+        assert_eq!(names.len(), Code::ALL.len());
+        for code in Code::ALL {
+            let name = code.name();
+            assert!(
+                name.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()),
+                "{name}"
+            );
+            assert!(!code.description().is_empty());
+            assert!(!code.description().ends_with('.'));
+        }
+    }
+
+    #[test]
+    fn line_and_column_count_characters_from_one() {
+        let file = SourceFile::new("a.toml", "a = 1\nné = \"x\"\n");
+        assert_eq!(file.line_col(0), (1, 1));
+        assert_eq!(file.line_col(6), (2, 1));
+        // `=` after a two-byte character is the fourth character of the line.
+        assert_eq!(file.line_col(10), (2, 4));
+        assert_eq!(file.line_col(999), (3, 1));
+    }
+}

@@ -1,0 +1,167 @@
+//! Exact arithmetic shared by validation and the engine: rationals over `i128` and conversions
+//! from [`Decimal`] mantissas. Every operation is checked; `None` means overflow, which callers
+//! report as an error naming the contract, never a panic.
+
+use rust_decimal::Decimal;
+
+/// A non-reduced fraction `num / den` with `den > 0`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rational {
+    pub num: i128,
+    pub den: i128,
+}
+
+impl Rational {
+    pub const ZERO: Rational = Rational { num: 0, den: 1 };
+
+    pub fn new(num: i128, den: i128) -> Option<Rational> {
+        if den == 0 {
+            return None;
+        }
+        let (num, den) = if den < 0 { (num.checked_neg()?, den.checked_neg()?) } else { (num, den) };
+        Some(Rational { num, den }.reduced())
+    }
+
+    pub fn integer(n: i128) -> Rational {
+        Rational { num: n, den: 1 }
+    }
+
+    /// The fraction `d` exactly: mantissa over a power of ten.
+    pub fn from_decimal(d: Decimal) -> Option<Rational> {
+        Rational::new(d.mantissa(), pow10(d.scale())?)
+    }
+
+    fn reduced(self) -> Rational {
+        let g = gcd(self.num.unsigned_abs(), self.den.unsigned_abs());
+        if g <= 1 {
+            return self;
+        }
+        let g = g as i128;
+        Rational { num: self.num / g, den: self.den / g }
+    }
+
+    pub fn checked_add(self, other: Rational) -> Option<Rational> {
+        if self.den == other.den {
+            return Rational::new(self.num.checked_add(other.num)?, self.den);
+        }
+        let g = gcd(self.den.unsigned_abs(), other.den.unsigned_abs()) as i128;
+        let (a, b) = (self.den / g, other.den / g);
+        let num = self.num.checked_mul(b)?.checked_add(other.num.checked_mul(a)?)?;
+        Rational::new(num, self.den.checked_mul(b)?)
+    }
+
+    pub fn checked_mul(self, other: Rational) -> Option<Rational> {
+        // Cross-reduce first so that products stay small.
+        let g1 = gcd(self.num.unsigned_abs(), other.den.unsigned_abs()).max(1) as i128;
+        let g2 = gcd(other.num.unsigned_abs(), self.den.unsigned_abs()).max(1) as i128;
+        Rational::new(
+            (self.num / g1).checked_mul(other.num / g2)?,
+            (self.den / g2).checked_mul(other.den / g1)?,
+        )
+    }
+
+    pub fn checked_div(self, other: Rational) -> Option<Rational> {
+        if other.num == 0 {
+            return None;
+        }
+        self.checked_mul(Rational::new(other.den, other.num)?)
+    }
+
+    /// The largest integer not above the fraction.
+    pub fn floor(self) -> i128 {
+        self.num.div_euclid(self.den)
+    }
+
+    /// Rounded to a whole number, half to even.
+    pub fn round_half_even(self) -> i128 {
+        let q = self.num.div_euclid(self.den);
+        let r = self.num.rem_euclid(self.den);
+        // Compare 2r with den without overflow: r < den, so den - r > 0.
+        let half = self.den - r;
+        match r.cmp(&half) {
+            std::cmp::Ordering::Less => q,
+            std::cmp::Ordering::Greater => q + 1,
+            std::cmp::Ordering::Equal => q + (q & 1),
+        }
+    }
+
+    /// Rounded half to even to `dp` decimal places, as a `Decimal`.
+    pub fn to_decimal(self, dp: u32) -> Option<Decimal> {
+        let scaled = self.checked_mul(Rational::integer(pow10(dp)?))?.round_half_even();
+        Decimal::try_from_i128_with_scale(scaled, dp).ok()
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.num == 0
+    }
+}
+
+impl PartialOrd for Rational {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        // Both denominators are positive; compare by cross-multiplication, widening on overflow
+        // is not available, so fall back to the integer parts and then the remainders.
+        let (a, b) = (self.floor(), other.floor());
+        if a != b {
+            return Some(a.cmp(&b));
+        }
+        let ra = Rational { num: self.num.rem_euclid(self.den), den: self.den };
+        let rb = Rational { num: other.num.rem_euclid(other.den), den: other.den };
+        match (ra.num.checked_mul(rb.den), rb.num.checked_mul(ra.den)) {
+            (Some(x), Some(y)) => Some(x.cmp(&y)),
+            _ => None,
+        }
+    }
+}
+
+pub fn gcd(mut a: u128, mut b: u128) -> u128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+pub fn pow10(exp: u32) -> Option<i128> {
+    10_i128.checked_pow(exp)
+}
+
+/// `floor(a / b)` for positive decimals, exactly.
+pub fn floor_div(a: Decimal, b: Decimal) -> Option<i128> {
+    Some(Rational::from_decimal(a)?.checked_div(Rational::from_decimal(b)?)?.floor())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(n: i128, d: i128) -> Rational {
+        Rational::new(n, d).unwrap()
+    }
+
+    #[test]
+    fn rounding_is_half_to_even() {
+        assert_eq!(r(5, 2).round_half_even(), 2);
+        assert_eq!(r(7, 2).round_half_even(), 4);
+        assert_eq!(r(-5, 2).round_half_even(), -2);
+        assert_eq!(r(8, 3).round_half_even(), 3);
+        assert_eq!(r(7, 3).round_half_even(), 2);
+        assert_eq!(r(1, 3).to_decimal(3).unwrap().to_string(), "0.333");
+        assert_eq!(r(2001, 2_000_000).to_decimal(3).unwrap().to_string(), "0.001");
+        assert_eq!(r(1, 2000).to_decimal(3).unwrap().to_string(), "0.000");
+        assert_eq!(r(3, 2000).to_decimal(3).unwrap().to_string(), "0.002");
+    }
+
+    #[test]
+    fn sums_and_products_are_exact() {
+        assert_eq!(r(1, 3).checked_add(r(1, 6)).unwrap(), r(1, 2));
+        assert_eq!(r(2, 3).checked_mul(r(3, 4)).unwrap(), r(1, 2));
+        assert_eq!(floor_div(Decimal::from(1000), Decimal::new(1800 * 12, 1)), Some(0));
+        assert_eq!(
+            floor_div(Decimal::from(1_000_000_000), Decimal::new(1800 * 12, 1)),
+            Some(462_962)
+        );
+        assert!(r(1, 3) < r(1, 2));
+        assert!(r(7, 2) > r(3, 1));
+        assert_eq!(Rational::new(1, 0), None);
+        assert_eq!(Rational::integer(i128::MAX).checked_add(Rational::integer(1)), None);
+    }
+}

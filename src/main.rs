@@ -1,0 +1,17 @@
+//! The `capplan` binary: parse the command line, run it, exit with its code.
+//! 0 success; 1 invalid catalog or scenario; 2 bad usage or an unreadable path.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = capplan::cli::Cli::parse();
+    match capplan::cli::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("error: {:#}", anyhow::Error::from(err));
+            ExitCode::from(capplan::cli::EXIT_USAGE)
+        }
+    }
+}
