@@ -304,7 +304,8 @@ mod tests {
         for code in Code::ALL {
             let name = code.name();
             assert!(
-                name.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()),
+                name.chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()),
                 "{name}"
             );
             assert!(!code.description().is_empty());

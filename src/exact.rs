@@ -18,7 +18,11 @@ impl Rational {
         if den == 0 {
             return None;
         }
-        let (num, den) = if den < 0 { (num.checked_neg()?, den.checked_neg()?) } else { (num, den) };
+        let (num, den) = if den < 0 {
+            (num.checked_neg()?, den.checked_neg()?)
+        } else {
+            (num, den)
+        };
         Some(Rational { num, den }.reduced())
     }
 
@@ -37,7 +41,10 @@ impl Rational {
             return self;
         }
         let g = g as i128;
-        Rational { num: self.num / g, den: self.den / g }
+        Rational {
+            num: self.num / g,
+            den: self.den / g,
+        }
     }
 
     pub fn checked_add(self, other: Rational) -> Option<Rational> {
@@ -46,7 +53,10 @@ impl Rational {
         }
         let g = gcd(self.den.unsigned_abs(), other.den.unsigned_abs()) as i128;
         let (a, b) = (self.den / g, other.den / g);
-        let num = self.num.checked_mul(b)?.checked_add(other.num.checked_mul(a)?)?;
+        let num = self
+            .num
+            .checked_mul(b)?
+            .checked_add(other.num.checked_mul(a)?)?;
         Rational::new(num, self.den.checked_mul(b)?)
     }
 
@@ -87,7 +97,9 @@ impl Rational {
 
     /// Rounded half to even to `dp` decimal places, as a `Decimal`.
     pub fn to_decimal(self, dp: u32) -> Option<Decimal> {
-        let scaled = self.checked_mul(Rational::integer(pow10(dp)?))?.round_half_even();
+        let scaled = self
+            .checked_mul(Rational::integer(pow10(dp)?))?
+            .round_half_even();
         Decimal::try_from_i128_with_scale(scaled, dp).ok()
     }
 
@@ -104,8 +116,14 @@ impl PartialOrd for Rational {
         if a != b {
             return Some(a.cmp(&b));
         }
-        let ra = Rational { num: self.num.rem_euclid(self.den), den: self.den };
-        let rb = Rational { num: other.num.rem_euclid(other.den), den: other.den };
+        let ra = Rational {
+            num: self.num.rem_euclid(self.den),
+            den: self.den,
+        };
+        let rb = Rational {
+            num: other.num.rem_euclid(other.den),
+            den: other.den,
+        };
         match (ra.num.checked_mul(rb.den), rb.num.checked_mul(ra.den)) {
             (Some(x), Some(y)) => Some(x.cmp(&y)),
             _ => None,
@@ -126,7 +144,11 @@ pub fn pow10(exp: u32) -> Option<i128> {
 
 /// `floor(a / b)` for positive decimals, exactly.
 pub fn floor_div(a: Decimal, b: Decimal) -> Option<i128> {
-    Some(Rational::from_decimal(a)?.checked_div(Rational::from_decimal(b)?)?.floor())
+    Some(
+        Rational::from_decimal(a)?
+            .checked_div(Rational::from_decimal(b)?)?
+            .floor(),
+    )
 }
 
 #[cfg(test)]
@@ -145,7 +167,10 @@ mod tests {
         assert_eq!(r(8, 3).round_half_even(), 3);
         assert_eq!(r(7, 3).round_half_even(), 2);
         assert_eq!(r(1, 3).to_decimal(3).unwrap().to_string(), "0.333");
-        assert_eq!(r(2001, 2_000_000).to_decimal(3).unwrap().to_string(), "0.001");
+        assert_eq!(
+            r(2001, 2_000_000).to_decimal(3).unwrap().to_string(),
+            "0.001"
+        );
         assert_eq!(r(1, 2000).to_decimal(3).unwrap().to_string(), "0.000");
         assert_eq!(r(3, 2000).to_decimal(3).unwrap().to_string(), "0.002");
     }
@@ -154,7 +179,10 @@ mod tests {
     fn sums_and_products_are_exact() {
         assert_eq!(r(1, 3).checked_add(r(1, 6)).unwrap(), r(1, 2));
         assert_eq!(r(2, 3).checked_mul(r(3, 4)).unwrap(), r(1, 2));
-        assert_eq!(floor_div(Decimal::from(1000), Decimal::new(1800 * 12, 1)), Some(0));
+        assert_eq!(
+            floor_div(Decimal::from(1000), Decimal::new(1800 * 12, 1)),
+            Some(0)
+        );
         assert_eq!(
             floor_div(Decimal::from(1_000_000_000), Decimal::new(1800 * 12, 1)),
             Some(462_962)
@@ -162,6 +190,9 @@ mod tests {
         assert!(r(1, 3) < r(1, 2));
         assert!(r(7, 2) > r(3, 1));
         assert_eq!(Rational::new(1, 0), None);
-        assert_eq!(Rational::integer(i128::MAX).checked_add(Rational::integer(1)), None);
+        assert_eq!(
+            Rational::integer(i128::MAX).checked_add(Rational::integer(1)),
+            None
+        );
     }
 }

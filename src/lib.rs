@@ -6,6 +6,8 @@
 //! capacity, power, spend) -> [`report`] (tables, JSON, CSV, markdown). [`cli`] is the command
 //! line over them. The library never prints: it returns values or writes to a `dyn Write`.
 
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod catalog;
 pub mod cli;
 pub mod diagnostic;

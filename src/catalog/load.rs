@@ -59,7 +59,10 @@ impl CatalogFiles {
 
     /// Every `*.toml` directly in `dir`.
     pub fn read_dir(dir: &Path) -> Result<Self, LoadError> {
-        let io_err = |source| LoadError::Io { path: dir.display().to_string(), source };
+        let io_err = |source| LoadError::Io {
+            path: dir.display().to_string(),
+            source,
+        };
         let mut paths = Vec::new();
         for entry in fs::read_dir(dir).map_err(io_err)? {
             let path = entry.map_err(io_err)?.path();
@@ -72,7 +75,10 @@ impl CatalogFiles {
         for path in paths {
             files.push(read_file(&path)?);
         }
-        Ok(CatalogFiles { label: dir.display().to_string(), files })
+        Ok(CatalogFiles {
+            label: dir.display().to_string(),
+            files,
+        })
     }
 
     /// Some contract files of a folder, with that folder's `portfolio.toml`.
@@ -88,12 +94,18 @@ impl CatalogFiles {
         for path in paths {
             files.push(read_file(&path)?);
         }
-        Ok(CatalogFiles { label: dir.display().to_string(), files })
+        Ok(CatalogFiles {
+            label: dir.display().to_string(),
+            files,
+        })
     }
 }
 
 fn read_file(path: &Path) -> Result<(String, Vec<u8>), LoadError> {
-    let bytes = fs::read(path).map_err(|source| LoadError::Io { path: path.display().to_string(), source })?;
+    let bytes = fs::read(path).map_err(|source| LoadError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
     Ok((path.display().to_string(), bytes))
 }
 
@@ -115,13 +127,23 @@ pub fn load(files: &CatalogFiles, report: &mut Report) -> Option<Catalog> {
         let is_portfolio = is_portfolio_name(Path::new(name));
         let (text, bad_utf8_at) = match std::str::from_utf8(bytes) {
             Ok(s) => (s.to_owned(), None),
-            Err(e) => (String::from_utf8_lossy(bytes).into_owned(), Some(e.valid_up_to())),
+            Err(e) => (
+                String::from_utf8_lossy(bytes).into_owned(),
+                Some(e.valid_up_to()),
+            ),
         };
         let file = report.sources.add(SourceFile::new(name.clone(), text));
-        let mut ctx = Ctx { file, diagnostics: &mut diagnostics };
+        let mut ctx = Ctx {
+            file,
+            diagnostics: &mut diagnostics,
+        };
         if let Some(at) = bad_utf8_at {
-            let d = Diagnostic::new(Code::NotUtf8, Span::new(file, at..at + 1), format!("`{name}` is not valid UTF-8"))
-                .with_help("save the file as UTF-8");
+            let d = Diagnostic::new(
+                Code::NotUtf8,
+                Span::new(file, at..at + 1),
+                format!("`{name}` is not valid UTF-8"),
+            )
+            .with_help("save the file as UTF-8");
             ctx.push(d);
             if is_portfolio {
                 saw_portfolio = true;
@@ -136,14 +158,21 @@ pub fn load(files: &CatalogFiles, report: &mut Report) -> Option<Catalog> {
             let range = err.span().unwrap_or(0..0);
             let message = err.message().trim().replace('\n', "; ");
             // The parser checks calendar dates itself; give those their own code.
-            let code = if message.starts_with("invalid date") { Code::InvalidDate } else { Code::TomlSyntax };
+            let code = if message.starts_with("invalid date") {
+                Code::InvalidDate
+            } else {
+                Code::TomlSyntax
+            };
             ctx.error(code, range, message);
         }
         if syntax_errors {
             // Read what the parser could recover, for the file's other problems, but drop what
             // follows from the recovery itself: keys it had to leave out, values it cut short.
             let mut recovered = Vec::new();
-            let mut rctx = Ctx { file, diagnostics: &mut recovered };
+            let mut rctx = Ctx {
+                file,
+                diagnostics: &mut recovered,
+            };
             if is_portfolio {
                 saw_portfolio = true;
                 let _ = parse::portfolio_file(&mut rctx, doc);
@@ -154,24 +183,41 @@ pub fn load(files: &CatalogFiles, report: &mut Report) -> Option<Catalog> {
             }
             diagnostics.extend(recovered.into_iter().filter(|d| {
                 let overlaps = match &d.location {
-                    Location::Span(s) => syntax_spans.iter().any(|r| r.start < s.range.end.max(s.range.start + 1) && s.range.start < r.end.max(r.start + 1)),
+                    Location::Span(s) => syntax_spans.iter().any(|r| {
+                        r.start < s.range.end.max(s.range.start + 1)
+                            && s.range.start < r.end.max(r.start + 1)
+                    }),
                     Location::Path(_) => false,
                 };
-                let from_recovery = matches!(d.code, Code::MissingKey | Code::MissingTerm | Code::EmptyFile)
-                    || (d.code == Code::TrancheQuantity && d.message.contains("neither"));
+                let from_recovery = matches!(
+                    d.code,
+                    Code::MissingKey | Code::MissingTerm | Code::EmptyFile
+                ) || (d.code == Code::TrancheQuantity
+                    && d.message.contains("neither"));
                 !overlaps && !from_recovery
             }));
             continue;
         }
         let whole = doc.span();
         if doc.get_ref().is_empty() {
-            let what = if is_portfolio { "the portfolio file" } else { "the contract file" };
+            let what = if is_portfolio {
+                "the portfolio file"
+            } else {
+                "the contract file"
+            };
             let help = if is_portfolio {
                 "add `[portfolio]`, `[[target]]` and `[[hardware]]` tables"
             } else {
                 "a contract needs at least `id`, `provider`, `title`, `start`, `term` or `end`, and `value_usd`"
             };
-            ctx.push(Diagnostic::new(Code::EmptyFile, Span::new(file, 0..0), format!("{what} `{name}` is empty")).with_help(help));
+            ctx.push(
+                Diagnostic::new(
+                    Code::EmptyFile,
+                    Span::new(file, 0..0),
+                    format!("{what} `{name}` is empty"),
+                )
+                .with_help(help),
+            );
             if is_portfolio {
                 saw_portfolio = true;
             }
@@ -179,7 +225,14 @@ pub fn load(files: &CatalogFiles, report: &mut Report) -> Option<Catalog> {
         }
         if is_portfolio {
             if saw_portfolio {
-                ctx.push(Diagnostic::new(Code::DuplicatePortfolio, Span::new(file, 0..0), format!("`{name}` is a second portfolio file for catalog `{}`", files.label)));
+                ctx.push(Diagnostic::new(
+                    Code::DuplicatePortfolio,
+                    Span::new(file, 0..0),
+                    format!(
+                        "`{name}` is a second portfolio file for catalog `{}`",
+                        files.label
+                    ),
+                ));
                 continue;
             }
             saw_portfolio = true;
@@ -199,7 +252,10 @@ pub fn load(files: &CatalogFiles, report: &mut Report) -> Option<Catalog> {
         }
     }
     if !saw_portfolio {
-        let path = Path::new(&files.label).join(PORTFOLIO_FILE).display().to_string();
+        let path = Path::new(&files.label)
+            .join(PORTFOLIO_FILE)
+            .display()
+            .to_string();
         diagnostics.push(
             Diagnostic::new(Code::MissingPortfolio, Location::Path(path), format!("catalog `{}` has no `{PORTFOLIO_FILE}`", files.label))
                 .with_help("a catalog is a folder with one `portfolio.toml` (targets, calendar, hardware) and one file per contract"),
@@ -208,7 +264,12 @@ pub fn load(files: &CatalogFiles, report: &mut Report) -> Option<Catalog> {
     let catalog = portfolio.map(|(p, _)| {
         // Sort by id, keeping file order among duplicates so that the first file's wins.
         contracts.sort_by(|a, b| a.id.cmp(&b.id));
-        Catalog { portfolio: p.portfolio, targets: p.targets, hardware: p.hardware, contracts }
+        Catalog {
+            portfolio: p.portfolio,
+            targets: p.targets,
+            hardware: p.hardware,
+            contracts,
+        }
     });
     if let Some(catalog) = &catalog {
         validate::validate(catalog, &mut diagnostics);

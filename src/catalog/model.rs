@@ -62,7 +62,10 @@ impl Origin {
     pub fn item(&self, index: usize) -> Span {
         Span::new(
             self.file,
-            self.items.get(index).cloned().unwrap_or_else(|| self.whole.clone()),
+            self.items
+                .get(index)
+                .cloned()
+                .unwrap_or_else(|| self.whole.clone()),
         )
     }
 

@@ -21,17 +21,46 @@ pub struct PortfolioFile {
 }
 
 const PORTFOLIO_FILE_KEYS: &[&str] = &["portfolio", "target", "hardware"];
-const PORTFOLIO_KEYS: &[&str] = &["name", "currency", "horizon", "pue", "fiscal_year_start_month"];
+const PORTFOLIO_KEYS: &[&str] = &[
+    "name",
+    "currency",
+    "horizon",
+    "pue",
+    "fiscal_year_start_month",
+];
 const HORIZON_KEYS: &[&str] = &["start", "end"];
 const TARGET_KEYS: &[&str] = &["id", "name", "spend_usd", "power_gw", "by"];
 const HARDWARE_KEYS: &[&str] = &["id", "name", "kind", "watts_per_unit", "rate_usd_per_hour"];
 /// The keys of a contract file.
 pub const CONTRACT_KEYS: &[&str] = &[
-    "id", "provider", "title", "announced", "start", "term", "end", "value_usd", "estimated", "status", "spend",
-    "pue", "sources", "notes", "tranche", "spend_schedule",
+    "id",
+    "provider",
+    "title",
+    "announced",
+    "start",
+    "term",
+    "end",
+    "value_usd",
+    "estimated",
+    "status",
+    "spend",
+    "pue",
+    "sources",
+    "notes",
+    "tranche",
+    "spend_schedule",
 ];
 /// The keys of a `[[tranche]]`.
-pub const TRANCHE_KEYS: &[&str] = &["id", "hardware", "units", "power_mw", "online_from", "online_by", "ramp", "until"];
+pub const TRANCHE_KEYS: &[&str] = &[
+    "id",
+    "hardware",
+    "units",
+    "power_mw",
+    "online_from",
+    "online_by",
+    "ramp",
+    "until",
+];
 const SCHEDULE_KEYS: &[&str] = &["from", "to", "amount_usd"];
 
 pub const STATUSES: &[(&str, Status)] = &[
@@ -44,7 +73,11 @@ pub const SPEND_MODELS: &[(&str, SpendModel)] = &[
     ("capacity-linked", SpendModel::CapacityLinked),
     ("schedule", SpendModel::Schedule),
 ];
-pub const RAMPS: &[(&str, Ramp)] = &[("linear", Ramp::Linear), ("s-curve", Ramp::SCurve), ("step", Ramp::Step)];
+pub const RAMPS: &[(&str, Ramp)] = &[
+    ("linear", Ramp::Linear),
+    ("s-curve", Ramp::SCurve),
+    ("step", Ramp::Step),
+];
 const KINDS: &[(&str, HardwareKind)] = &[("gpu", HardwareKind::Gpu), ("cpu", HardwareKind::Cpu)];
 
 /// Records a value's span under `key` in the entity's origin and returns the value.
@@ -58,7 +91,12 @@ fn keep<T>(origin: &mut Origin, key: &'static str, value: Option<Spanned<T>>) ->
 /// Reads `portfolio.toml`. `None` if a required part is missing or malformed (already reported).
 pub fn portfolio_file(ctx: &mut Ctx<'_>, doc: Spanned<DeTable<'_>>) -> Option<PortfolioFile> {
     let span = doc.span();
-    let mut file = Table::new(doc.into_inner(), span, "`portfolio.toml`", PORTFOLIO_FILE_KEYS);
+    let mut file = Table::new(
+        doc.into_inner(),
+        span,
+        "`portfolio.toml`",
+        PORTFOLIO_FILE_KEYS,
+    );
     let portfolio = file
         .require(ctx, "portfolio")
         .and_then(|v| reader::table(ctx, "portfolio", v, "`[portfolio]`", PORTFOLIO_KEYS))
@@ -78,20 +116,31 @@ pub fn portfolio_file(ctx: &mut Ctx<'_>, doc: Spanned<DeTable<'_>>) -> Option<Po
         .filter_map(|t| hardware(ctx, t))
         .collect();
     file.finish(ctx);
-    Some(PortfolioFile { portfolio: portfolio?, targets, hardware })
+    Some(PortfolioFile {
+        portfolio: portfolio?,
+        targets,
+        hardware,
+    })
 }
 
 fn portfolio(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Portfolio> {
     let mut origin = Origin::new(ctx.file, t.span.clone());
-    let name = t.require(ctx, "name").and_then(|v| reader::string(ctx, "name", v));
+    let name = t
+        .require(ctx, "name")
+        .and_then(|v| reader::string(ctx, "name", v));
     let name = keep(&mut origin, "name", name);
-    let currency = t.take("currency").and_then(|v| reader::string(ctx, "currency", v));
+    let currency = t
+        .take("currency")
+        .and_then(|v| reader::string(ctx, "currency", v));
     let currency = match currency {
         Some(c) if c.get_ref() != "USD" => {
             let d = Diagnostic::new(
                 Code::UnsupportedCurrency,
                 ctx.span(c.span()),
-                format!("currency `{}` is not supported; capplan plans in `USD` only", c.get_ref()),
+                format!(
+                    "currency `{}` is not supported; capplan plans in `USD` only",
+                    c.get_ref()
+                ),
             )
             .with_help("convert the amounts to USD and write `currency = \"USD\"`");
             ctx.push(d);
@@ -106,8 +155,12 @@ fn portfolio(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Portfolio> {
     });
     let (horizon_start, horizon_end) = match horizon {
         Some(mut h) => {
-            let start = h.require(ctx, "start").and_then(|v| reader::date(ctx, "start", v));
-            let end = h.require(ctx, "end").and_then(|v| reader::date(ctx, "end", v));
+            let start = h
+                .require(ctx, "start")
+                .and_then(|v| reader::date(ctx, "start", v));
+            let end = h
+                .require(ctx, "end")
+                .and_then(|v| reader::date(ctx, "end", v));
             h.finish(ctx);
             let start = keep(&mut origin, "horizon.start", start);
             let end = keep(&mut origin, "horizon.end", end);
@@ -154,15 +207,26 @@ fn target(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Target> {
     }
     let name = t.take("name").and_then(|v| reader::string(ctx, "name", v));
     let name = keep(&mut origin, "name", name);
-    let spend = t.take("spend_usd").and_then(|v| reader::money(ctx, "spend_usd", v));
+    let spend = t
+        .take("spend_usd")
+        .and_then(|v| reader::money(ctx, "spend_usd", v));
     let spend_usd = keep(&mut origin, "spend_usd", spend);
-    let power = t.take("power_gw").and_then(|v| reader::ratio(ctx, "power_gw", v));
+    let power = t
+        .take("power_gw")
+        .and_then(|v| reader::ratio(ctx, "power_gw", v));
     let power_gw = keep(&mut origin, "power_gw", power);
     let by = t.take("by").and_then(|v| reader::date(ctx, "by", v));
     let by = keep(&mut origin, "by", by);
     t.finish(ctx);
     let id = id?;
-    Some(Target { name: name.unwrap_or_else(|| id.clone()), id, spend_usd, power_gw, by, origin })
+    Some(Target {
+        name: name.unwrap_or_else(|| id.clone()),
+        id,
+        spend_usd,
+        power_gw,
+        by,
+        origin,
+    })
 }
 
 fn hardware(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Hardware> {
@@ -174,11 +238,17 @@ fn hardware(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Hardware> {
     }
     let name = t.take("name").and_then(|v| reader::string(ctx, "name", v));
     let name = keep(&mut origin, "name", name);
-    let kind = t.require(ctx, "kind").and_then(|v| reader::one_of(ctx, "kind", v, KINDS));
+    let kind = t
+        .require(ctx, "kind")
+        .and_then(|v| reader::one_of(ctx, "kind", v, KINDS));
     let kind = keep(&mut origin, "kind", kind);
-    let watts = t.require(ctx, "watts_per_unit").and_then(|v| reader::ratio(ctx, "watts_per_unit", v));
+    let watts = t
+        .require(ctx, "watts_per_unit")
+        .and_then(|v| reader::ratio(ctx, "watts_per_unit", v));
     let watts = keep(&mut origin, "watts_per_unit", watts);
-    let rate = t.require(ctx, "rate_usd_per_hour").and_then(|v| reader::money(ctx, "rate_usd_per_hour", v));
+    let rate = t
+        .require(ctx, "rate_usd_per_hour")
+        .and_then(|v| reader::money(ctx, "rate_usd_per_hour", v));
     let rate = keep(&mut origin, "rate_usd_per_hour", rate);
     t.finish(ctx);
     let id = id?;
@@ -207,34 +277,52 @@ pub fn contract_table(ctx: &mut Ctx<'_>, t: &mut Table<'_>) -> Option<Contract> 
     if let Some(id) = &id {
         t.what = format!("contract `{id}`");
     }
-    let provider = t.require(ctx, "provider").and_then(|v| reader::string(ctx, "provider", v));
+    let provider = t
+        .require(ctx, "provider")
+        .and_then(|v| reader::string(ctx, "provider", v));
     let provider = keep(&mut origin, "provider", provider);
-    let title = t.require(ctx, "title").and_then(|v| reader::string(ctx, "title", v));
+    let title = t
+        .require(ctx, "title")
+        .and_then(|v| reader::string(ctx, "title", v));
     let title = keep(&mut origin, "title", title);
-    let announced = t.take("announced").and_then(|v| reader::date(ctx, "announced", v));
+    let announced = t
+        .take("announced")
+        .and_then(|v| reader::date(ctx, "announced", v));
     let announced = keep(&mut origin, "announced", announced);
-    let start = t.require(ctx, "start").and_then(|v| reader::date(ctx, "start", v));
+    let start = t
+        .require(ctx, "start")
+        .and_then(|v| reader::date(ctx, "start", v));
     let start = keep(&mut origin, "start", start);
     let term_value = t.take("term");
     let end_value = t.take("end");
     if term_value.is_none() && end_value.is_none() {
-        let d = Diagnostic::new(Code::MissingTerm, ctx.span(t.span.clone()), format!("{} gives neither `term` nor `end`", t.what))
-            .with_help("add `term = \"5y\"` or `end = YYYY-MM-DD` (exclusive)");
+        let d = Diagnostic::new(
+            Code::MissingTerm,
+            ctx.span(t.span.clone()),
+            format!("{} gives neither `term` nor `end`", t.what),
+        )
+        .with_help("add `term = \"5y\"` or `end = YYYY-MM-DD` (exclusive)");
         ctx.push(d);
     }
     let term = term_value.and_then(|v| reader::duration(ctx, "term", v));
     let term = keep(&mut origin, "term", term);
     let end = end_value.and_then(|v| reader::date(ctx, "end", v));
     let end = keep(&mut origin, "end", end);
-    let value = t.require(ctx, "value_usd").and_then(|v| reader::money(ctx, "value_usd", v));
+    let value = t
+        .require(ctx, "value_usd")
+        .and_then(|v| reader::money(ctx, "value_usd", v));
     let value_usd = keep(&mut origin, "value_usd", value);
     let estimated = t.take("estimated").and_then(|v| {
         origin.set_key("estimated", v.span());
         reader::boolean(ctx, "estimated", v)
     });
-    let status = t.take("status").and_then(|v| reader::one_of(ctx, "status", v, STATUSES));
+    let status = t
+        .take("status")
+        .and_then(|v| reader::one_of(ctx, "status", v, STATUSES));
     let status = keep(&mut origin, "status", status);
-    let spend = t.take("spend").and_then(|v| reader::one_of(ctx, "spend", v, SPEND_MODELS));
+    let spend = t
+        .take("spend")
+        .and_then(|v| reader::one_of(ctx, "spend", v, SPEND_MODELS));
     let spend = keep(&mut origin, "spend", spend);
     let pue = t.take("pue").and_then(|v| reader::ratio(ctx, "pue", v));
     let pue = keep(&mut origin, "pue", pue);
@@ -250,7 +338,9 @@ pub fn contract_table(ctx: &mut Ctx<'_>, t: &mut Table<'_>) -> Option<Contract> 
         }
         origin.set_items(items);
     }
-    let notes = t.take("notes").and_then(|v| reader::string(ctx, "notes", v));
+    let notes = t
+        .take("notes")
+        .and_then(|v| reader::string(ctx, "notes", v));
     let notes = keep(&mut origin, "notes", notes);
     let tranches: Vec<Tranche> = t
         .take("tranche")
@@ -280,7 +370,11 @@ pub fn contract_table(ctx: &mut Ctx<'_>, t: &mut Table<'_>) -> Option<Contract> 
         (None, Some(term)) => match term.add_to(start) {
             Some(end) => end,
             None => {
-                ctx.error(Code::Overflow, origin.span("term").range, format!("`start + term` is past the end of the calendar"));
+                ctx.error(
+                    Code::Overflow,
+                    origin.span("term").range,
+                    "`start + term` is past the end of the calendar",
+                );
                 return None;
             }
         },
@@ -314,7 +408,9 @@ fn tranche(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Tranche> {
     if let Some(id) = &id {
         t.what = format!("tranche `{id}`");
     }
-    let hardware = t.require(ctx, "hardware").and_then(|v| reader::string(ctx, "hardware", v));
+    let hardware = t
+        .require(ctx, "hardware")
+        .and_then(|v| reader::string(ctx, "hardware", v));
     let hardware = keep(&mut origin, "hardware", hardware);
     let units = t.take("units");
     let power = t.take("power_mw");
@@ -324,7 +420,11 @@ fn tranche(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Tranche> {
             match reader::integer(ctx, "units", &u) {
                 Some(n) if n > 0 => Some(Quantity::Units(n as u64)),
                 Some(n) => {
-                    ctx.error(Code::NonPositive, u.span(), format!("{} has `units = {n}`; units must be positive", t.what));
+                    ctx.error(
+                        Code::NonPositive,
+                        u.span(),
+                        format!("{} has `units = {n}`; units must be positive", t.what),
+                    );
                     None
                 }
                 None => None,
@@ -336,7 +436,11 @@ fn tranche(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Tranche> {
             match reader::ratio(ctx, "power_mw", p).map(Spanned::into_inner) {
                 Some(mw) if mw > Decimal::ZERO => Some(Quantity::PowerMw(mw)),
                 Some(mw) => {
-                    ctx.error(Code::NonPositive, span, format!("{} has `power_mw = {mw}`; power must be positive", t.what));
+                    ctx.error(
+                        Code::NonPositive,
+                        span,
+                        format!("{} has `power_mw = {mw}`; power must be positive", t.what),
+                    );
                     None
                 }
                 None => None,
@@ -364,11 +468,17 @@ fn tranche(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Tranche> {
             None
         }
     };
-    let from = t.require(ctx, "online_from").and_then(|v| reader::date(ctx, "online_from", v));
+    let from = t
+        .require(ctx, "online_from")
+        .and_then(|v| reader::date(ctx, "online_from", v));
     let online_from = keep(&mut origin, "online_from", from);
-    let by = t.require(ctx, "online_by").and_then(|v| reader::date(ctx, "online_by", v));
+    let by = t
+        .require(ctx, "online_by")
+        .and_then(|v| reader::date(ctx, "online_by", v));
     let online_by = keep(&mut origin, "online_by", by);
-    let ramp = t.take("ramp").and_then(|v| reader::one_of(ctx, "ramp", v, RAMPS));
+    let ramp = t
+        .take("ramp")
+        .and_then(|v| reader::one_of(ctx, "ramp", v, RAMPS));
     let ramp = keep(&mut origin, "ramp", ramp).unwrap_or(Ramp::Linear);
     let until = t.take("until").and_then(|v| reader::date(ctx, "until", v));
     let until = keep(&mut origin, "until", until);
@@ -387,12 +497,23 @@ fn tranche(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Tranche> {
 
 fn schedule_entry(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<ScheduleEntry> {
     let mut origin = Origin::new(ctx.file, t.span.clone());
-    let from = t.require(ctx, "from").and_then(|v| reader::date(ctx, "from", v));
+    let from = t
+        .require(ctx, "from")
+        .and_then(|v| reader::date(ctx, "from", v));
     let from: Option<NaiveDate> = keep(&mut origin, "from", from);
-    let to = t.require(ctx, "to").and_then(|v| reader::date(ctx, "to", v));
+    let to = t
+        .require(ctx, "to")
+        .and_then(|v| reader::date(ctx, "to", v));
     let to = keep(&mut origin, "to", to);
-    let amount = t.require(ctx, "amount_usd").and_then(|v| reader::money(ctx, "amount_usd", v));
+    let amount = t
+        .require(ctx, "amount_usd")
+        .and_then(|v| reader::money(ctx, "amount_usd", v));
     let amount_usd = keep(&mut origin, "amount_usd", amount);
     t.finish(ctx);
-    Some(ScheduleEntry { from: from?, to: to?, amount_usd: amount_usd?, origin })
+    Some(ScheduleEntry {
+        from: from?,
+        to: to?,
+        amount_usd: amount_usd?,
+        origin,
+    })
 }

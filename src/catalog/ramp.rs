@@ -61,7 +61,10 @@ impl RampShape {
             Ramp::SCurve => {
                 let s2 = power_sum(2, t0, t1)?;
                 let s3 = power_sum(3, t0, t1)?;
-                let inner = n.checked_mul(3)?.checked_mul(s2)?.checked_sub(s3.checked_mul(2)?)?;
+                let inner = n
+                    .checked_mul(3)?
+                    .checked_mul(s2)?
+                    .checked_sub(s3.checked_mul(2)?)?;
                 Rational::new(u.checked_mul(inner)?, n.checked_pow(3)?)?
             }
             Ramp::Step => Rational::ZERO,
@@ -94,7 +97,13 @@ mod tests {
     use super::*;
 
     fn shape(units: u64, from: i64, by: i64, until: i64, ramp: Ramp) -> RampShape {
-        RampShape { units, from, by, until, ramp }
+        RampShape {
+            units,
+            from,
+            by,
+            until,
+            ramp,
+        }
     }
 
     /// The definition, day by day, for comparison with the closed forms.
@@ -105,7 +114,11 @@ mod tests {
         if d >= s.by {
             return Rational::integer(s.units as i128);
         }
-        let (t, n, u) = ((d - s.from) as i128, (s.by - s.from) as i128, s.units as i128);
+        let (t, n, u) = (
+            (d - s.from) as i128,
+            (s.by - s.from) as i128,
+            s.units as i128,
+        );
         match s.ramp {
             Ramp::Linear => Rational::new(u * t, n).unwrap(),
             Ramp::SCurve => Rational::new(u * t * t * (3 * n - 2 * t), n * n * n).unwrap(),
@@ -123,7 +136,11 @@ mod tests {
                     for d in lo..hi {
                         expected = expected.checked_add(online_by_definition(&s, d)).unwrap();
                     }
-                    assert_eq!(s.sum(lo, hi).unwrap(), expected, "{ramp:?} {from} {by} {until} [{lo},{hi})");
+                    assert_eq!(
+                        s.sum(lo, hi).unwrap(),
+                        expected,
+                        "{ramp:?} {from} {by} {until} [{lo},{hi})"
+                    );
                 }
             }
         }

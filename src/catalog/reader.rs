@@ -49,7 +49,12 @@ pub struct Table<'i> {
 }
 
 impl<'i> Table<'i> {
-    pub fn new(table: DeTable<'i>, span: Range<usize>, what: impl Into<String>, known: &'static [&'static str]) -> Self {
+    pub fn new(
+        table: DeTable<'i>,
+        span: Range<usize>,
+        what: impl Into<String>,
+        known: &'static [&'static str],
+    ) -> Self {
         let entries = table
             .into_iter()
             .map(|(k, v)| {
@@ -57,7 +62,12 @@ impl<'i> Table<'i> {
                 (Spanned::new(span, k.into_inner().into_owned()), v)
             })
             .collect();
-        Table { what: what.into(), span, entries, known }
+        Table {
+            what: what.into(),
+            span,
+            entries,
+            known,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -66,7 +76,10 @@ impl<'i> Table<'i> {
 
     /// Takes the value of `key`, if present.
     pub fn take(&mut self, key: &str) -> Option<Value<'i>> {
-        debug_assert!(self.known.contains(&key), "`{key}` is not in the known keys");
+        debug_assert!(
+            self.known.contains(&key),
+            "`{key}` is not in the known keys"
+        );
         let i = self.entries.iter().position(|(k, _)| k.get_ref() == key)?;
         Some(self.entries.swap_remove(i).1)
     }
@@ -84,7 +97,12 @@ impl<'i> Table<'i> {
     /// [`Table::finish`] for a table borrowed from its owner.
     pub fn finish_in_place(&mut self, ctx: &mut Ctx<'_>) {
         let known = self.known;
-        let rest = Table { what: self.what.clone(), span: self.span.clone(), entries: std::mem::take(&mut self.entries), known };
+        let rest = Table {
+            what: self.what.clone(),
+            span: self.span.clone(),
+            entries: std::mem::take(&mut self.entries),
+            known,
+        };
         rest.finish(ctx);
     }
 
@@ -103,7 +121,11 @@ impl<'i> Table<'i> {
                 Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
                 None => diagnostic.with_help(format!(
                     "expected one of {}",
-                    self.known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                    self.known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             };
             ctx.push(diagnostic);
@@ -112,7 +134,10 @@ impl<'i> Table<'i> {
 }
 
 /// The closest candidate to `name`, if one is close enough to be a likely typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(name, c), c))
@@ -134,7 +159,10 @@ fn type_name(value: &DeValue<'_>) -> &'static str {
 }
 
 fn wrong_type(ctx: &mut Ctx<'_>, key: &str, value: &Value<'_>, expected: &str) {
-    let message = format!("`{key}` must be {expected}, found {}", type_name(value.get_ref()));
+    let message = format!(
+        "`{key}` must be {expected}, found {}",
+        type_name(value.get_ref())
+    );
     ctx.error(Code::WrongType, value.span(), message);
 }
 
@@ -167,7 +195,11 @@ pub fn integer(ctx: &mut Ctx<'_>, key: &str, value: &Value<'_>) -> Option<i64> {
         DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
             Ok(n) => Some(n),
             Err(_) => {
-                ctx.error(Code::Overflow, value.span(), format!("`{key}` does not fit in a 64-bit integer"));
+                ctx.error(
+                    Code::Overflow,
+                    value.span(),
+                    format!("`{key}` does not fit in a 64-bit integer"),
+                );
                 None
             }
         },
@@ -185,8 +217,12 @@ pub fn date(ctx: &mut Ctx<'_>, key: &str, value: Value<'_>) -> Option<Spanned<Na
         if let DeValue::String(s) = value.get_ref()
             && s.parse::<toml::value::Datetime>().is_ok()
         {
-            let d = Diagnostic::new(Code::WrongType, ctx.span(span), format!("`{key}` must be a date, found a string"))
-                .with_help(format!("write the date without quotes: `{key} = {s}`"));
+            let d = Diagnostic::new(
+                Code::WrongType,
+                ctx.span(span),
+                format!("`{key}` must be a date, found a string"),
+            )
+            .with_help(format!("write the date without quotes: `{key} = {s}`"));
             ctx.push(d);
         } else {
             wrong_type(ctx, key, &value, "a date such as 2025-11-03");
@@ -194,13 +230,19 @@ pub fn date(ctx: &mut Ctx<'_>, key: &str, value: Value<'_>) -> Option<Spanned<Na
         return None;
     };
     match (dt.date, dt.time, dt.offset) {
-        (Some(d), None, None) => match NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day)) {
-            Some(date) => Some(Spanned::new(span, date)),
-            None => {
-                ctx.error(Code::InvalidDate, span, format!("`{key}` is {dt}, a date that does not exist"));
-                None
+        (Some(d), None, None) => {
+            match NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day)) {
+                Some(date) => Some(Spanned::new(span, date)),
+                None => {
+                    ctx.error(
+                        Code::InvalidDate,
+                        span,
+                        format!("`{key}` is {dt}, a date that does not exist"),
+                    );
+                    None
+                }
             }
-        },
+        }
         _ => {
             let d = Diagnostic::new(
                 Code::InvalidDate,
@@ -226,11 +268,15 @@ pub fn money(ctx: &mut Ctx<'_>, key: &str, value: Value<'_>) -> Option<Spanned<D
                     MoneyError::Overflow(_) => Code::Overflow,
                     _ => Code::InvalidMoney,
                 };
-                let mut d = Diagnostic::new(code, ctx.span(span.clone()), format!("`{key}`: {err}"));
+                let mut d =
+                    Diagnostic::new(code, ctx.span(span.clone()), format!("`{key}`: {err}"));
                 if matches!(err, MoneyError::TooPrecise(_)) {
                     d = d.with_help("money is kept to the cent");
                 } else if s.trim_start().starts_with('$') {
-                    d = d.with_help(format!("drop the `$`: `{key} = \"{}\"`", s.trim().trim_start_matches('$')));
+                    d = d.with_help(format!(
+                        "drop the `$`: `{key} = \"{}\"`",
+                        s.trim().trim_start_matches('$')
+                    ));
                 }
                 ctx.push(d);
                 None
@@ -253,7 +299,12 @@ pub fn money(ctx: &mut Ctx<'_>, key: &str, value: Value<'_>) -> Option<Spanned<D
             None
         }
         _ => {
-            wrong_type(ctx, key, &value, "an amount such as \"38B\" or 38_000_000_000");
+            wrong_type(
+                ctx,
+                key,
+                &value,
+                "an amount such as \"38B\" or 38_000_000_000",
+            );
             None
         }
     };
@@ -266,9 +317,18 @@ pub fn ratio(ctx: &mut Ctx<'_>, key: &str, value: Value<'_>) -> Option<Spanned<D
     let parsed = match value.get_ref() {
         DeValue::Integer(_) => integer(ctx, key, &value).map(Decimal::from),
         DeValue::Float(f) => {
-            let n = f.as_str().replace('_', "").parse::<f64>().ok().and_then(value::ratio_from_float);
+            let n = f
+                .as_str()
+                .replace('_', "")
+                .parse::<f64>()
+                .ok()
+                .and_then(value::ratio_from_float);
             if n.is_none() {
-                ctx.error(Code::Overflow, span.clone(), format!("`{key}` is not a finite number capplan can represent exactly"));
+                ctx.error(
+                    Code::Overflow,
+                    span.clone(),
+                    format!("`{key}` is not a finite number capplan can represent exactly"),
+                );
             }
             n
         }
@@ -301,7 +361,10 @@ pub fn id(ctx: &mut Ctx<'_>, key: &str, value: Value<'_>) -> Option<Spanned<Stri
     let mut d = Diagnostic::new(
         Code::InvalidId,
         ctx.span(s.span()),
-        format!("`{key}` `{}` is not a valid id: use lowercase letters, digits and `-`", s.get_ref()),
+        format!(
+            "`{key}` `{}` is not a valid id: use lowercase letters, digits and `-`",
+            s.get_ref()
+        ),
     );
     if let Some(fixed) = value::suggest_id(s.get_ref()) {
         d = d.with_help(format!("try `{key} = \"{fixed}\"`"));
@@ -312,12 +375,21 @@ pub fn id(ctx: &mut Ctx<'_>, key: &str, value: Value<'_>) -> Option<Spanned<Stri
 }
 
 /// One of a fixed set of words, such as a ramp or a status.
-pub fn one_of<T: Copy>(ctx: &mut Ctx<'_>, key: &str, value: Value<'_>, choices: &[(&'static str, T)]) -> Option<Spanned<T>> {
+pub fn one_of<T: Copy>(
+    ctx: &mut Ctx<'_>,
+    key: &str,
+    value: Value<'_>,
+    choices: &[(&'static str, T)],
+) -> Option<Spanned<T>> {
     let s = string(ctx, key, value)?;
     if let Some((_, v)) = choices.iter().find(|(name, _)| *name == s.get_ref()) {
         return Some(Spanned::new(s.span(), *v));
     }
-    let names = choices.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+    let names = choices
+        .iter()
+        .map(|(n, _)| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut d = Diagnostic::new(
         Code::InvalidValue,
         ctx.span(s.span()),
@@ -331,7 +403,13 @@ pub fn one_of<T: Copy>(ctx: &mut Ctx<'_>, key: &str, value: Value<'_>, choices: 
 }
 
 /// A table value, such as an inline table.
-pub fn table<'i>(ctx: &mut Ctx<'_>, key: &str, value: Value<'i>, what: impl Into<String>, known: &'static [&'static str]) -> Option<Table<'i>> {
+pub fn table<'i>(
+    ctx: &mut Ctx<'_>,
+    key: &str,
+    value: Value<'i>,
+    what: impl Into<String>,
+    known: &'static [&'static str],
+) -> Option<Table<'i>> {
     let span = value.span();
     match value.into_inner() {
         DeValue::Table(t) => Some(Table::new(t, span, what, known)),
@@ -355,7 +433,12 @@ pub fn array<'i>(ctx: &mut Ctx<'_>, key: &str, value: Value<'i>) -> Option<Vec<V
 }
 
 /// An array of tables such as `[[tranche]]`: each element as a [`Table`].
-pub fn tables<'i>(ctx: &mut Ctx<'_>, key: &str, value: Value<'i>, known: &'static [&'static str]) -> Vec<Table<'i>> {
+pub fn tables<'i>(
+    ctx: &mut Ctx<'_>,
+    key: &str,
+    value: Value<'i>,
+    known: &'static [&'static str],
+) -> Vec<Table<'i>> {
     let Some(items) = array(ctx, key, value) else {
         return Vec::new();
     };
@@ -363,7 +446,12 @@ pub fn tables<'i>(ctx: &mut Ctx<'_>, key: &str, value: Value<'i>, known: &'stati
     for (i, item) in items.into_iter().enumerate() {
         let span = item.span();
         match item.into_inner() {
-            DeValue::Table(t) => out.push(Table::new(t, span, format!("`[[{key}]]` #{}", i + 1), known)),
+            DeValue::Table(t) => out.push(Table::new(
+                t,
+                span,
+                format!("`[[{key}]]` #{}", i + 1),
+                known,
+            )),
             other => wrong_type(ctx, key, &Spanned::new(span, other), "an array of tables"),
         }
     }

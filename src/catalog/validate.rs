@@ -14,7 +14,10 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::exact::{Rational, floor_div};
 
 /// The implied price must lie within these multiples of the reference rate.
-const PRICE_BAND: (Decimal, Decimal) = (Decimal::from_parts(25, 0, 0, false, 2), Decimal::from_parts(4, 0, 0, false, 0));
+const PRICE_BAND: (Decimal, Decimal) = (
+    Decimal::from_parts(25, 0, 0, false, 2),
+    Decimal::from_parts(4, 0, 0, false, 0),
+);
 
 /// Why a tranche's unit count could not be computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,11 +29,17 @@ pub enum UnitsError {
 }
 
 /// A tranche's units: `units`, or `floor(power_mw * 1e6 / (watts_per_unit * pue))`.
-pub fn tranche_units(catalog: &Catalog, contract: &Contract, tranche: &Tranche) -> Result<u64, UnitsError> {
+pub fn tranche_units(
+    catalog: &Catalog,
+    contract: &Contract,
+    tranche: &Tranche,
+) -> Result<u64, UnitsError> {
     match tranche.quantity {
         Quantity::Units(n) => Ok(n),
         Quantity::PowerMw(mw) => {
-            let hw = catalog.hardware(&tranche.hardware).ok_or(UnitsError::UnknownHardware)?;
+            let hw = catalog
+                .hardware(&tranche.hardware)
+                .ok_or(UnitsError::UnknownHardware)?;
             units_from_power(mw, hw.watts_per_unit, catalog.pue_of(contract))
         }
     }
@@ -39,7 +48,9 @@ pub fn tranche_units(catalog: &Catalog, contract: &Contract, tranche: &Tranche) 
 /// `floor(mw * 1e6 / (watts * pue))`, exactly.
 pub fn units_from_power(mw: Decimal, watts: Decimal, pue: Decimal) -> Result<u64, UnitsError> {
     let facility_watts = watts.checked_mul(pue).ok_or(UnitsError::Overflow)?;
-    let total_watts = mw.checked_mul(Decimal::from(1_000_000)).ok_or(UnitsError::Overflow)?;
+    let total_watts = mw
+        .checked_mul(Decimal::from(1_000_000))
+        .ok_or(UnitsError::Overflow)?;
     if facility_watts <= Decimal::ZERO {
         return Err(UnitsError::Overflow);
     }
@@ -64,19 +75,33 @@ pub fn validate(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
     for contract in &catalog.contracts {
         contract_checks(catalog, contract, out);
     }
-    duplicates(catalog.contracts.iter().map(|c| (c.id.as_str(), &c.origin)), "contract", None, out);
+    duplicates(
+        catalog.contracts.iter().map(|c| (c.id.as_str(), &c.origin)),
+        "contract",
+        None,
+        out,
+    );
     contracted_vs_target(catalog, out);
 }
 
-fn duplicates<'a>(items: impl Iterator<Item = (&'a str, &'a Origin)>, what: &str, scope: Option<&str>, out: &mut Vec<Diagnostic>) {
+fn duplicates<'a>(
+    items: impl Iterator<Item = (&'a str, &'a Origin)>,
+    what: &str,
+    scope: Option<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
     let scope = scope.map_or(String::new(), |s| format!("{s}: "));
     let mut seen: BTreeMap<&str, &Origin> = BTreeMap::new();
     for (id, origin) in items {
         match seen.get(id) {
             Some(first) => out.push(
-                Diagnostic::new(Code::DuplicateId, origin.span("id"), format!("{scope}{what} id `{id}` is defined more than once"))
-                    .with_related(first.span("id"), "first defined here")
-                    .with_help(format!("give each {what} its own id")),
+                Diagnostic::new(
+                    Code::DuplicateId,
+                    origin.span("id"),
+                    format!("{scope}{what} id `{id}` is defined more than once"),
+                )
+                .with_related(first.span("id"), "first defined here")
+                .with_help(format!("give each {what} its own id")),
             ),
             None => {
                 seen.insert(id, origin);
@@ -85,7 +110,13 @@ fn duplicates<'a>(items: impl Iterator<Item = (&'a str, &'a Origin)>, what: &str
     }
 }
 
-fn positive(value: Decimal, origin: &Origin, key: &str, what: &str, out: &mut Vec<Diagnostic>) -> bool {
+fn positive(
+    value: Decimal,
+    origin: &Origin,
+    key: &str,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) -> bool {
     if value > Decimal::ZERO {
         return true;
     }
@@ -106,7 +137,9 @@ fn pue_check(pue: Decimal, origin: &Origin, what: &str, out: &mut Vec<Diagnostic
             Diagnostic::new(
                 Code::InvalidValue,
                 origin.span("pue"),
-                format!("{what} has `pue` = {pue}, but facility power cannot be less than IT power"),
+                format!(
+                    "{what} has `pue` = {pue}, but facility power cannot be less than IT power"
+                ),
             )
             .with_help("PUE is facility power over IT power: 1.0 or more, typically 1.1 to 1.6"),
         );
@@ -119,12 +152,25 @@ fn portfolio(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
         out.push(Diagnostic::new(
             Code::EmptyTerm,
             p.origin.span("horizon.end"),
-            format!("`horizon` ends on {} but starts on {}; the end must be after the start", p.horizon_end, p.horizon_start),
+            format!(
+                "`horizon` ends on {} but starts on {}; the end must be after the start",
+                p.horizon_end, p.horizon_start
+            ),
         ));
     }
     pue_check(p.pue, &p.origin, "`[portfolio]`", out);
-    duplicates(catalog.targets.iter().map(|t| (t.id.as_str(), &t.origin)), "target", None, out);
-    duplicates(catalog.hardware.iter().map(|h| (h.id.as_str(), &h.origin)), "hardware", None, out);
+    duplicates(
+        catalog.targets.iter().map(|t| (t.id.as_str(), &t.origin)),
+        "target",
+        None,
+        out,
+    );
+    duplicates(
+        catalog.hardware.iter().map(|h| (h.id.as_str(), &h.origin)),
+        "hardware",
+        None,
+        out,
+    );
     for t in &catalog.targets {
         let what = format!("target `{}`", t.id);
         if let Some(s) = t.spend_usd {
@@ -137,7 +183,13 @@ fn portfolio(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
     for h in &catalog.hardware {
         let what = format!("hardware `{}`", h.id);
         positive(h.watts_per_unit, &h.origin, "watts_per_unit", &what, out);
-        positive(h.rate_usd_per_hour, &h.origin, "rate_usd_per_hour", &what, out);
+        positive(
+            h.rate_usd_per_hour,
+            &h.origin,
+            "rate_usd_per_hour",
+            &what,
+            out,
+        );
     }
 }
 
@@ -149,8 +201,14 @@ fn contract_checks(catalog: &Catalog, c: &Contract, out: &mut Vec<Diagnostic>) {
     }
     let term_ok = term_checks(c, &what, out);
     for (i, source) in c.sources.iter().enumerate() {
-        let url = source.strip_prefix("https://").or_else(|| source.strip_prefix("http://"));
-        if !url.is_some_and(|rest| rest.split(['/', '?', '#']).next().is_some_and(|host| host.contains('.'))) {
+        let url = source
+            .strip_prefix("https://")
+            .or_else(|| source.strip_prefix("http://"));
+        if !url.is_some_and(|rest| {
+            rest.split(['/', '?', '#'])
+                .next()
+                .is_some_and(|host| host.contains('.'))
+        }) {
             out.push(
                 Diagnostic::new(Code::SourceNotUrl, c.origin.item(i), format!("{what}: source `{source}` is not an http(s) URL"))
                     .with_help("cite a web page, such as `https://example.com/article`; put other references in `notes`"),
@@ -158,7 +216,12 @@ fn contract_checks(catalog: &Catalog, c: &Contract, out: &mut Vec<Diagnostic>) {
         }
     }
     schedule_checks(c, &what, term_ok, out);
-    duplicates(c.tranches.iter().map(|t| (t.id.as_str(), &t.origin)), "tranche", Some(&what), out);
+    duplicates(
+        c.tranches.iter().map(|t| (t.id.as_str(), &t.origin)),
+        "tranche",
+        Some(&what),
+        out,
+    );
 
     // Unit-hours delivered in the term, and their worth at the hardware's reference rates.
     let mut unit_days_by_rate = Rational::ZERO;
@@ -176,13 +239,21 @@ fn contract_checks(catalog: &Catalog, c: &Contract, out: &mut Vec<Diagnostic>) {
             let mut d = Diagnostic::new(
                 Code::UnknownHardware,
                 t.origin.span("hardware"),
-                format!("{twhat} uses hardware `{}`, which `portfolio.toml` does not define", t.hardware),
+                format!(
+                    "{twhat} uses hardware `{}`, which `portfolio.toml` does not define",
+                    t.hardware
+                ),
             );
             d = match did_you_mean(&t.hardware, catalog.hardware.iter().map(|h| h.id.as_str())) {
                 Some(best) => d.with_help(format!("did you mean `{best}`?")),
                 None => d.with_help(format!(
                     "known hardware: {}",
-                    catalog.hardware.iter().map(|h| format!("`{}`", h.id)).collect::<Vec<_>>().join(", ")
+                    catalog
+                        .hardware
+                        .iter()
+                        .map(|h| format!("`{}`", h.id))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             };
             out.push(d);
@@ -206,7 +277,11 @@ fn contract_checks(catalog: &Catalog, c: &Contract, out: &mut Vec<Diagnostic>) {
             }
             Ok(n) => n,
             Err(_) => {
-                out.push(Diagnostic::new(Code::Overflow, t.origin.span("power_mw"), format!("{twhat}: the unit count overflows")));
+                out.push(Diagnostic::new(
+                    Code::Overflow,
+                    t.origin.span("power_mw"),
+                    format!("{twhat}: the unit count overflows"),
+                ));
                 complete = false;
                 continue;
             }
@@ -219,7 +294,10 @@ fn contract_checks(catalog: &Catalog, c: &Contract, out: &mut Vec<Diagnostic>) {
         let rate = Rational::from_decimal(hw.rate_usd_per_hour);
         let added = sum.and_then(|s| {
             let worth = s.checked_mul(rate?)?;
-            Some((unit_days.checked_add(s)?, unit_days_by_rate.checked_add(worth)?))
+            Some((
+                unit_days.checked_add(s)?,
+                unit_days_by_rate.checked_add(worth)?,
+            ))
         });
         match added {
             Some((days, worth)) => {
@@ -251,17 +329,30 @@ fn contract_checks(catalog: &Catalog, c: &Contract, out: &mut Vec<Diagnostic>) {
                 c.origin.span("spend"),
                 format!("{what} links spend to capacity, but delivers no capacity in its term"),
             )
-            .with_help("add a `[[tranche]]` online within the term, or use `spend = \"straight-line\"`"),
+            .with_help(
+                "add a `[[tranche]]` online within the term, or use `spend = \"straight-line\"`",
+            ),
         );
     }
-    implied_price(c, &what, unit_days, unit_days_by_rate, single_rate.filter(|_| !mixed), out);
+    implied_price(
+        c,
+        &what,
+        unit_days,
+        unit_days_by_rate,
+        single_rate.filter(|_| !mixed),
+        out,
+    );
 }
 
 /// Checks `start`, `term` and `end`. Returns whether the term is usable for further checks.
 fn term_checks(c: &Contract, what: &str, out: &mut Vec<Diagnostic>) -> bool {
     if let Some(term) = c.term {
         if !term.is_positive() {
-            out.push(Diagnostic::new(Code::NonPositive, c.origin.span("term"), format!("{what} has `term = \"{term}\"`; the term must be positive")));
+            out.push(Diagnostic::new(
+                Code::NonPositive,
+                c.origin.span("term"),
+                format!("{what} has `term = \"{term}\"`; the term must be positive"),
+            ));
             return false;
         }
         if c.origin.has("end") {
@@ -270,11 +361,18 @@ fn term_checks(c: &Contract, what: &str, out: &mut Vec<Diagnostic>) -> bool {
                 let mut d = Diagnostic::new(
                     Code::TermEndMismatch,
                     c.origin.span("end"),
-                    format!("{what}: `end` is {} but `start + term` ({} + {term}) is {}", c.end, c.start, implied.map_or("past the calendar".to_owned(), |d| d.to_string())),
+                    format!(
+                        "{what}: `end` is {} but `start + term` ({} + {term}) is {}",
+                        c.end,
+                        c.start,
+                        implied.map_or("past the calendar".to_owned(), |d| d.to_string())
+                    ),
                 )
                 .with_related(c.origin.span("term"), "`term` is given here");
                 if let Some(d2) = implied {
-                    d = d.with_help(format!("write `end = {d2}`, or drop one of `term` and `end`"));
+                    d = d.with_help(format!(
+                        "write `end = {d2}`, or drop one of `term` and `end`"
+                    ));
                 }
                 out.push(d);
             }
@@ -284,7 +382,10 @@ fn term_checks(c: &Contract, what: &str, out: &mut Vec<Diagnostic>) -> bool {
         out.push(Diagnostic::new(
             Code::EmptyTerm,
             c.origin.span("end"),
-            format!("{what} ends on {} but starts on {}; the end (exclusive) must be after the start", c.end, c.start),
+            format!(
+                "{what} ends on {} but starts on {}; the end (exclusive) must be after the start",
+                c.end, c.start
+            ),
         ));
         return false;
     }
@@ -292,17 +393,28 @@ fn term_checks(c: &Contract, what: &str, out: &mut Vec<Diagnostic>) -> bool {
 }
 
 /// Checks a tranche's dates against each other and the term. Returns whether they are usable.
-fn tranche_dates(c: &Contract, t: &Tranche, what: &str, term_ok: bool, out: &mut Vec<Diagnostic>) -> bool {
+fn tranche_dates(
+    c: &Contract,
+    t: &Tranche,
+    what: &str,
+    term_ok: bool,
+    out: &mut Vec<Diagnostic>,
+) -> bool {
     let mut ok = true;
     if t.online_by < t.online_from {
         out.push(
             Diagnostic::new(
                 Code::OnlineOrder,
                 t.origin.span("online_by"),
-                format!("{what}: `online_by` ({}) is before `online_from` ({})", t.online_by, t.online_from),
+                format!(
+                    "{what}: `online_by` ({}) is before `online_from` ({})",
+                    t.online_by, t.online_from
+                ),
             )
             .with_related(t.origin.span("online_from"), "`online_from` is given here")
-            .with_help("`online_from` is the first unit's day, `online_by` the day all units are online"),
+            .with_help(
+                "`online_from` is the first unit's day, `online_by` the day all units are online",
+            ),
         );
         ok = false;
     }
@@ -314,7 +426,10 @@ fn tranche_dates(c: &Contract, t: &Tranche, what: &str, term_ok: bool, out: &mut
             Diagnostic::new(
                 Code::TrancheOutsideTerm,
                 t.origin.span("online_from"),
-                format!("{what}: `online_from` ({}) is outside the contract's term [{}, {})", t.online_from, c.start, c.end),
+                format!(
+                    "{what}: `online_from` ({}) is outside the contract's term [{}, {})",
+                    t.online_from, c.start, c.end
+                ),
             )
             .with_related(c.origin.span("start"), "the term starts here"),
         );
@@ -323,11 +438,20 @@ fn tranche_dates(c: &Contract, t: &Tranche, what: &str, term_ok: bool, out: &mut
     if let Some(until) = t.until
         && until > c.end
     {
-        out.push(Diagnostic::new(
-            Code::TrancheOutsideTerm,
-            t.origin.span("until"),
-            format!("{what}: `until` ({until}) is after the contract's end ({})", c.end),
-        ).with_help(format!("capacity ends with the contract: use `until = {}` or leave it out", c.end)));
+        out.push(
+            Diagnostic::new(
+                Code::TrancheOutsideTerm,
+                t.origin.span("until"),
+                format!(
+                    "{what}: `until` ({until}) is after the contract's end ({})",
+                    c.end
+                ),
+            )
+            .with_help(format!(
+                "capacity ends with the contract: use `until = {}` or leave it out",
+                c.end
+            )),
+        );
         ok = false;
     }
     let until = t.until_or(c.end);
@@ -356,8 +480,12 @@ fn schedule_checks(c: &Contract, what: &str, term_ok: bool, out: &mut Vec<Diagno
     match (c.spend, c.spend_schedule.is_empty()) {
         (SpendModel::Schedule, true) => {
             out.push(
-                Diagnostic::new(Code::MissingSchedule, c.origin.span("spend"), format!("{what} has `spend = \"schedule\"` but no `[[spend_schedule]]`"))
-                    .with_help("add `[[spend_schedule]]` entries with `from`, `to` and `amount_usd`"),
+                Diagnostic::new(
+                    Code::MissingSchedule,
+                    c.origin.span("spend"),
+                    format!("{what} has `spend = \"schedule\"` but no `[[spend_schedule]]`"),
+                )
+                .with_help("add `[[spend_schedule]]` entries with `from`, `to` and `amount_usd`"),
             );
             return;
         }
@@ -367,7 +495,10 @@ fn schedule_checks(c: &Contract, what: &str, term_ok: bool, out: &mut Vec<Diagno
                 Diagnostic::new(
                     Code::UnexpectedSchedule,
                     c.origin.span("spend_schedule"),
-                    format!("{what} has `[[spend_schedule]]` entries, but its spend model is `{}`", model.name()),
+                    format!(
+                        "{what} has `[[spend_schedule]]` entries, but its spend model is `{}`",
+                        model.name()
+                    ),
                 )
                 .with_help("set `spend = \"schedule\"`, or remove the entries"),
             );
@@ -378,11 +509,21 @@ fn schedule_checks(c: &Contract, what: &str, term_ok: bool, out: &mut Vec<Diagno
     let mut sum = Decimal::ZERO;
     let mut windows: Vec<&ScheduleEntry> = Vec::new();
     for e in &c.spend_schedule {
-        positive(e.amount_usd, &e.origin, "amount_usd", &format!("a schedule entry of {what}"), out);
+        positive(
+            e.amount_usd,
+            &e.origin,
+            "amount_usd",
+            &format!("a schedule entry of {what}"),
+            out,
+        );
         match sum.checked_add(e.amount_usd) {
             Some(s) => sum = s,
             None => {
-                out.push(Diagnostic::new(Code::Overflow, e.origin.span("amount_usd"), format!("{what}: schedule amounts overflow")));
+                out.push(Diagnostic::new(
+                    Code::Overflow,
+                    e.origin.span("amount_usd"),
+                    format!("{what}: schedule amounts overflow"),
+                ));
                 return;
             }
         }
@@ -400,7 +541,10 @@ fn schedule_checks(c: &Contract, what: &str, term_ok: bool, out: &mut Vec<Diagno
                 Diagnostic::new(
                     Code::ScheduleOutsideTerm,
                     e.origin.span(key),
-                    format!("{what}: schedule window [{}, {}) leaves the term [{}, {})", e.from, e.to, c.start, c.end),
+                    format!(
+                        "{what}: schedule window [{}, {}) leaves the term [{}, {})",
+                        e.from, e.to, c.start, c.end
+                    ),
                 )
                 .with_related(c.origin.span("start"), "the term starts here"),
             );
@@ -415,21 +559,36 @@ fn schedule_checks(c: &Contract, what: &str, term_ok: bool, out: &mut Vec<Diagno
                 Diagnostic::new(
                     Code::ScheduleOverlap,
                     b.origin.span("from"),
-                    format!("{what}: schedule window [{}, {}) overlaps [{}, {})", b.from, b.to, a.from, a.to),
+                    format!(
+                        "{what}: schedule window [{}, {}) overlaps [{}, {})",
+                        b.from, b.to, a.from, a.to
+                    ),
                 )
                 .with_related(a.origin.span("to"), "the earlier window ends here")
-                .with_help(format!("windows are half-open: start this one on {} or later", a.to)),
+                .with_help(format!(
+                    "windows are half-open: start this one on {} or later",
+                    a.to
+                )),
             );
         }
     }
     if sum != c.value_usd {
         let diff = c.value_usd - sum;
-        let (amount, side) = if diff > Decimal::ZERO { (diff, "short of") } else { (-diff, "over") };
+        let (amount, side) = if diff > Decimal::ZERO {
+            (diff, "short of")
+        } else {
+            (-diff, "over")
+        };
         out.push(
             Diagnostic::new(
                 Code::ScheduleSumMismatch,
                 c.origin.span("value_usd"),
-                format!("{what}: schedule sums to {}, {} {side} `value_usd` ({})", format_money(sum), format_money(amount), format_money(c.value_usd)),
+                format!(
+                    "{what}: schedule sums to {}, {} {side} `value_usd` ({})",
+                    format_money(sum),
+                    format_money(amount),
+                    format_money(c.value_usd)
+                ),
             )
             .with_help("make the `amount_usd` entries add up to `value_usd` exactly"),
         );
@@ -448,19 +607,31 @@ fn implied_price(
         return;
     }
     // ratio = value / (24 * sum of unit-days x rate)
-    let Some(reference) = worth_per_hour.checked_mul(Rational::integer(24)) else { return };
-    let Some(value) = Rational::from_decimal(c.value_usd) else { return };
-    let Some(ratio) = value.checked_div(reference) else { return };
+    let Some(reference) = worth_per_hour.checked_mul(Rational::integer(24)) else {
+        return;
+    };
+    let Some(value) = Rational::from_decimal(c.value_usd) else {
+        return;
+    };
+    let Some(ratio) = value.checked_div(reference) else {
+        return;
+    };
     let (lo, hi) = PRICE_BAND;
-    let (Some(lo), Some(hi)) = (Rational::from_decimal(lo), Rational::from_decimal(hi)) else { return };
+    let (Some(lo), Some(hi)) = (Rational::from_decimal(lo), Rational::from_decimal(hi)) else {
+        return;
+    };
     if ratio >= lo && ratio <= hi {
         return;
     }
-    let Some(ratio_dec) = ratio.to_decimal(2) else { return };
+    let Some(ratio_dec) = ratio.to_decimal(2) else {
+        return;
+    };
     let message = match single {
         Some((hw, rate)) => {
             let hours = unit_days.checked_mul(Rational::integer(24));
-            let price = hours.and_then(|h| value.checked_div(h)).and_then(|p| p.to_decimal(2));
+            let price = hours
+                .and_then(|h| value.checked_div(h))
+                .and_then(|p| p.to_decimal(2));
             format!(
                 "{what}: implied price {} per unit-hour is {}x the reference rate of `{hw}` ({})",
                 price.map_or("?".to_owned(), format_money),
@@ -481,10 +652,18 @@ fn implied_price(
 }
 
 fn contracted_vs_target(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
-    let Some(target) = catalog.targets.first() else { return };
-    let Some(spend) = target.spend_usd else { return };
+    let Some(target) = catalog.targets.first() else {
+        return;
+    };
+    let Some(spend) = target.spend_usd else {
+        return;
+    };
     let mut total = Decimal::ZERO;
-    for c in catalog.contracts.iter().filter(|c| c.status != Status::Cancelled) {
+    for c in catalog
+        .contracts
+        .iter()
+        .filter(|c| c.status != Status::Cancelled)
+    {
         match total.checked_add(c.value_usd) {
             Some(t) => total = t,
             None => return,

@@ -14,7 +14,9 @@ use thiserror::Error;
 /// Why a money string was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum MoneyError {
-    #[error("`{0}` is not an amount: expected digits with optional `_` or `,` separators, a fraction and a `K`, `M`, `B` or `T` suffix")]
+    #[error(
+        "`{0}` is not an amount: expected digits with optional `_` or `,` separators, a fraction and a `K`, `M`, `B` or `T` suffix"
+    )]
     Malformed(String),
     #[error("`{0}` has more than two decimal places after scaling")]
     TooPrecise(String),
@@ -42,7 +44,9 @@ pub fn parse_money(text: &str) -> Result<Decimal, MoneyError> {
         None => (number, None),
     };
     let separators_ok = !whole.is_empty()
-        && whole.chars().all(|c| c.is_ascii_digit() || c == '_' || c == ',')
+        && whole
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '_' || c == ',')
         && whole.starts_with(|c: char| c.is_ascii_digit())
         && whole.ends_with(|c: char| c.is_ascii_digit())
         && !whole.contains("__")
@@ -83,7 +87,9 @@ pub fn parse_money(text: &str) -> Result<Decimal, MoneyError> {
     let mut value = if mantissa.is_empty() {
         Decimal::ZERO
     } else {
-        let n = mantissa.parse::<i128>().map_err(|_| MoneyError::Overflow(text.to_owned()))?;
+        let n = mantissa
+            .parse::<i128>()
+            .map_err(|_| MoneyError::Overflow(text.to_owned()))?;
         Decimal::try_from_i128_with_scale(n, decimals as u32)
             .map_err(|_| MoneyError::Overflow(text.to_owned()))?
     };
@@ -146,7 +152,9 @@ pub struct Duration {
 
 /// Why a duration string was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("`{0}` is not a duration: expected a whole number and a unit `d`, `w`, `m`, `q` or `y`, such as `7y` or `-1q`")]
+#[error(
+    "`{0}` is not a duration: expected a whole number and a unit `d`, `w`, `m`, `q` or `y`, such as `7y` or `-1q`"
+)]
 pub struct DurationError(pub String);
 
 impl FromStr for Duration {
@@ -268,7 +276,8 @@ pub fn format_money_short(value: Decimal) -> String {
     } else {
         (Decimal::ONE, "")
     };
-    let scaled = (abs / div).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointNearestEven);
+    let scaled =
+        (abs / div).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointNearestEven);
     format!("{sign}${scaled:.2}{suffix}")
 }
 
@@ -277,7 +286,11 @@ pub fn format_money_exact(value: Decimal) -> String {
     let rounded = value.round_dp(2);
     let text = format!("{:.2}", rounded.abs());
     let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
-    let sign = if value.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
+    let sign = if value.is_sign_negative() && !rounded.is_zero() {
+        "-"
+    } else {
+        ""
+    };
     format!("{sign}${}.{cents}", group_thousands(whole))
 }
 
@@ -335,12 +348,27 @@ mod tests {
 
     #[test]
     fn money_refuses_more_than_cents_and_malformed_text() {
-        assert!(matches!(parse_money("12.345"), Err(MoneyError::TooPrecise(_))));
-        assert!(matches!(parse_money("1.2345678912345B"), Err(MoneyError::TooPrecise(_))));
-        for bad in ["", "B", "$38B", "38 B", "38b", "1..2", "1.", ".5", "_1", "1__0", "1,", "3.8e10", "12.5.0"] {
-            assert!(matches!(parse_money(bad), Err(MoneyError::Malformed(_))), "{bad}");
+        assert!(matches!(
+            parse_money("12.345"),
+            Err(MoneyError::TooPrecise(_))
+        ));
+        assert!(matches!(
+            parse_money("1.2345678912345B"),
+            Err(MoneyError::TooPrecise(_))
+        ));
+        for bad in [
+            "", "B", "$38B", "38 B", "38b", "1..2", "1.", ".5", "_1", "1__0", "1,", "3.8e10",
+            "12.5.0",
+        ] {
+            assert!(
+                matches!(parse_money(bad), Err(MoneyError::Malformed(_))),
+                "{bad}"
+            );
         }
-        assert!(matches!(parse_money("99999999999999999999999999999T"), Err(MoneyError::Overflow(_))));
+        assert!(matches!(
+            parse_money("99999999999999999999999999999T"),
+            Err(MoneyError::Overflow(_))
+        ));
     }
 
     #[test]
@@ -355,10 +383,31 @@ mod tests {
     #[test]
     fn durations_parse_with_units_and_signs() {
         let p = |s: &str| s.parse::<Duration>();
-        assert_eq!(p("7y"), Ok(Duration { count: 7, unit: DurationUnit::Years }));
-        assert_eq!(p("-1q"), Ok(Duration { count: -1, unit: DurationUnit::Quarters }));
+        assert_eq!(
+            p("7y"),
+            Ok(Duration {
+                count: 7,
+                unit: DurationUnit::Years
+            })
+        );
+        assert_eq!(
+            p("-1q"),
+            Ok(Duration {
+                count: -1,
+                unit: DurationUnit::Quarters
+            })
+        );
         assert_eq!(p("90d").unwrap().to_string(), "90d");
-        for bad in ["", "y", "7", "7x", "1.5y", "--1q", "7 y", "99999999999999999999d"] {
+        for bad in [
+            "",
+            "y",
+            "7",
+            "7x",
+            "1.5y",
+            "--1q",
+            "7 y",
+            "99999999999999999999d",
+        ] {
             assert!(p(bad).is_err(), "{bad}");
         }
     }
@@ -371,7 +420,10 @@ mod tests {
         assert_eq!(dur("1m").add_to(date(2028, 1, 31)), Some(date(2028, 2, 29)));
         assert_eq!(dur("1y").add_to(date(2028, 2, 29)), Some(date(2029, 2, 28)));
         assert_eq!(dur("7y").add_to(date(2025, 11, 3)), Some(date(2032, 11, 3)));
-        assert_eq!(dur("-1q").add_to(date(2026, 5, 31)), Some(date(2026, 2, 28)));
+        assert_eq!(
+            dur("-1q").add_to(date(2026, 5, 31)),
+            Some(date(2026, 2, 28))
+        );
         assert_eq!(dur("2w").add_to(date(2025, 12, 25)), Some(date(2026, 1, 8)));
         assert_eq!(dur("10000000y").add_to(date(2025, 1, 1)), None);
     }

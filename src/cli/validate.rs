@@ -25,14 +25,24 @@ fn catalogs(paths: &[PathBuf]) -> Result<Vec<CatalogFiles>, CliError> {
     let mut out = Vec::new();
     let mut files_by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|source| LoadError::Io { path: path.display().to_string(), source })?;
+        let meta = std::fs::metadata(path).map_err(|source| LoadError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
         if meta.is_dir() {
             out.push(CatalogFiles::read_dir(path)?);
         } else if path.extension().is_some_and(|e| e == "toml") {
-            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf();
             files_by_dir.entry(dir).or_default().push(path.clone());
         } else {
-            return Err(LoadError::NotToml { path: path.display().to_string() }.into());
+            return Err(LoadError::NotToml {
+                path: path.display().to_string(),
+            }
+            .into());
         }
     }
     for (dir, files) in files_by_dir {
@@ -53,7 +63,11 @@ pub fn run(global: &GlobalArgs, args: &Args, color: bool) -> Result<u8, CliError
             )));
         }
     };
-    let sets = if args.paths.is_empty() { vec![catalog_files(global)?] } else { catalogs(&args.paths)? };
+    let sets = if args.paths.is_empty() {
+        vec![catalog_files(global)?]
+    } else {
+        catalogs(&args.paths)?
+    };
     let mut report = Report::default();
     let mut labels = Vec::new();
     for set in &sets {
@@ -77,7 +91,11 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 fn summary(report: &Report, labels: &[String]) -> String {
     let files = plural(report.sources.len(), "file", "files");
-    let what = labels.iter().map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", ");
+    let what = labels
+        .iter()
+        .map(|l| format!("`{l}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let (errors, warnings) = (report.errors(), report.warnings());
     if errors == 0 && warnings == 0 {
         format!("ok: {what}: {files} valid, no errors, no warnings\n")

@@ -34,14 +34,22 @@ impl<'a> Files<'a> for SourceMap {
 
     fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
         let starts = self.get(id).line_starts();
-        Ok(starts.partition_point(|&s| s <= byte_index).saturating_sub(1))
+        Ok(starts
+            .partition_point(|&s| s <= byte_index)
+            .saturating_sub(1))
     }
 
     fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
         let file = self.get(id);
         let starts = file.line_starts();
-        let start = *starts.get(line_index).ok_or(FilesError::LineTooLarge { given: line_index, max: starts.len() - 1 })?;
-        let end = starts.get(line_index + 1).copied().unwrap_or(file.text.len());
+        let start = *starts.get(line_index).ok_or(FilesError::LineTooLarge {
+            given: line_index,
+            max: starts.len() - 1,
+        })?;
+        let end = starts
+            .get(line_index + 1)
+            .copied()
+            .unwrap_or(file.text.len());
         Ok(start..end)
     }
 }
@@ -63,14 +71,22 @@ fn first_line(sources: &SourceMap, file: FileId, range: &Range<usize>) -> Range<
     if cut == start {
         // An empty span, or one that starts at a line's end: point at the one character there,
         // unless it is the line break itself.
-        let next = text[start..].chars().next().filter(|c| *c != '\n' && *c != '\r');
+        let next = text[start..]
+            .chars()
+            .next()
+            .filter(|c| *c != '\n' && *c != '\r');
         return start..start + next.map_or(0, char::len_utf8);
     }
     start..cut
 }
 
 /// Writes every diagnostic of `report` in `format`, then (for `human`) a summary line.
-pub fn render(report: &Report, format: DiagnosticFormat, color: bool, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(
+    report: &Report,
+    format: DiagnosticFormat,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         DiagnosticFormat::Human => human(report, color, out),
         DiagnosticFormat::Json => json(report, out),
@@ -83,15 +99,26 @@ fn to_codespan(report: &Report, d: &Diagnostic) -> CsDiagnostic<FileId> {
         Severity::Error => CsSeverity::Error,
         Severity::Warning => CsSeverity::Warning,
     };
-    let mut cs = CsDiagnostic::new(severity).with_code(d.code.name()).with_message(&d.message);
+    let mut cs = CsDiagnostic::new(severity)
+        .with_code(d.code.name())
+        .with_message(&d.message);
     let mut labels = Vec::new();
     let mut notes = Vec::new();
     match &d.location {
-        Location::Span(span) => labels.push(Label::primary(span.file, first_line(&report.sources, span.file, &span.range))),
+        Location::Span(span) => labels.push(Label::primary(
+            span.file,
+            first_line(&report.sources, span.file, &span.range),
+        )),
         Location::Path(path) => notes.push(format!("in `{path}`")),
     }
     for (span, note) in &d.related {
-        labels.push(Label::secondary(span.file, first_line(&report.sources, span.file, &span.range)).with_message(note));
+        labels.push(
+            Label::secondary(
+                span.file,
+                first_line(&report.sources, span.file, &span.range),
+            )
+            .with_message(note),
+        );
     }
     if let Some(help) = &d.help {
         notes.push(format!("help: {help}"));
@@ -138,7 +165,12 @@ struct JsonReport<'a> {
 }
 
 fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let mut doc = JsonReport { schema_version: 1, files: report.sources.len(), errors: Vec::new(), warnings: Vec::new() };
+    let mut doc = JsonReport {
+        schema_version: 1,
+        files: report.sources.len(),
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
     for d in &report.diagnostics {
         let (file, pos) = report.sources.resolve(&d.location);
         let item = JsonDiagnostic {
@@ -161,7 +193,9 @@ fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 /// Escapes a workflow command's data: `%`, CR and LF.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a workflow command's property: also `:` and `,`.
