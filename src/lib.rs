@@ -11,5 +11,6 @@
 pub mod catalog;
 pub mod cli;
 pub mod diagnostic;
+pub mod engine;
 pub mod exact;
 pub mod report;

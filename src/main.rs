@@ -7,7 +7,8 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = capplan::cli::Cli::parse();
-    match capplan::cli::run(cli) {
+    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
+    match capplan::cli::run(cli, &mut stdout, &mut stderr) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("error: {:#}", anyhow::Error::from(err));

@@ -9,6 +9,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
+use toml::Spanned;
 use toml::de::DeTable;
 
 use crate::catalog::model::Catalog;
@@ -26,7 +27,8 @@ pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin
 /// A path that could not be read at all. Commands exit with code 2 on it.
 #[derive(Debug, Error)]
 pub enum LoadError {
-    #[error("cannot read `{path}`: {source}")]
+    // The cause is the `source`, not part of the message: `main` prints the chain with `{:#}`.
+    #[error("cannot read `{path}`")]
     Io {
         path: String,
         #[source]
@@ -115,6 +117,19 @@ fn is_portfolio_name(path: &Path) -> bool {
         .is_some_and(|n| n.eq_ignore_ascii_case(PORTFOLIO_FILE))
 }
 
+/// The document from the line of its first key on, so that a diagnostic on the whole file (a
+/// missing key) points at the file's content, not at a comment above it.
+fn from_first_key<'i>(text: &str, doc: Spanned<DeTable<'i>>) -> Spanned<DeTable<'i>> {
+    let Some(first) = doc.get_ref().keys().map(|k| k.span().start).min() else {
+        return doc;
+    };
+    let Some(before) = text.get(..first) else {
+        return doc;
+    };
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Spanned::new(line_start..text.len(), doc.into_inner())
+}
+
 /// Parses and validates one catalog. Every problem goes to `report`; the catalog is returned
 /// only if it has no error.
 pub fn load(files: &CatalogFiles, report: &mut Report) -> Option<Catalog> {
@@ -152,6 +167,7 @@ pub fn load(files: &CatalogFiles, report: &mut Report) -> Option<Catalog> {
         }
         let text = &report.sources.get(file).text;
         let (doc, syntax) = DeTable::parse_recoverable(text);
+        let doc = from_first_key(text, doc);
         let syntax_spans: Vec<_> = syntax.iter().filter_map(|e| e.span()).collect();
         let syntax_errors = !syntax.is_empty();
         for err in syntax {

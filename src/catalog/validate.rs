@@ -573,7 +573,20 @@ fn schedule_checks(c: &Contract, what: &str, term_ok: bool, out: &mut Vec<Diagno
         }
     }
     if sum != c.value_usd {
-        let diff = c.value_usd - sum;
+        // Amounts may be negative (reported above), so the difference can leave the range.
+        let Some(diff) = c.value_usd.checked_sub(sum) else {
+            let message = format!(
+                "{what}: schedule sums to {}, too far from `value_usd` ({}) to compute the difference",
+                format_money(sum),
+                format_money(c.value_usd)
+            );
+            out.push(Diagnostic::new(
+                Code::Overflow,
+                c.origin.span("value_usd"),
+                message,
+            ));
+            return;
+        };
         let (amount, side) = if diff > Decimal::ZERO {
             (diff, "short of")
         } else {
@@ -670,6 +683,11 @@ fn contracted_vs_target(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
         }
     }
     if total > spend {
+        // `spend_usd` may be negative (reported as non-positive), so the excess can overflow.
+        let excess = total.checked_sub(spend).map_or_else(
+            || "more than capplan can represent".to_owned(),
+            format_money,
+        );
         out.push(
             Diagnostic::new(
                 Code::AboveTarget,
@@ -679,7 +697,7 @@ fn contracted_vs_target(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
                     format_money(total),
                     target.id,
                     format_money(spend),
-                    format_money(total - spend)
+                    excess
                 ),
             )
             .with_help("check for double-counted deals, or raise the target"),

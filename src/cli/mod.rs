@@ -12,6 +12,7 @@ use thiserror::Error;
 
 use crate::catalog::{CatalogFiles, LoadError};
 
+pub mod report;
 pub mod validate;
 
 /// Exit code: success.
@@ -87,6 +88,14 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The main job: a summary against the target and total capacity, power and spend by quarter
+    Plan(report::PlanArgs),
+    /// Units, unit-hours and facility power per period, by total, provider, contract, hardware or tranche
+    Capacity(report::GroupedArgs),
+    /// Spend, cumulative spend and share of the target per period, by total, provider or contract
+    Spend(report::GroupedArgs),
+    /// One row per contract: value, dates, peak capacity and power, implied price, share
+    Contracts(report::ContractsArgs),
     /// Check catalogs and contract files; report every problem with its code and location
     Validate(validate::Args),
 }
@@ -150,10 +159,9 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
 /// Sends a finished output to standard output or, with `--output`, to a file, atomically: the
 /// bytes go to a temporary file in the same folder, which then replaces the target, so a
 /// failed or interrupted run never leaves half a report.
-pub fn emit(global: &GlobalArgs, bytes: &[u8]) -> Result<(), CliError> {
+pub fn emit(global: &GlobalArgs, bytes: &[u8], stdout: &mut dyn Write) -> Result<(), CliError> {
     match &global.output {
         None => {
-            let mut stdout = io::stdout().lock();
             match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
                 Ok(()) => Ok(()),
                 // A closed pipe (`capplan plan | head`) is not an error.
@@ -188,10 +196,48 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
 
 /// Runs a parsed command line and returns the exit code. Errors that stop the command
 /// (unreadable paths, bad usage) are returned for the caller to print; they mean exit code 2.
-pub fn run(cli: Cli) -> Result<u8, CliError> {
-    let stdout_is_terminal = cli.global.output.is_none() && io::stdout().is_terminal();
-    let color = use_color(cli.global.color, stdout_is_terminal);
+pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u8, CliError> {
+    use report::Which;
+    let g = &cli.global;
+    let stdout_color = use_color(g.color, g.output.is_none() && io::stdout().is_terminal());
+    let stderr_color = use_color(g.color, io::stderr().is_terminal());
     match &cli.command {
-        Command::Validate(args) => validate::run(&cli.global, args, color),
+        Command::Plan(a) => report::run(
+            g,
+            Which::Plan,
+            Some(&a.period),
+            &a.filter,
+            stderr_color,
+            stdout,
+            stderr,
+        ),
+        Command::Capacity(a) => report::run(
+            g,
+            Which::Capacity(a.group_by),
+            Some(&a.period),
+            &a.filter,
+            stderr_color,
+            stdout,
+            stderr,
+        ),
+        Command::Spend(a) => report::run(
+            g,
+            Which::Spend(a.group_by),
+            Some(&a.period),
+            &a.filter,
+            stderr_color,
+            stdout,
+            stderr,
+        ),
+        Command::Contracts(a) => report::run(
+            g,
+            Which::Contracts,
+            None,
+            &a.filter,
+            stderr_color,
+            stdout,
+            stderr,
+        ),
+        Command::Validate(args) => validate::run(g, args, stdout_color, stdout),
     }
 }

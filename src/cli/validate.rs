@@ -51,7 +51,12 @@ fn catalogs(paths: &[PathBuf]) -> Result<Vec<CatalogFiles>, CliError> {
     Ok(out)
 }
 
-pub fn run(global: &GlobalArgs, args: &Args, color: bool) -> Result<u8, CliError> {
+pub fn run(
+    global: &GlobalArgs,
+    args: &Args,
+    color: bool,
+    stdout: &mut dyn std::io::Write,
+) -> Result<u8, CliError> {
     let format = match global.format {
         None | Some(Format::Human) | Some(Format::Table) => DiagnosticFormat::Human,
         Some(Format::Json) => DiagnosticFormat::Json,
@@ -80,7 +85,7 @@ pub fn run(global: &GlobalArgs, args: &Args, color: bool) -> Result<u8, CliError
     if format == DiagnosticFormat::Human {
         out.extend_from_slice(summary(&report, &labels).as_bytes());
     }
-    emit(global, &out)?;
+    emit(global, &out, stdout)?;
     let failed = report.has_errors() || (args.strict && report.warnings() > 0);
     Ok(if failed { EXIT_INVALID } else { EXIT_OK })
 }

@@ -1,4 +1,10 @@
 //! The report stage: turns diagnostics and projections into text for people and machines.
-//! Renderers write to a `dyn Write` and never touch files themselves.
+//! Renderers return bytes or write to a `dyn Write`, and never touch files themselves.
 
+pub mod build;
 pub mod diagnostics;
+pub mod document;
+pub mod render;
+
+pub use document::{Cell, Column, Document, Kind, SummaryItem};
+pub use render::{ReportFormat, SCHEMA_VERSION, render};

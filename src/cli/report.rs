@@ -1,0 +1,314 @@
+//! The report commands: `plan`, `capacity`, `spend` and `contracts`. Each loads the catalog,
+//! resolves the window, target and filters, asks the engine, and renders a document.
+
+use std::io::Write;
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use crate::catalog::reader::did_you_mean;
+use crate::catalog::{self, Catalog, Target};
+use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, Format, GlobalArgs, catalog_files, emit};
+use crate::diagnostic::Report;
+use crate::engine::{Bound, By, EngineError, Filter, Grid, GroupBy, Timeline};
+use crate::report::build::{self, Context};
+use crate::report::diagnostics::{DiagnosticFormat, render as render_diagnostics};
+use crate::report::{Document, ReportFormat, render};
+
+/// The report window and period length.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PeriodArgs {
+    /// Period length
+    #[arg(long, value_enum, default_value_t = By::Quarter)]
+    pub by: By,
+    /// Start of the window: a period label (2026Q1, 2026-01, 2026, FY2026Q1) or a date
+    /// [default: the horizon's start]
+    #[arg(long, value_name = "PERIOD|DATE")]
+    pub from: Option<String>,
+    /// End of the window: a period label, included, or a date, excluded [default: the
+    /// horizon's end]
+    #[arg(long, value_name = "PERIOD|DATE")]
+    pub to: Option<String>,
+}
+
+/// Which contracts count, and the target to measure against.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FilterArgs {
+    /// Only this provider (repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub provider: Vec<String>,
+    /// Only this contract (repeatable)
+    #[arg(long, value_name = "ID")]
+    pub contract: Vec<String>,
+    /// Only tranches of this hardware (repeatable)
+    #[arg(long, value_name = "ID")]
+    pub hardware: Vec<String>,
+    /// Leave non-binding contracts (letters of intent) out
+    #[arg(long)]
+    pub signed_only: bool,
+    /// The target to measure against [default: the first in portfolio.toml]
+    #[arg(long, value_name = "ID")]
+    pub target: Option<String>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct GroupedArgs {
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// How rows are grouped
+    #[arg(long, value_enum, default_value_t = GroupBy::Total)]
+    pub group_by: GroupBy,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ContractsArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// Which report to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    Plan,
+    Capacity(GroupBy),
+    Spend(GroupBy),
+    Contracts,
+}
+
+/// The output format: `--format`, else the `--output` file's extension, else `table`.
+pub fn report_format(global: &GlobalArgs) -> Result<ReportFormat, CliError> {
+    let format = match global.format {
+        Some(f) => f,
+        None => match global
+            .output
+            .as_deref()
+            .and_then(Path::extension)
+            .and_then(|e| e.to_str())
+        {
+            Some("json") => Format::Json,
+            Some("csv") => Format::Csv,
+            Some("md" | "markdown") => Format::Markdown,
+            _ => Format::Table,
+        },
+    };
+    match format {
+        Format::Table | Format::Human => Ok(ReportFormat::Table),
+        Format::Json => Ok(ReportFormat::Json),
+        Format::Csv => Ok(ReportFormat::Csv),
+        Format::Markdown => Ok(ReportFormat::Markdown),
+        Format::Github => Err(CliError::Usage(
+            "reports are `table`, `json`, `csv` or `markdown`; `github` is for `validate`"
+                .to_owned(),
+        )),
+    }
+}
+
+/// Loads the catalog for a report. Invalid: the diagnostics go to `stderr` and the result is
+/// `Ok(None)`, meaning exit 1.
+pub fn load_catalog(
+    global: &GlobalArgs,
+    color: bool,
+    stderr: &mut dyn Write,
+) -> Result<Option<Catalog>, CliError> {
+    let files = catalog_files(global)?;
+    let mut report = Report::default();
+    let catalog = catalog::load(&files, &mut report);
+    report.sort();
+    if report.has_errors() {
+        report.diagnostics.retain(|d| d.is_error());
+        render_diagnostics(&report, DiagnosticFormat::Human, color, stderr)
+            .map_err(CliError::Stdout)?;
+        let _ = writeln!(
+            stderr,
+            "error: catalog `{}` is invalid: {} errors; see `capplan validate`",
+            files.label,
+            report.errors()
+        );
+        return Ok(None);
+    }
+    Ok(catalog)
+}
+
+fn unknown(what: &str, given: &str, known: &[&str]) -> CliError {
+    let hint = match did_you_mean(given, known.iter().copied()) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None => format!(
+            "known: {}",
+            known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    CliError::Usage(format!("unknown {what} `{given}`; {hint}"))
+}
+
+/// Resolves `--target`: the given id, or the first target.
+pub fn resolve_target<'a>(
+    catalog: &'a Catalog,
+    id: Option<&str>,
+) -> Result<Option<&'a Target>, CliError> {
+    match id {
+        None => Ok(catalog.targets.first()),
+        Some(id) => catalog.target(id).map(Some).ok_or_else(|| {
+            let known: Vec<&str> = catalog.targets.iter().map(|t| t.id.as_str()).collect();
+            unknown("target", id, &known)
+        }),
+    }
+}
+
+/// Checks the filter options against the catalog: a filter that matches nothing is an error.
+pub fn resolve_filter(catalog: &Catalog, args: &FilterArgs) -> Result<Filter, CliError> {
+    for p in &args.provider {
+        if !catalog
+            .contracts
+            .iter()
+            .any(|c| c.provider.eq_ignore_ascii_case(p))
+        {
+            let mut known: Vec<&str> = catalog
+                .contracts
+                .iter()
+                .map(|c| c.provider.as_str())
+                .collect();
+            known.sort();
+            known.dedup();
+            return Err(unknown("provider", p, &known));
+        }
+    }
+    for id in &args.contract {
+        if catalog.contract(id).is_none() {
+            let known: Vec<&str> = catalog.contracts.iter().map(|c| c.id.as_str()).collect();
+            return Err(unknown("contract", id, &known));
+        }
+    }
+    for id in &args.hardware {
+        if catalog.hardware(id).is_none() {
+            let known: Vec<&str> = catalog.hardware.iter().map(|h| h.id.as_str()).collect();
+            return Err(unknown("hardware", id, &known));
+        }
+    }
+    Ok(Filter {
+        providers: args.provider.clone(),
+        contracts: args.contract.clone(),
+        hardware: args.hardware.clone(),
+        signed_only: args.signed_only,
+    })
+}
+
+/// Resolves `--from` and `--to` to a window of whole periods within the horizon.
+pub fn resolve_window(
+    catalog: &Catalog,
+    grid: &Grid,
+    args: &PeriodArgs,
+) -> Result<(NaiveDate, NaiveDate), CliError> {
+    let p = &catalog.portfolio;
+    let usage = |m: String| CliError::Usage(m);
+    let from = match &args.from {
+        None => grid.period_start(p.horizon_start),
+        Some(text) => match grid
+            .parse_bound(text)
+            .map_err(|e| usage(format!("--from: {e}")))?
+        {
+            Bound::Date(d) => grid.period_start(d),
+            Bound::Span(start, _) => grid.period_start(start),
+        },
+    };
+    let horizon_end = grid
+        .period_of(p.horizon_end.pred_opt().unwrap_or(p.horizon_end))
+        .map_or(p.horizon_end, |q| q.end);
+    let to = match &args.to {
+        None => horizon_end,
+        Some(text) => match grid
+            .parse_bound(text)
+            .map_err(|e| usage(format!("--to: {e}")))?
+        {
+            Bound::Date(d) => d,
+            Bound::Span(start, end) => grid.period_of(start).map_or(end, |q| q.end.max(end)),
+        },
+    };
+    if to <= from {
+        return Err(usage(format!(
+            "the window is empty: --from {} starts on {from}, but --to {} ends on {to}",
+            args.from.as_deref().unwrap_or("(horizon start)"),
+            args.to.as_deref().unwrap_or("(horizon end)")
+        )));
+    }
+    let earliest = grid.period_start(p.horizon_start);
+    if from < earliest || to > horizon_end {
+        return Err(usage(format!(
+            "the window [{from}, {to}) is outside the horizon [{}, {}) of `portfolio.toml`; choose --from and --to within it, or widen `horizon`",
+            p.horizon_start, p.horizon_end
+        )));
+    }
+    Ok((from, to))
+}
+
+fn engine_error(err: &EngineError, stderr: &mut dyn Write) -> u8 {
+    let _ = writeln!(stderr, "error[overflow]: {err}");
+    EXIT_INVALID
+}
+
+/// Runs one report command.
+pub fn run(
+    global: &GlobalArgs,
+    which: Which,
+    period: Option<&PeriodArgs>,
+    filter: &FilterArgs,
+    color: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<u8, CliError> {
+    let format = report_format(global)?;
+    let Some(catalog) = load_catalog(global, color, stderr)? else {
+        return Ok(EXIT_INVALID);
+    };
+    let target = resolve_target(&catalog, filter.target.as_deref())?;
+    let filter = resolve_filter(&catalog, filter)?;
+    let default_period = PeriodArgs {
+        by: By::Quarter,
+        from: None,
+        to: None,
+    };
+    let period = period.unwrap_or(&default_period);
+    let grid = Grid::new(period.by, catalog.portfolio.fiscal_year_start_month);
+    let (from, to) = resolve_window(&catalog, &grid, period)?;
+    let timeline = Timeline::new(&catalog, grid, from, to);
+    let ctx = Context {
+        catalog: &catalog,
+        timeline: &timeline,
+        filter: &filter,
+        target,
+        scenarios: Vec::new(),
+    };
+    let doc: Result<Document, EngineError> = match which {
+        Which::Plan => build::plan(&ctx),
+        Which::Capacity(by) => build::capacity(&ctx, by),
+        Which::Spend(by) => match by {
+            GroupBy::Total | GroupBy::Provider | GroupBy::Contract => build::spend(&ctx, by),
+            other => {
+                return Err(CliError::Usage(format!(
+                    "spend belongs to a contract, so `spend` groups by `total`, `provider` or `contract`, not `{}`",
+                    other.name()
+                )));
+            }
+        },
+        Which::Contracts => build::contracts(&ctx),
+    };
+    let doc = match doc {
+        Ok(doc) => doc,
+        Err(e) => return Ok(engine_error(&e, stderr)),
+    };
+    emit(global, &render(&doc, format), stdout)?;
+    Ok(EXIT_OK)
+}

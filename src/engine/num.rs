@@ -1,0 +1,193 @@
+//! Numbers of the projection: exact fractions while they fit, decimals past that.
+//!
+//! Every figure of DESIGN.md section 3 is a floor or a rounding of an exact rational value.
+//! [`Num`] keeps that value as an `i128` fraction; a sum of fractions whose common denominator
+//! no longer fits (many tranches with different ramp lengths in one group) continues as a
+//! 28-digit `Decimal`. The final floor or half-even rounding is then exact unless the true value
+//! lies within about 1e-20 of a rounding boundary. Whole numbers (units at full capacity, cents)
+//! never leave the exact path.
+
+use std::cmp::Ordering;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::*;
+
+use crate::exact::Rational;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Num {
+    Exact(Rational),
+    Approx(Decimal),
+}
+
+impl Default for Num {
+    fn default() -> Self {
+        Num::ZERO
+    }
+}
+
+/// A fraction as a decimal, as close as 28 significant digits allow.
+fn approx(r: Rational) -> Decimal {
+    let (mut num, mut den) = (r.num, r.den);
+    // Scale both down until they fit the 96-bit mantissa; the quotient barely moves.
+    while num.unsigned_abs() > (1u128 << 95) || den > (1i128 << 95) {
+        num /= 2;
+        den = (den / 2).max(1);
+    }
+    let n = Decimal::from_i128_with_scale(num, 0);
+    let d = Decimal::from_i128_with_scale(den, 0);
+    n.checked_div(d).unwrap_or(Decimal::MAX)
+}
+
+impl Num {
+    pub const ZERO: Num = Num::Exact(Rational::ZERO);
+
+    pub fn int(n: i128) -> Num {
+        Num::Exact(Rational::integer(n))
+    }
+
+    pub fn from_decimal(d: Decimal) -> Num {
+        Rational::from_decimal(d).map_or(Num::Approx(d), Num::Exact)
+    }
+
+    pub fn to_approx(self) -> Decimal {
+        match self {
+            Num::Exact(r) => approx(r),
+            Num::Approx(d) => d,
+        }
+    }
+
+    pub fn is_exact(self) -> bool {
+        matches!(self, Num::Exact(_))
+    }
+
+    pub fn is_zero(self) -> bool {
+        match self {
+            Num::Exact(r) => r.num == 0,
+            Num::Approx(d) => d.is_zero(),
+        }
+    }
+
+    /// `self + other`; `None` only when even a decimal cannot hold the sum.
+    pub fn add(self, other: Num) -> Option<Num> {
+        if let (Num::Exact(a), Num::Exact(b)) = (self, other)
+            && let Some(s) = a.checked_add(b)
+        {
+            return Some(Num::Exact(s));
+        }
+        self.to_approx()
+            .checked_add(other.to_approx())
+            .map(Num::Approx)
+    }
+
+    pub fn mul(self, other: Num) -> Option<Num> {
+        if let (Num::Exact(a), Num::Exact(b)) = (self, other)
+            && let Some(p) = a.checked_mul(b)
+        {
+            return Some(Num::Exact(p));
+        }
+        self.to_approx()
+            .checked_mul(other.to_approx())
+            .map(Num::Approx)
+    }
+
+    pub fn div(self, other: Num) -> Option<Num> {
+        if other.is_zero() {
+            return None;
+        }
+        if let (Num::Exact(a), Num::Exact(b)) = (self, other)
+            && let Some(q) = a.checked_div(b)
+        {
+            return Some(Num::Exact(q));
+        }
+        self.to_approx()
+            .checked_div(other.to_approx())
+            .map(Num::Approx)
+    }
+
+    /// The largest integer not above the value.
+    pub fn floor(self) -> Option<i128> {
+        match self {
+            Num::Exact(r) => Some(r.floor()),
+            Num::Approx(d) => d.floor().to_i128(),
+        }
+    }
+
+    /// The value minus its floor, in `[0, 1)`.
+    pub fn fraction(self) -> Num {
+        match self {
+            Num::Exact(r) => Num::Exact(Rational {
+                num: r.num.rem_euclid(r.den),
+                den: r.den,
+            }),
+            Num::Approx(d) => Num::Approx(d - d.floor()),
+        }
+    }
+
+    /// Rounded to a whole number, half to even.
+    pub fn round_half_even(self) -> Option<i128> {
+        match self {
+            Num::Exact(r) => Some(r.round_half_even()),
+            Num::Approx(d) => d
+                .round_dp_with_strategy(0, RoundingStrategy::MidpointNearestEven)
+                .to_i128(),
+        }
+    }
+
+    /// Compares two values, exactly where both are exact and the comparison fits.
+    pub fn compare(self, other: Num) -> Ordering {
+        if let (Num::Exact(a), Num::Exact(b)) = (self, other)
+            && let Some(o) = a.partial_cmp(&b)
+        {
+            return o;
+        }
+        self.to_approx().cmp(&other.to_approx())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_stay_exact_while_they_fit() {
+        let third = Num::Exact(Rational::new(1, 3).unwrap());
+        let sixth = Num::Exact(Rational::new(1, 6).unwrap());
+        let half = third.add(sixth).unwrap();
+        assert_eq!(half, Num::Exact(Rational::new(1, 2).unwrap()));
+        // Exactly one half rounds to even.
+        assert_eq!(half.round_half_even(), Some(0));
+        assert_eq!(half.add(Num::int(1)).unwrap().round_half_even(), Some(2));
+    }
+
+    #[test]
+    fn sums_past_i128_continue_as_decimals() {
+        // Denominators of distinct large primes overflow a common denominator quickly.
+        let primes = [
+            1_000_000_007_i128,
+            998_244_353,
+            1_000_000_009,
+            999_999_937,
+            999_999_929,
+        ];
+        let mut s = Num::ZERO;
+        for p in primes {
+            s = s.add(Num::Exact(Rational::new(p / 2, p).unwrap())).unwrap();
+        }
+        assert!(!s.is_exact());
+        assert_eq!(s.floor(), Some(2));
+        assert_eq!(s.round_half_even(), Some(2));
+    }
+
+    #[test]
+    fn comparisons_and_fractions() {
+        let a = Num::Exact(Rational::new(7, 4).unwrap());
+        assert_eq!(a.floor(), Some(1));
+        assert_eq!(a.fraction(), Num::Exact(Rational::new(3, 4).unwrap()));
+        assert_eq!(a.compare(Num::int(2)), Ordering::Less);
+        assert_eq!(
+            Num::Approx(Decimal::new(175, 2)).compare(a),
+            Ordering::Equal
+        );
+    }
+}

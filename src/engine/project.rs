@@ -1,0 +1,451 @@
+//! The projection: capacity, power and spend per period and group, and the targets.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use thiserror::Error;
+
+use crate::catalog::ramp::{RampShape, day_number};
+use crate::catalog::validate::{ramp_shape, tranche_units};
+use crate::catalog::{Catalog, Contract, HardwareKind, Status, Target};
+use crate::engine::num::Num;
+use crate::engine::period::{Grid, Period};
+use crate::engine::spend::{contract_cents, value_cents};
+use crate::exact::Rational;
+
+/// What the rows of a report are grouped by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+pub enum GroupBy {
+    Total,
+    Provider,
+    Contract,
+    Hardware,
+    Tranche,
+}
+
+impl GroupBy {
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupBy::Total => "total",
+            GroupBy::Provider => "provider",
+            GroupBy::Contract => "contract",
+            GroupBy::Hardware => "hardware",
+            GroupBy::Tranche => "tranche",
+        }
+    }
+}
+
+/// Which contracts and tranches count.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Only these providers, if any.
+    pub providers: Vec<String>,
+    /// Only these contracts, if any.
+    pub contracts: Vec<String>,
+    /// Only tranches of this hardware, if any (for spend: contracts with such a tranche).
+    pub hardware: Vec<String>,
+    /// Leave non-binding contracts out.
+    pub signed_only: bool,
+}
+
+impl Filter {
+    /// Whether a contract's figures count: in scope, not cancelled, and signed where
+    /// `signed_only` is set.
+    pub fn includes(&self, c: &Contract) -> bool {
+        let status_ok = match c.status {
+            Status::Signed => true,
+            Status::NonBinding => !self.signed_only,
+            Status::Cancelled => false,
+        };
+        status_ok && self.in_scope(c)
+    }
+
+    /// Whether a contract matches the provider, contract and hardware filters, whatever its status.
+    pub fn in_scope(&self, c: &Contract) -> bool {
+        (self.providers.is_empty()
+            || self
+                .providers
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(&c.provider)))
+            && (self.contracts.is_empty() || self.contracts.contains(&c.id))
+            && (self.hardware.is_empty()
+                || c.tranches
+                    .iter()
+                    .any(|t| self.hardware.contains(&t.hardware)))
+    }
+
+    fn includes_hardware(&self, hw: &str) -> bool {
+        self.hardware.is_empty() || self.hardware.iter().any(|h| h == hw)
+    }
+}
+
+/// An arithmetic overflow, naming the contract whose figures overflowed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("contract `{contract}`: {what} overflows the exact arithmetic")]
+pub struct EngineError {
+    pub contract: String,
+    pub what: &'static str,
+}
+
+fn overflow(c: &Contract, what: &'static str) -> EngineError {
+    EngineError {
+        contract: c.id.clone(),
+        what,
+    }
+}
+
+/// Capacity figures of one group in one period.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CapacityCell {
+    /// GPUs online on the period's last day, floored per tranche.
+    pub gpus: i128,
+    pub cpus: i128,
+    /// GPU-hours in the period, rounded once.
+    pub gpu_hours: i128,
+    pub cpu_hours: i128,
+    /// Facility power on the last day in kW, that is MW with three decimals.
+    pub power_kw: i128,
+}
+
+impl CapacityCell {
+    pub fn power_mw(&self) -> Decimal {
+        Decimal::from_i128_with_scale(self.power_kw, 3)
+    }
+}
+
+/// The grid of a projection: every period from the earliest contract start to the end of the
+/// window or of the latest contract, whichever is later, and the window's part of it.
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    pub grid: Grid,
+    pub periods: Vec<Period>,
+    pub window: Range<usize>,
+}
+
+impl Timeline {
+    /// A timeline for a window `[from, to)` of whole periods, long enough for every contract.
+    pub fn new(catalog: &Catalog, grid: Grid, from: NaiveDate, to: NaiveDate) -> Timeline {
+        let mut lo = from;
+        let mut hi = to;
+        for c in &catalog.contracts {
+            lo = lo.min(c.start);
+            hi = hi.max(c.end);
+        }
+        let periods = grid.periods(lo, hi);
+        let first = periods.partition_point(|p| p.end <= from);
+        let last = periods.partition_point(|p| p.start < to);
+        Timeline {
+            grid,
+            periods,
+            window: first..last.max(first),
+        }
+    }
+
+    pub fn window_periods(&self) -> &[Period] {
+        &self.periods[self.window.clone()]
+    }
+}
+
+/// Figures per group, each a series over the whole timeline.
+#[derive(Clone, Debug)]
+pub struct Series<T> {
+    pub groups: Vec<String>,
+    /// `[group][period]`.
+    pub values: Vec<Vec<T>>,
+}
+
+impl<T: Clone + Default> Series<T> {
+    fn new(groups: Vec<String>, periods: usize) -> Self {
+        let values = vec![vec![T::default(); periods]; groups.len()];
+        Series { groups, values }
+    }
+}
+
+fn group_key(by: GroupBy, c: &Contract, tranche: Option<(&str, &str)>) -> String {
+    match by {
+        GroupBy::Total => "total".to_owned(),
+        GroupBy::Provider => c.provider.clone(),
+        GroupBy::Contract => c.id.clone(),
+        GroupBy::Hardware => tranche.map_or_else(String::new, |(_, hw)| hw.to_owned()),
+        GroupBy::Tranche => tranche.map_or_else(String::new, |(id, _)| format!("{}/{id}", c.id)),
+    }
+}
+
+/// One tranche ready for projection.
+struct Line {
+    group: usize,
+    kind: HardwareKind,
+    shape: RampShape,
+    /// Facility kW per unit: watts x PUE / 1000.
+    kw_per_unit: Rational,
+    contract: usize,
+}
+
+/// Capacity and power per group and period. Groups are every key of an included tranche, sorted;
+/// `total` always has its one group.
+pub fn capacity(
+    catalog: &Catalog,
+    timeline: &Timeline,
+    by: GroupBy,
+    filter: &Filter,
+) -> Result<Series<CapacityCell>, EngineError> {
+    let mut keys: BTreeMap<String, usize> = BTreeMap::new();
+    if by == GroupBy::Total {
+        keys.insert("total".to_owned(), 0);
+    }
+    let mut raw = Vec::new();
+    for (ci, c) in catalog.contracts.iter().enumerate() {
+        if !filter.includes(c) {
+            continue;
+        }
+        if matches!(by, GroupBy::Provider | GroupBy::Contract) {
+            keys.entry(group_key(by, c, None)).or_insert(0);
+        }
+        for t in &c.tranches {
+            if !filter.includes_hardware(&t.hardware) {
+                continue;
+            }
+            let hw = catalog
+                .hardware(&t.hardware)
+                .ok_or_else(|| overflow(c, "an unknown hardware id"))?;
+            let units = tranche_units(catalog, c, t).map_err(|_| overflow(c, "the unit count"))?;
+            let kw = Rational::from_decimal(hw.watts_per_unit)
+                .and_then(|w| w.checked_mul(Rational::from_decimal(catalog.pue_of(c))?))
+                .and_then(|w| w.checked_div(Rational::integer(1000)))
+                .ok_or_else(|| overflow(c, "the power per unit"))?;
+            let key = group_key(by, c, Some((&t.id, &t.hardware)));
+            keys.entry(key.clone()).or_insert(0);
+            raw.push((key, hw.kind, ramp_shape(c, t, units), kw, ci));
+        }
+    }
+    let groups: Vec<String> = keys.keys().cloned().collect();
+    for (i, v) in keys.values_mut().enumerate() {
+        *v = i;
+    }
+    let lines: Vec<Line> = raw
+        .into_iter()
+        .map(|(key, kind, shape, kw_per_unit, contract)| Line {
+            group: keys[&key],
+            kind,
+            shape,
+            kw_per_unit,
+            contract,
+        })
+        .collect();
+
+    let n = timeline.periods.len();
+    let bounds: Vec<(i64, i64)> = timeline
+        .periods
+        .iter()
+        .map(|p| (day_number(p.start), day_number(p.end)))
+        .collect();
+    let mut hours: Vec<Vec<[Num; 2]>> = vec![vec![[Num::ZERO; 2]; n]; groups.len()];
+    let mut power: Vec<Vec<Num>> = vec![vec![Num::ZERO; n]; groups.len()];
+    let mut out: Series<CapacityCell> = Series::new(groups, n);
+    for line in &lines {
+        let c = &catalog.contracts[line.contract];
+        let err = |what| overflow(c, what);
+        let s = &line.shape;
+        // Only the periods in which the tranche has units online.
+        let first = bounds.partition_point(|b| b.1 <= s.from);
+        let last = bounds.partition_point(|b| b.0 < s.until);
+        let k = usize::from(line.kind == HardwareKind::Cpu);
+        for p in first..last.max(first) {
+            let (lo, hi) = bounds[p];
+            let on_last = s.online(hi - 1).ok_or_else(|| err("units online"))?;
+            let cell = &mut out.values[line.group][p];
+            let whole = on_last.floor();
+            if k == 0 {
+                cell.gpus += whole;
+            } else {
+                cell.cpus += whole;
+            }
+            if !on_last.is_zero() {
+                let kw = on_last
+                    .checked_mul(line.kw_per_unit)
+                    .ok_or_else(|| err("facility power"))?;
+                let acc = &mut power[line.group][p];
+                *acc = acc
+                    .add(Num::Exact(kw))
+                    .ok_or_else(|| err("facility power"))?;
+            }
+            let unit_days = s.sum(lo, hi).ok_or_else(|| err("unit-hours"))?;
+            if !unit_days.is_zero() {
+                let h = unit_days
+                    .checked_mul(Rational::integer(24))
+                    .ok_or_else(|| err("unit-hours"))?;
+                let acc = &mut hours[line.group][p][k];
+                *acc = acc.add(Num::Exact(h)).ok_or_else(|| err("unit-hours"))?;
+            }
+        }
+    }
+    for (g, row) in out.values.iter_mut().enumerate() {
+        for (p, cell) in row.iter_mut().enumerate() {
+            let [gh, ch] = hours[g][p];
+            cell.gpu_hours = gh.round_half_even().unwrap_or(i128::MAX);
+            cell.cpu_hours = ch.round_half_even().unwrap_or(i128::MAX);
+            cell.power_kw = power[g][p].round_half_even().unwrap_or(i128::MAX);
+        }
+    }
+    Ok(out)
+}
+
+/// Spend in cents per group and period, over the whole timeline.
+pub fn spend(
+    catalog: &Catalog,
+    timeline: &Timeline,
+    by: GroupBy,
+    filter: &Filter,
+) -> Result<Series<i128>, EngineError> {
+    let by = match by {
+        GroupBy::Total | GroupBy::Provider | GroupBy::Contract => by,
+        // Spend belongs to a contract, not to its tranches.
+        GroupBy::Hardware | GroupBy::Tranche => GroupBy::Contract,
+    };
+    let included: Vec<&Contract> = catalog
+        .contracts
+        .iter()
+        .filter(|c| filter.includes(c))
+        .collect();
+    let mut keys: BTreeMap<String, usize> = BTreeMap::new();
+    if by == GroupBy::Total {
+        keys.insert("total".to_owned(), 0);
+    }
+    for c in &included {
+        keys.entry(group_key(by, c, None)).or_insert(0);
+    }
+    let groups: Vec<String> = keys.keys().cloned().collect();
+    for (i, v) in keys.values_mut().enumerate() {
+        *v = i;
+    }
+    let mut out: Series<i128> = Series::new(groups, timeline.periods.len());
+    for c in included {
+        let g = keys[&group_key(by, c, None)];
+        let cents =
+            contract_cents(catalog, c, &timeline.periods).ok_or_else(|| overflow(c, "spend"))?;
+        for (p, amount) in cents {
+            let cell = &mut out.values[g][p];
+            *cell = cell
+                .checked_add(amount)
+                .ok_or_else(|| overflow(c, "spend"))?;
+        }
+    }
+    Ok(out)
+}
+
+/// Running totals of a series from the first period of the timeline, so from each contract's
+/// start rather than the window's.
+pub fn cumulative(values: &[i128]) -> Vec<i128> {
+    let mut sum: i128 = 0;
+    values
+        .iter()
+        .map(|v| {
+            sum = sum.saturating_add(*v);
+            sum
+        })
+        .collect()
+}
+
+/// Money from cents.
+pub fn dollars(cents: i128) -> Decimal {
+    Decimal::try_from_i128_with_scale(cents, 2).unwrap_or(Decimal::MAX)
+}
+
+/// `part / whole` as a percentage rounded half-even to two decimals.
+pub fn percent(part: Decimal, whole: Decimal) -> Option<Decimal> {
+    if whole <= Decimal::ZERO {
+        return None;
+    }
+    let r = Rational::from_decimal(part)?
+        .checked_div(Rational::from_decimal(whole)?)?
+        .checked_mul(Rational::integer(100))?;
+    r.to_decimal(2)
+}
+
+/// When a target is reached: each figure it sets, and both together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetStatus {
+    pub target: String,
+    /// First period at whose end cumulative spend reaches `spend_usd`.
+    pub spend_met_in: Option<Period>,
+    /// First period at whose end facility power reaches `power_gw`.
+    pub power_met_in: Option<Period>,
+    /// First period at whose end every figure the target sets is reached.
+    pub met_in: Option<Period>,
+    /// Whether `met_in` ends on or before the target's `by` date, where it has one.
+    pub met_by_deadline: Option<bool>,
+}
+
+/// Evaluates a target over total power (kW per period) and total spend (cents per period) on
+/// the whole timeline.
+pub fn target_status(
+    target: &Target,
+    timeline: &Timeline,
+    power_kw: &[i128],
+    spend_cents: &[i128],
+) -> TargetStatus {
+    let cum = cumulative(spend_cents);
+    let spend_goal = target.spend_usd.and_then(value_cents);
+    let power_goal_kw = target
+        .power_gw
+        .and_then(|gw| gw.checked_mul(Decimal::from(1_000_000))?.ceil().to_i128());
+    let n = timeline.periods.len();
+    let spend_ok = |p: usize| spend_goal.is_none_or(|g| cum.get(p).is_some_and(|c| *c >= g));
+    let power_ok =
+        |p: usize| power_goal_kw.is_none_or(|g| power_kw.get(p).is_some_and(|kw| *kw >= g));
+    let first =
+        |f: &dyn Fn(usize) -> bool| (0..n).find(|&p| f(p)).map(|p| timeline.periods[p].clone());
+    let sets_any = spend_goal.is_some() || power_goal_kw.is_some();
+    let spend_met_in = spend_goal.and_then(|_| first(&spend_ok));
+    let power_met_in = power_goal_kw.and_then(|_| first(&power_ok));
+    let met_in = if sets_any {
+        first(&|p| spend_ok(p) && power_ok(p))
+    } else {
+        None
+    };
+    let met_by_deadline = target
+        .by
+        .map(|by| met_in.as_ref().is_some_and(|p| p.last_day() <= by));
+    TargetStatus {
+        target: target.id.clone(),
+        spend_met_in,
+        power_met_in,
+        met_in,
+        met_by_deadline,
+    }
+}
+
+/// Contracted value: the sum of included contracts' values.
+pub fn contracted(catalog: &Catalog, filter: &Filter) -> Decimal {
+    catalog
+        .contracts
+        .iter()
+        .filter(|c| filter.includes(c))
+        .fold(Decimal::ZERO, |a, c| a.saturating_add(c.value_usd))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_round_half_even_to_two_decimals() {
+        assert_eq!(
+            percent(Decimal::from(1), Decimal::from(3)),
+            Some(Decimal::new(3333, 2))
+        );
+        assert_eq!(
+            percent(Decimal::new(1, 4), Decimal::from(1)),
+            Some(Decimal::new(1, 2))
+        );
+        assert_eq!(percent(Decimal::from(1), Decimal::ZERO), None);
+    }
+
+    #[test]
+    fn cumulative_runs_from_the_first_period() {
+        assert_eq!(cumulative(&[1, 2, 0, 3]), vec![1, 3, 3, 6]);
+    }
+}

@@ -1,0 +1,463 @@
+//! Builds the documents of `plan`, `capacity`, `spend` and `contracts` from the engine's figures.
+
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use crate::catalog::ramp::day_number;
+use crate::catalog::validate::{ramp_shape, tranche_units};
+use crate::catalog::value::{format_money_short, group_thousands};
+use crate::catalog::{Catalog, Contract, HardwareKind, Status, Target};
+use crate::engine::num::Num;
+use crate::engine::{self, CapacityCell, EngineError, Filter, GroupBy, Period, Timeline};
+use crate::exact::Rational;
+use crate::report::document::{Cell, Column, Document, Kind, SummaryItem};
+
+/// What every report is computed from.
+pub struct Context<'a> {
+    pub catalog: &'a Catalog,
+    pub timeline: &'a Timeline,
+    pub filter: &'a Filter,
+    /// The target percentages and the summary measure against.
+    pub target: Option<&'a Target>,
+    pub scenarios: Vec<String>,
+}
+
+fn period_cells(p: &Period, group: &str) -> Vec<Cell> {
+    vec![
+        Cell::Text(p.label.clone()),
+        Cell::Date(p.start),
+        Cell::Date(p.end),
+        Cell::Text(group.to_owned()),
+    ]
+}
+
+fn period_columns() -> Vec<Column> {
+    vec![
+        Column::new("period", "period", Kind::Text),
+        Column::new("start", "start", Kind::Date),
+        Column::new("end", "end", Kind::Date),
+        Column::new("group", "group", Kind::Text),
+    ]
+}
+
+fn pct(part: Decimal, whole: Option<Decimal>) -> Cell {
+    whole
+        .and_then(|w| engine::percent(part, w))
+        .map_or(Cell::Null, Cell::Decimal)
+}
+
+fn target_power_mw(target: Option<&Target>) -> Option<Decimal> {
+    target
+        .and_then(|t| t.power_gw)
+        .and_then(|g| g.checked_mul(Decimal::from(1000)))
+}
+
+fn target_spend(target: Option<&Target>) -> Option<Decimal> {
+    target.and_then(|t| t.spend_usd)
+}
+
+/// `capplan capacity`: units, unit-hours and facility power per period and group.
+pub fn capacity(ctx: &Context<'_>, by: GroupBy) -> Result<Document, EngineError> {
+    let series = engine::capacity(ctx.catalog, ctx.timeline, by, ctx.filter)?;
+    let mut columns = period_columns();
+    columns.extend([
+        Column::new("gpus", "GPUs", Kind::Count),
+        Column::new("cpus", "CPUs", Kind::Count),
+        Column::new("gpu_hours", "GPU-hours", Kind::Count),
+        Column::new("cpu_hours", "CPU-hours", Kind::Count),
+        Column::new("power_mw", "facility MW", Kind::Mw),
+        Column::new("target_power_pct", "% target GW", Kind::Pct),
+    ]);
+    let goal = target_power_mw(ctx.target);
+    let mut rows = Vec::new();
+    for p in ctx.timeline.window.clone() {
+        for (g, name) in series.groups.iter().enumerate() {
+            let c: &CapacityCell = &series.values[g][p];
+            let mut row = period_cells(&ctx.timeline.periods[p], name);
+            row.extend([
+                Cell::Count(c.gpus),
+                Cell::Count(c.cpus),
+                Cell::Count(c.gpu_hours),
+                Cell::Count(c.cpu_hours),
+                Cell::Decimal(c.power_mw()),
+                pct(c.power_mw(), goal),
+            ]);
+            rows.push(row);
+        }
+    }
+    Ok(Document {
+        report: "capacity",
+        by: Some(ctx.timeline.grid.by.name()),
+        group_by: Some(by.name()),
+        scenarios: ctx.scenarios.clone(),
+        title: None,
+        summary: Vec::new(),
+        columns,
+        rows,
+    })
+}
+
+/// `capplan spend`: spend, cumulative spend and its share of the target, per period and group.
+pub fn spend(ctx: &Context<'_>, by: GroupBy) -> Result<Document, EngineError> {
+    let series = engine::spend(ctx.catalog, ctx.timeline, by, ctx.filter)?;
+    let mut columns = period_columns();
+    columns.extend([
+        Column::new("spend_usd", "spend", Kind::Money),
+        Column::new("cumulative_spend_usd", "cumulative", Kind::Money),
+        Column::new("target_spend_pct", "% target $", Kind::Pct),
+    ]);
+    let goal = target_spend(ctx.target);
+    let cums: Vec<Vec<i128>> = series
+        .values
+        .iter()
+        .map(|v| engine::cumulative(v))
+        .collect();
+    let mut rows = Vec::new();
+    for p in ctx.timeline.window.clone() {
+        for (g, name) in series.groups.iter().enumerate() {
+            let cum = engine::dollars(cums[g][p]);
+            let mut row = period_cells(&ctx.timeline.periods[p], name);
+            row.extend([
+                Cell::Decimal(engine::dollars(series.values[g][p])),
+                Cell::Decimal(cum),
+                pct(cum, goal),
+            ]);
+            rows.push(row);
+        }
+    }
+    Ok(Document {
+        report: "spend",
+        by: Some(ctx.timeline.grid.by.name()),
+        group_by: Some(by.name()),
+        scenarios: ctx.scenarios.clone(),
+        title: None,
+        summary: Vec::new(),
+        columns,
+        rows,
+    })
+}
+
+/// Status counts and values for the summary.
+fn status_summary(catalog: &Catalog, filter: &Filter) -> SummaryItem {
+    let mut parts = Vec::new();
+    let mut json = serde_json::Map::new();
+    for status in [Status::Signed, Status::NonBinding, Status::Cancelled] {
+        let of: Vec<&Contract> = catalog
+            .contracts
+            .iter()
+            .filter(|c| c.status == status && filter.in_scope(c))
+            .collect();
+        let value = of
+            .iter()
+            .fold(Decimal::ZERO, |a, c| a.saturating_add(c.value_usd));
+        let note = match status {
+            Status::Cancelled => " (left out)",
+            Status::NonBinding if filter.signed_only => " (left out: --signed-only)",
+            _ => "",
+        };
+        parts.push(format!(
+            "{} {} {}{note}",
+            of.len(),
+            status.name(),
+            format_money_short(value)
+        ));
+        json.insert(
+            status.name().replace('-', "_"),
+            json!({"count": of.len(), "value_usd": format!("{value:.2}")}),
+        );
+    }
+    SummaryItem {
+        key: "contracts".into(),
+        label: "contracts".into(),
+        text: parts.join(", "),
+        json: json.into(),
+    }
+}
+
+fn gw_text(mw: Decimal) -> String {
+    format!("{} GW", (mw / Decimal::from(1000)).round_dp(2))
+}
+
+/// `capplan plan`: the summary and one row per period of total capacity, power and spend.
+pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
+    let cap = engine::capacity(ctx.catalog, ctx.timeline, GroupBy::Total, ctx.filter)?;
+    let spend = engine::spend(ctx.catalog, ctx.timeline, GroupBy::Total, ctx.filter)?;
+    let cap = &cap.values[0];
+    let spend = &spend.values[0];
+    let cum = engine::cumulative(spend);
+    let power_goal = target_power_mw(ctx.target);
+    let spend_goal = target_spend(ctx.target);
+    let window = ctx.timeline.window.clone();
+
+    let columns = vec![
+        Column::new("period", "period", Kind::Text),
+        Column::new("start", "start", Kind::Date).data_only(),
+        Column::new("end", "end", Kind::Date).data_only(),
+        Column::new("group", "group", Kind::Text).data_only(),
+        Column::new("gpus", "GPUs", Kind::Count),
+        Column::new("cpus", "CPUs", Kind::Count),
+        Column::new("power_mw", "GW", Kind::MwAsGw),
+        Column::new("target_power_pct", "% GW", Kind::Pct),
+        Column::new("spend_usd", "spend", Kind::Money),
+        Column::new("cumulative_spend_usd", "cumulative", Kind::Money),
+        Column::new("target_spend_pct", "% $", Kind::Pct),
+    ];
+    let mut rows = Vec::new();
+    for p in window.clone() {
+        let c = &cap[p];
+        let total = engine::dollars(cum[p]);
+        let mut row = period_cells(&ctx.timeline.periods[p], "total");
+        row.extend([
+            Cell::Count(c.gpus),
+            Cell::Count(c.cpus),
+            Cell::Decimal(c.power_mw()),
+            pct(c.power_mw(), power_goal),
+            Cell::Decimal(engine::dollars(spend[p])),
+            Cell::Decimal(total),
+            pct(total, spend_goal),
+        ]);
+        rows.push(row);
+    }
+
+    let mut summary = vec![status_summary(ctx.catalog, ctx.filter)];
+    let contracted = engine::contracted(ctx.catalog, ctx.filter);
+    if let Some(t) = ctx.target {
+        let mut sets = Vec::new();
+        if let Some(s) = t.spend_usd {
+            sets.push(format_money_short(s));
+        }
+        if let Some(g) = t.power_gw {
+            sets.push(format!("{g} GW"));
+        }
+        if let Some(by) = t.by {
+            sets.push(format!("by {by}"));
+        }
+        summary.push(SummaryItem {
+            key: "target".into(),
+            label: "target".into(),
+            text: format!("{} ({})", t.id, sets.join(", ")),
+            json: json!({"id": t.id, "name": t.name, "spend_usd": t.spend_usd.map(|s| format!("{s:.2}")),
+                "power_gw": t.power_gw.map(|g| g.to_string()), "by": t.by.map(|d| d.to_string())}),
+        });
+        let (text, json) = match t.spend_usd {
+            Some(goal) => {
+                let share =
+                    engine::percent(contracted, goal).map_or("-".into(), |p| format!("{p:.2}%"));
+                (
+                    format!(
+                        "{} of {} ({share}); uncontracted {}",
+                        format_money_short(contracted),
+                        format_money_short(goal),
+                        format_money_short(goal - contracted)
+                    ),
+                    json!({"contracted_usd": format!("{contracted:.2}"), "uncontracted_usd": format!("{:.2}", goal - contracted)}),
+                )
+            }
+            None => (
+                format_money_short(contracted),
+                json!({"contracted_usd": format!("{contracted:.2}"), "uncontracted_usd": null}),
+            ),
+        };
+        summary.push(SummaryItem {
+            key: "contracted".into(),
+            label: "contracted".into(),
+            text,
+            json,
+        });
+    } else {
+        summary.push(SummaryItem {
+            key: "contracted".into(),
+            label: "contracted".into(),
+            text: format_money_short(contracted),
+            json: json!({"contracted_usd": format!("{contracted:.2}"), "uncontracted_usd": null}),
+        });
+    }
+    if let Some(peak) = window
+        .clone()
+        .max_by_key(|&p| (cap[p].gpus, std::cmp::Reverse(p)))
+    {
+        let period = &ctx.timeline.periods[peak];
+        summary.push(SummaryItem {
+            key: "peak_gpus".into(),
+            label: "peak GPUs".into(),
+            text: format!("{} at the end of {}", group_thousands(&cap[peak].gpus.to_string()), period.label),
+            json: json!({"gpus": i64::try_from(cap[peak].gpus).unwrap_or(i64::MAX), "period": period.label}),
+        });
+    }
+    if let Some(last) = window.clone().last() {
+        let period = &ctx.timeline.periods[last];
+        let mw = cap[last].power_mw();
+        let share = engine::percent(mw, power_goal.unwrap_or_default())
+            .map_or(String::new(), |p| format!(" ({p:.2}% of the target)"));
+        summary.push(SummaryItem {
+            key: "power_at_horizon".into(),
+            label: "GW at horizon".into(),
+            text: format!("{} at the end of {}{share}", gw_text(mw), period.label),
+            json: json!({"power_mw": format!("{mw:.3}"), "period": period.label}),
+        });
+    }
+    if let Some(t) = ctx.target {
+        let power_kw: Vec<i128> = cap.iter().map(|c| c.power_kw).collect();
+        let status = engine::target_status(t, ctx.timeline, &power_kw, spend);
+        let label = |p: &Option<Period>| p.as_ref().map(|p| p.label.clone());
+        let mut parts = Vec::new();
+        if t.power_gw.is_some() {
+            parts.push(match &status.power_met_in {
+                Some(p) => format!("power reached in {}", p.label),
+                None => {
+                    let peak = cap
+                        .iter()
+                        .map(CapacityCell::power_mw)
+                        .max()
+                        .unwrap_or_default();
+                    format!("power never reached (peak {})", gw_text(peak))
+                }
+            });
+        }
+        if let Some(goal) = t.spend_usd {
+            parts.push(match &status.spend_met_in {
+                Some(p) => format!("spend reached in {}", p.label),
+                None => {
+                    let end = engine::dollars(cum.last().copied().unwrap_or(0));
+                    let share =
+                        engine::percent(end, goal).map_or(String::new(), |p| format!(", {p:.2}%"));
+                    format!(
+                        "spend never reached (total {}{share})",
+                        format_money_short(end)
+                    )
+                }
+            });
+        }
+        let head = match (&status.met_in, t.by, status.met_by_deadline) {
+            (Some(p), Some(by), Some(true)) => format!("met in {} (by {by})", p.label),
+            (Some(p), Some(by), _) => format!("met in {}, after {by}", p.label),
+            (Some(p), None, _) => format!("met in {}", p.label),
+            (None, Some(by), _) => format!("not met by {by}"),
+            (None, None, _) => "not met".to_owned(),
+        };
+        summary.push(SummaryItem {
+            key: "target_met".into(),
+            label: "target met".into(),
+            text: if parts.is_empty() { head } else { format!("{head}: {}", parts.join("; ")) },
+            json: json!({"met_in": label(&status.met_in), "met_by_deadline": status.met_by_deadline,
+                "spend_met_in": label(&status.spend_met_in), "power_met_in": label(&status.power_met_in)}),
+        });
+    }
+    Ok(Document {
+        report: "plan",
+        by: Some(ctx.timeline.grid.by.name()),
+        group_by: Some("total"),
+        scenarios: ctx.scenarios.clone(),
+        title: Some(ctx.catalog.portfolio.name.clone()),
+        summary,
+        columns,
+        rows,
+    })
+}
+
+/// Peak units and facility power of a contract: the sums are non-decreasing between the days
+/// on which a tranche ends, so the peak is on one of the days before those.
+fn peaks(catalog: &Catalog, c: &Contract) -> Option<(i128, i128, Decimal, Num)> {
+    let mut lines = Vec::new();
+    for t in &c.tranches {
+        let hw = catalog.hardware(&t.hardware)?;
+        let units = tranche_units(catalog, c, t).ok()?;
+        let kw = Rational::from_decimal(hw.watts_per_unit)?
+            .checked_mul(Rational::from_decimal(catalog.pue_of(c))?)?;
+        lines.push((hw.kind, ramp_shape(c, t, units), kw, hw.rate_usd_per_hour));
+    }
+    let mut best = (0_i128, 0_i128, Num::ZERO);
+    for (_, s, _, _) in &lines {
+        let day = s.until - 1;
+        let (mut gpus, mut cpus, mut watts) = (0_i128, 0_i128, Num::ZERO);
+        for (kind, s2, kw, _) in &lines {
+            let on = s2.online(day)?;
+            match kind {
+                HardwareKind::Gpu => gpus += on.floor(),
+                HardwareKind::Cpu => cpus += on.floor(),
+            }
+            watts = watts.add(Num::Exact(on.checked_mul(*kw)?))?;
+        }
+        best.0 = best.0.max(gpus);
+        best.1 = best.1.max(cpus);
+        if watts.compare(best.2).is_gt() {
+            best.2 = watts;
+        }
+    }
+    let mw = best.2.div(Num::int(1000))?.round_half_even()?;
+    let peak_mw = Decimal::try_from_i128_with_scale(mw, 3).ok()?;
+    // Unit-hours delivered in the term.
+    let (lo, hi) = (day_number(c.start), day_number(c.end));
+    let mut hours = Num::ZERO;
+    for (_, s, _, _) in &lines {
+        hours = hours.add(Num::Exact(
+            s.sum(lo, hi)?.checked_mul(Rational::integer(24))?,
+        ))?;
+    }
+    Some((best.0, best.1, peak_mw, hours))
+}
+
+/// `capplan contracts`: one row per contract.
+pub fn contracts(ctx: &Context<'_>) -> Result<Document, EngineError> {
+    let columns = vec![
+        Column::new("id", "contract", Kind::Text),
+        Column::new("provider", "provider", Kind::Text),
+        Column::new("status", "status", Kind::Text),
+        Column::new("value_usd", "value", Kind::Money),
+        Column::new("start", "start", Kind::Date),
+        Column::new("end", "end", Kind::Date),
+        Column::new("estimated", "est.", Kind::Bool),
+        Column::new("peak_gpus", "peak GPUs", Kind::Count),
+        Column::new("peak_cpus", "peak CPUs", Kind::Count),
+        Column::new("peak_mw", "peak MW", Kind::Mw),
+        Column::new("usd_per_unit_hour", "$/unit-h", Kind::Price),
+        Column::new("share_pct", "share", Kind::Pct),
+    ];
+    let contracted = engine::contracted(ctx.catalog, ctx.filter);
+    let mut rows = Vec::new();
+    for c in &ctx.catalog.contracts {
+        // Cancelled contracts are listed for the record; `--signed-only` hides letters of intent.
+        let listed =
+            ctx.filter.in_scope(c) && !(ctx.filter.signed_only && c.status == Status::NonBinding);
+        if !listed {
+            continue;
+        }
+        let (gpus, cpus, mw, hours) = peaks(ctx.catalog, c).ok_or_else(|| EngineError {
+            contract: c.id.clone(),
+            what: "peak capacity",
+        })?;
+        let price = Num::from_decimal(c.value_usd)
+            .div(hours)
+            .and_then(|p| p.mul(Num::int(100))?.round_half_even())
+            .and_then(|cents| Decimal::try_from_i128_with_scale(cents, 2).ok());
+        let share = if c.status == Status::Cancelled {
+            Cell::Null
+        } else {
+            pct(c.value_usd, Some(contracted))
+        };
+        rows.push(vec![
+            Cell::Text(c.id.clone()),
+            Cell::Text(c.provider.clone()),
+            Cell::Text(c.status.name().to_owned()),
+            Cell::Decimal(c.value_usd),
+            Cell::Date(c.start),
+            Cell::Date(c.end),
+            Cell::Bool(c.estimated),
+            Cell::Count(gpus),
+            Cell::Count(cpus),
+            Cell::Decimal(mw),
+            price.map_or(Cell::Null, Cell::Decimal),
+            share,
+        ]);
+    }
+    Ok(Document {
+        report: "contracts",
+        by: None,
+        group_by: Some("contract"),
+        scenarios: ctx.scenarios.clone(),
+        title: None,
+        summary: Vec::new(),
+        columns,
+        rows,
+    })
+}

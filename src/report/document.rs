@@ -1,0 +1,89 @@
+//! A report as data: a summary and a table of typed cells, rendered by the exporters in
+//! [`super::render`]. Keeping the figures typed until the last moment lets each format show them
+//! its own way: `$38.00B` in a table, `"38000000000.00"` in JSON, `38000000000.00` in CSV.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+/// The type of a column, which decides how each format shows its cells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Date,
+    /// A whole count: units, unit-hours. JSON integers; separators in tables.
+    Count,
+    /// Dollars with two decimals. JSON strings; scaled like `$38.00B` in tables.
+    Money,
+    /// Dollars per unit-hour: like money, never scaled.
+    Price,
+    /// Megawatts with three decimals. JSON strings.
+    Mw,
+    /// Megawatts in the data, shown as gigawatts with two decimals in tables.
+    MwAsGw,
+    /// A percentage with two decimals. JSON strings.
+    Pct,
+    Bool,
+}
+
+/// One column: its name in JSON and CSV, its header in tables, and its kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub name: &'static str,
+    pub header: &'static str,
+    pub kind: Kind,
+    /// Whether tables and markdown show the column; JSON and CSV always carry it.
+    pub in_table: bool,
+}
+
+impl Column {
+    pub const fn new(name: &'static str, header: &'static str, kind: Kind) -> Self {
+        Column {
+            name,
+            header,
+            kind,
+            in_table: true,
+        }
+    }
+
+    /// A column that only JSON and CSV carry, to keep tables narrow.
+    pub const fn data_only(mut self) -> Self {
+        self.in_table = false;
+        self
+    }
+}
+
+/// One value. `Null` where a figure does not apply, such as a percentage of a target that
+/// sets no power.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cell {
+    Text(String),
+    Date(NaiveDate),
+    Count(i128),
+    Decimal(Decimal),
+    Bool(bool),
+    Null,
+}
+
+/// A line of a report's summary: a key for JSON, a label and a value for people.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryItem {
+    pub key: String,
+    pub label: String,
+    pub text: String,
+    pub json: serde_json::Value,
+}
+
+/// A whole report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Document {
+    /// `plan`, `capacity`, `spend`, `contracts`.
+    pub report: &'static str,
+    pub by: Option<&'static str>,
+    pub group_by: Option<&'static str>,
+    pub scenarios: Vec<String>,
+    /// Shown above the table in text formats, as `summary` in JSON, left out of CSV.
+    pub title: Option<String>,
+    pub summary: Vec<SummaryItem>,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<Cell>>,
+}

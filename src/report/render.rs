@@ -1,0 +1,288 @@
+//! Exporters: a [`Document`] to bytes, as `table`, `json`, `csv` or `markdown`. They return
+//! bytes and never write files; the caller decides where the bytes go.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde_json::{Map, Value, json};
+use tabled::builder::Builder;
+use tabled::settings::object::{Columns, Rows};
+use tabled::settings::{Alignment, Style};
+
+use crate::catalog::value::{format_money_short, group_thousands};
+use crate::report::document::{Cell, Column, Document, Kind};
+
+/// Version of the JSON shape. Fields may be added within a version; none is renamed or removed.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The report formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+pub fn render(doc: &Document, format: ReportFormat) -> Vec<u8> {
+    match format {
+        ReportFormat::Table => table(doc).into_bytes(),
+        ReportFormat::Json => json_doc(doc),
+        ReportFormat::Csv => csv_doc(doc),
+        ReportFormat::Markdown => markdown(doc).into_bytes(),
+    }
+}
+
+fn fixed(d: Decimal, dp: u32) -> String {
+    format!(
+        "{:.*}",
+        dp as usize,
+        d.round_dp_with_strategy(dp, RoundingStrategy::MidpointNearestEven)
+    )
+}
+
+/// A cell as plain data text: CSV, and the strings of JSON.
+fn plain(cell: &Cell, kind: Kind) -> String {
+    match cell {
+        Cell::Text(s) => s.clone(),
+        Cell::Date(d) => d.to_string(),
+        Cell::Count(n) => n.to_string(),
+        Cell::Bool(b) => b.to_string(),
+        Cell::Null => String::new(),
+        Cell::Decimal(d) => match kind {
+            Kind::Mw | Kind::MwAsGw => fixed(*d, 3),
+            _ => fixed(*d, 2),
+        },
+    }
+}
+
+/// A cell for people: separators, scaled money, gigawatts.
+fn human(cell: &Cell, kind: Kind) -> String {
+    match cell {
+        Cell::Count(n) => group_thousands(&n.to_string()),
+        Cell::Null => "-".to_owned(),
+        Cell::Bool(b) => if *b { "yes" } else { "no" }.to_owned(),
+        Cell::Decimal(d) => match kind {
+            Kind::Money => format_money_short(*d),
+            Kind::Price => format!("${}", fixed(*d, 2)),
+            Kind::Mw => {
+                let text = fixed(*d, 1);
+                let (whole, frac) = text.split_once('.').unwrap_or((&text, "0"));
+                format!("{}.{frac}", group_thousands(whole))
+            }
+            Kind::MwAsGw => fixed(*d / Decimal::from(1000), 2),
+            Kind::Pct => format!("{}%", fixed(*d, 2)),
+            _ => d.to_string(),
+        },
+        other => plain(other, kind),
+    }
+}
+
+fn is_numeric(kind: Kind) -> bool {
+    !matches!(kind, Kind::Text | Kind::Date | Kind::Bool)
+}
+
+fn summary_text(doc: &Document) -> String {
+    let mut out = String::new();
+    if let Some(title) = &doc.title {
+        out.push_str(title);
+        out.push('\n');
+    }
+    let width = doc
+        .summary
+        .iter()
+        .map(|s| s.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    for item in &doc.summary {
+        out.push_str(&format!("  {:<width$}  {}\n", item.label, item.text));
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+fn table(doc: &Document) -> String {
+    let mut out = summary_text(doc);
+    let mut builder = Builder::default();
+    let shown: Vec<usize> = (0..doc.columns.len())
+        .filter(|&i| doc.columns[i].in_table)
+        .collect();
+    builder.push_record(shown.iter().map(|&i| doc.columns[i].header.to_owned()));
+    for row in &doc.rows {
+        builder.push_record(shown.iter().map(|&i| human(&row[i], doc.columns[i].kind)));
+    }
+    let mut t = builder.build();
+    t.with(Style::psql());
+    for (i, col) in shown.iter().map(|&i| &doc.columns[i]).enumerate() {
+        if is_numeric(col.kind) {
+            t.modify(Columns::one(i), Alignment::right());
+        }
+    }
+    t.modify(Rows::first(), Alignment::center());
+    out.push_str(&t.to_string());
+    out.push('\n');
+    if doc.rows.is_empty() {
+        out.push_str("(no rows)\n");
+    }
+    out
+}
+
+fn markdown(doc: &Document) -> String {
+    let mut out = String::new();
+    if let Some(title) = &doc.title {
+        out.push_str(&format!("## {title}\n\n"));
+    }
+    for item in &doc.summary {
+        out.push_str(&format!(
+            "- **{}**: {}\n",
+            item.label,
+            item.text.replace('|', "\\|")
+        ));
+    }
+    if !doc.summary.is_empty() {
+        out.push('\n');
+    }
+    let shown: Vec<usize> = (0..doc.columns.len())
+        .filter(|&i| doc.columns[i].in_table)
+        .collect();
+    let header: Vec<&str> = shown.iter().map(|&i| doc.columns[i].header).collect();
+    out.push_str(&format!("| {} |\n", header.join(" | ")));
+    let rule: Vec<&str> = shown
+        .iter()
+        .map(|&i| {
+            if is_numeric(doc.columns[i].kind) {
+                "---:"
+            } else {
+                "---"
+            }
+        })
+        .collect();
+    out.push_str(&format!("| {} |\n", rule.join(" | ")));
+    for row in &doc.rows {
+        let cells: Vec<String> = shown
+            .iter()
+            .map(|&i| human(&row[i], doc.columns[i].kind).replace('|', "\\|"))
+            .collect();
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+    out
+}
+
+fn json_value(cell: &Cell, col: &Column) -> Value {
+    match cell {
+        Cell::Null => Value::Null,
+        Cell::Count(n) => {
+            i64::try_from(*n).map_or_else(|_| Value::String(n.to_string()), Value::from)
+        }
+        Cell::Bool(b) => Value::Bool(*b),
+        other => Value::String(plain(other, col.kind)),
+    }
+}
+
+fn json_doc(doc: &Document) -> Vec<u8> {
+    let rows: Vec<Value> = doc
+        .rows
+        .iter()
+        .map(|row| {
+            let mut m = Map::new();
+            for (cell, col) in row.iter().zip(&doc.columns) {
+                m.insert(col.name.to_owned(), json_value(cell, col));
+            }
+            Value::Object(m)
+        })
+        .collect();
+    let mut top = Map::new();
+    top.insert("schema_version".into(), json!(SCHEMA_VERSION));
+    top.insert("report".into(), json!(doc.report));
+    top.insert("by".into(), json!(doc.by));
+    top.insert("group_by".into(), json!(doc.group_by));
+    top.insert("scenarios".into(), json!(doc.scenarios));
+    if !doc.summary.is_empty() {
+        let summary: Map<String, Value> = doc
+            .summary
+            .iter()
+            .map(|s| (s.key.clone(), s.json.clone()))
+            .collect();
+        top.insert("summary".into(), Value::Object(summary));
+    }
+    top.insert("rows".into(), Value::Array(rows));
+    let mut out = serde_json::to_vec_pretty(&Value::Object(top)).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+fn csv_doc(doc: &Document) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header: Vec<&str> = doc.columns.iter().map(|c| c.name).collect();
+    // Writing to a Vec cannot fail.
+    let _ = w.write_record(&header);
+    for row in &doc.rows {
+        let _ = w.write_record(
+            row.iter()
+                .zip(&doc.columns)
+                .map(|(cell, col)| plain(cell, col.kind)),
+        );
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc() -> Document {
+        Document {
+            report: "spend",
+            by: Some("quarter"),
+            group_by: Some("provider"),
+            scenarios: vec![],
+            title: None,
+            summary: vec![],
+            columns: vec![
+                Column::new("group", "group", Kind::Text),
+                Column::new("gpus", "GPUs", Kind::Count),
+                Column::new("spend_usd", "spend", Kind::Money),
+                Column::new("power_mw", "MW", Kind::Mw),
+                Column::new("target_spend_pct", "% target", Kind::Pct),
+            ],
+            rows: vec![vec![
+                Cell::Text("AWS, Inc.".into()),
+                Cell::Count(1_234_567),
+                Cell::Decimal(Decimal::new(3_800_000_000_000, 2)),
+                Cell::Decimal(Decimal::new(1_234_567, 3)),
+                Cell::Null,
+            ]],
+        }
+    }
+
+    #[test]
+    fn json_keeps_counts_as_integers_and_money_as_strings() {
+        let v: Value = serde_json::from_slice(&render(&doc(), ReportFormat::Json)).unwrap();
+        assert_eq!(v["schema_version"], 1);
+        assert_eq!(v["rows"][0]["gpus"], 1_234_567);
+        assert_eq!(v["rows"][0]["spend_usd"], "38000000000.00");
+        assert_eq!(v["rows"][0]["power_mw"], "1234.567");
+        assert_eq!(v["rows"][0]["target_spend_pct"], Value::Null);
+    }
+
+    #[test]
+    fn csv_quotes_text_and_has_plain_numbers() {
+        let text = String::from_utf8(render(&doc(), ReportFormat::Csv)).unwrap();
+        assert_eq!(
+            text,
+            "group,gpus,spend_usd,power_mw,target_spend_pct\n\"AWS, Inc.\",1234567,38000000000.00,1234.567,\n"
+        );
+        let mut empty = doc();
+        empty.rows.clear();
+        let text = String::from_utf8(render(&empty, ReportFormat::Csv)).unwrap();
+        assert_eq!(text, "group,gpus,spend_usd,power_mw,target_spend_pct\n");
+    }
+
+    #[test]
+    fn tables_scale_money_and_separate_thousands() {
+        let text = String::from_utf8(render(&doc(), ReportFormat::Table)).unwrap();
+        assert!(text.contains("$38.00B"), "{text}");
+        assert!(text.contains("1,234,567"), "{text}");
+        assert!(text.contains("1,234.6"), "{text}");
+    }
+}
