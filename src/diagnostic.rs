@@ -63,7 +63,6 @@ macro_rules! codes {
 }
 
 codes! {
-    Unreadable = "unreadable", Error, "a file could not be read";
     NotUtf8 = "not-utf8", Error, "a file is not valid UTF-8";
     TomlSyntax = "toml-syntax", Error, "a file is not valid TOML";
     EmptyFile = "empty-file", Error, "a contract file has no content";

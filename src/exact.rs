@@ -36,6 +36,9 @@ impl Rational {
     }
 
     fn reduced(self) -> Rational {
+        if self.den == 1 {
+            return self;
+        }
         let g = gcd(self.num.unsigned_abs(), self.den.unsigned_abs());
         if g <= 1 {
             return self;
@@ -48,6 +51,9 @@ impl Rational {
     }
 
     pub fn checked_add(self, other: Rational) -> Option<Rational> {
+        if self.den == 1 && other.den == 1 {
+            return Some(Rational::integer(self.num.checked_add(other.num)?));
+        }
         if self.den == other.den {
             return Rational::new(self.num.checked_add(other.num)?, self.den);
         }
@@ -61,6 +67,9 @@ impl Rational {
     }
 
     pub fn checked_mul(self, other: Rational) -> Option<Rational> {
+        if self.den == 1 && other.den == 1 {
+            return Some(Rational::integer(self.num.checked_mul(other.num)?));
+        }
         // Cross-reduce first so that products stay small.
         let g1 = gcd(self.num.unsigned_abs(), other.den.unsigned_abs()).max(1) as i128;
         let g2 = gcd(other.num.unsigned_abs(), self.den.unsigned_abs()).max(1) as i128;
@@ -131,11 +140,42 @@ impl PartialOrd for Rational {
     }
 }
 
-pub fn gcd(mut a: u128, mut b: u128) -> u128 {
-    while b != 0 {
-        (a, b) = (b, a % b);
+/// Greatest common divisor, by the binary algorithm: shifts and subtractions only, since
+/// 128-bit division is slow and this runs for every fraction the engine builds.
+pub fn gcd(a: u128, b: u128) -> u128 {
+    if a == 0 || b == 0 {
+        return a | b;
     }
-    a
+    if let (Ok(a), Ok(b)) = (u64::try_from(a), u64::try_from(b)) {
+        return u128::from(gcd64(a, b));
+    }
+    let shift = (a | b).trailing_zeros();
+    let (mut a, mut b) = (a >> a.trailing_zeros(), b);
+    loop {
+        b >>= b.trailing_zeros();
+        if a > b {
+            std::mem::swap(&mut a, &mut b);
+        }
+        b -= a;
+        if b == 0 {
+            return a << shift;
+        }
+    }
+}
+
+fn gcd64(a: u64, b: u64) -> u64 {
+    let shift = (a | b).trailing_zeros();
+    let (mut a, mut b) = (a >> a.trailing_zeros(), b);
+    loop {
+        b >>= b.trailing_zeros();
+        if a > b {
+            std::mem::swap(&mut a, &mut b);
+        }
+        b -= a;
+        if b == 0 {
+            return a << shift;
+        }
+    }
 }
 
 pub fn pow10(exp: u32) -> Option<i128> {
@@ -173,6 +213,29 @@ mod tests {
         );
         assert_eq!(r(1, 2000).to_decimal(3).unwrap().to_string(), "0.000");
         assert_eq!(r(3, 2000).to_decimal(3).unwrap().to_string(), "0.002");
+    }
+
+    #[test]
+    fn gcd_matches_euclid() {
+        let euclid = |mut a: u128, mut b: u128| {
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a
+        };
+        let cases = [
+            (0, 0),
+            (0, 7),
+            (12, 18),
+            (1 << 70, 3 << 65),
+            (u128::MAX, 3),
+            (1_000_000_007 * 97, 97 * 13),
+            (u64::MAX as u128 + 1, 1 << 20),
+        ];
+        for (a, b) in cases {
+            assert_eq!(gcd(a, b), euclid(a, b), "{a} {b}");
+            assert_eq!(gcd(b, a), euclid(a, b), "{b} {a}");
+        }
     }
 
     #[test]

@@ -322,7 +322,13 @@ pub fn group_thousands(digits: &str) -> String {
 
 /// A ratio for messages, with up to two decimals: `5.3`, `0.25`.
 pub fn format_ratio(value: Decimal) -> String {
-    value.round_dp(2).normalize().to_string()
+    // Two decimals, but at least two significant digits for small ratios (0.0023x, not 0x).
+    let rounded = if value.abs() < Decimal::ONE {
+        value.round_sf(2).unwrap_or(value)
+    } else {
+        value.round_dp(2)
+    };
+    rounded.normalize().to_string()
 }
 
 #[cfg(test)]

@@ -107,13 +107,13 @@ pub enum CliError {
     Load(#[from] LoadError),
     #[error("{0}")]
     Usage(String),
-    #[error("cannot write `{path}`: {source}")]
+    #[error("cannot write `{path}`")]
     Write {
         path: String,
         #[source]
         source: io::Error,
     },
-    #[error("cannot write the output: {0}")]
+    #[error("cannot write the output")]
     Stdout(#[source] io::Error),
 }
 

@@ -69,7 +69,7 @@ impl Num {
     }
 
     /// `self + other`; `None` only when even a decimal cannot hold the sum.
-    pub fn add(self, other: Num) -> Option<Num> {
+    pub fn checked_add(self, other: Num) -> Option<Num> {
         if let (Num::Exact(a), Num::Exact(b)) = (self, other)
             && let Some(s) = a.checked_add(b)
         {
@@ -80,7 +80,7 @@ impl Num {
             .map(Num::Approx)
     }
 
-    pub fn mul(self, other: Num) -> Option<Num> {
+    pub fn checked_mul(self, other: Num) -> Option<Num> {
         if let (Num::Exact(a), Num::Exact(b)) = (self, other)
             && let Some(p) = a.checked_mul(b)
         {
@@ -91,7 +91,7 @@ impl Num {
             .map(Num::Approx)
     }
 
-    pub fn div(self, other: Num) -> Option<Num> {
+    pub fn checked_div(self, other: Num) -> Option<Num> {
         if other.is_zero() {
             return None;
         }
@@ -153,11 +153,14 @@ mod tests {
     fn sums_stay_exact_while_they_fit() {
         let third = Num::Exact(Rational::new(1, 3).unwrap());
         let sixth = Num::Exact(Rational::new(1, 6).unwrap());
-        let half = third.add(sixth).unwrap();
+        let half = third.checked_add(sixth).unwrap();
         assert_eq!(half, Num::Exact(Rational::new(1, 2).unwrap()));
         // Exactly one half rounds to even.
         assert_eq!(half.round_half_even(), Some(0));
-        assert_eq!(half.add(Num::int(1)).unwrap().round_half_even(), Some(2));
+        assert_eq!(
+            half.checked_add(Num::int(1)).unwrap().round_half_even(),
+            Some(2)
+        );
     }
 
     #[test]
@@ -172,7 +175,9 @@ mod tests {
         ];
         let mut s = Num::ZERO;
         for p in primes {
-            s = s.add(Num::Exact(Rational::new(p / 2, p).unwrap())).unwrap();
+            s = s
+                .checked_add(Num::Exact(Rational::new(p / 2, p).unwrap()))
+                .unwrap();
         }
         assert!(!s.is_exact());
         assert_eq!(s.floor(), Some(2));

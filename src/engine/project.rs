@@ -242,7 +242,7 @@ pub fn capacity(
         .iter()
         .map(|p| (day_number(p.start), day_number(p.end)))
         .collect();
-    let mut hours: Vec<Vec<[Num; 2]>> = vec![vec![[Num::ZERO; 2]; n]; groups.len()];
+    let mut hours_acc: Vec<Vec<[Num; 2]>> = vec![vec![[Num::ZERO; 2]; n]; groups.len()];
     let mut power: Vec<Vec<Num>> = vec![vec![Num::ZERO; n]; groups.len()];
     let mut out: Series<CapacityCell> = Series::new(groups, n);
     for line in &lines {
@@ -253,38 +253,53 @@ pub fn capacity(
         let first = bounds.partition_point(|b| b.1 <= s.from);
         let last = bounds.partition_point(|b| b.0 < s.until);
         let k = usize::from(line.kind == HardwareKind::Cpu);
+        // At full capacity a period's figures are whole multiples of the unit count.
+        let units = i128::from(s.units);
+        let full_kw = Rational::integer(units)
+            .checked_mul(line.kw_per_unit)
+            .ok_or_else(|| err("facility power"))?;
         for p in first..last.max(first) {
             let (lo, hi) = bounds[p];
-            let on_last = s.online(hi - 1).ok_or_else(|| err("units online"))?;
+            let full = lo >= s.by && hi <= s.until;
+            let (whole, kw, hours) = if full {
+                let hours = units
+                    .checked_mul(i128::from(hi - lo) * 24)
+                    .ok_or_else(|| err("unit-hours"))?;
+                (units, full_kw, Rational::integer(hours))
+            } else {
+                let on_last = s.online(hi - 1).ok_or_else(|| err("units online"))?;
+                let kw = on_last
+                    .checked_mul(line.kw_per_unit)
+                    .ok_or_else(|| err("facility power"))?;
+                let unit_days = s.sum(lo, hi).ok_or_else(|| err("unit-hours"))?;
+                let hours = unit_days
+                    .checked_mul(Rational::integer(24))
+                    .ok_or_else(|| err("unit-hours"))?;
+                (on_last.floor(), kw, hours)
+            };
             let cell = &mut out.values[line.group][p];
-            let whole = on_last.floor();
             if k == 0 {
                 cell.gpus += whole;
             } else {
                 cell.cpus += whole;
             }
-            if !on_last.is_zero() {
-                let kw = on_last
-                    .checked_mul(line.kw_per_unit)
-                    .ok_or_else(|| err("facility power"))?;
+            if !kw.is_zero() {
                 let acc = &mut power[line.group][p];
                 *acc = acc
-                    .add(Num::Exact(kw))
+                    .checked_add(Num::Exact(kw))
                     .ok_or_else(|| err("facility power"))?;
             }
-            let unit_days = s.sum(lo, hi).ok_or_else(|| err("unit-hours"))?;
-            if !unit_days.is_zero() {
-                let h = unit_days
-                    .checked_mul(Rational::integer(24))
+            if !hours.is_zero() {
+                let acc = &mut hours_acc[line.group][p][k];
+                *acc = acc
+                    .checked_add(Num::Exact(hours))
                     .ok_or_else(|| err("unit-hours"))?;
-                let acc = &mut hours[line.group][p][k];
-                *acc = acc.add(Num::Exact(h)).ok_or_else(|| err("unit-hours"))?;
             }
         }
     }
     for (g, row) in out.values.iter_mut().enumerate() {
         for (p, cell) in row.iter_mut().enumerate() {
-            let [gh, ch] = hours[g][p];
+            let [gh, ch] = hours_acc[g][p];
             cell.gpu_hours = gh.round_half_even().unwrap_or(i128::MAX);
             cell.cpu_hours = ch.round_half_even().unwrap_or(i128::MAX);
             cell.power_kw = power[g][p].round_half_even().unwrap_or(i128::MAX);

@@ -58,7 +58,7 @@ fn raw_amounts(
                     let cents = value_cents(e.amount_usd)?;
                     let part =
                         Rational::new(cents.checked_mul(share)?, i128::from(window.1 - window.0))?;
-                    amount = amount.add(Num::Exact(part))?;
+                    amount = amount.checked_add(Num::Exact(part))?;
                 }
                 out.push((i, amount));
             }
@@ -83,14 +83,14 @@ fn raw_amounts(
                     if unit_days.is_zero() {
                         continue;
                     }
-                    w = w.add(Num::Exact(unit_days).mul(Num::Exact(*per_day))?)?;
+                    w = w.checked_add(Num::Exact(unit_days).checked_mul(Num::Exact(*per_day))?)?;
                 }
-                total = total.add(w)?;
+                total = total.checked_add(w)?;
                 weights.push((i, w));
             }
             let v = Num::int(v);
             for (i, w) in weights {
-                out.push((i, v.mul(w)?.div(total)?));
+                out.push((i, v.checked_mul(w)?.checked_div(total)?));
             }
         }
     }

@@ -376,7 +376,7 @@ fn peaks(catalog: &Catalog, c: &Contract) -> Option<(i128, i128, Decimal, Num)> 
                 HardwareKind::Gpu => gpus += on.floor(),
                 HardwareKind::Cpu => cpus += on.floor(),
             }
-            watts = watts.add(Num::Exact(on.checked_mul(*kw)?))?;
+            watts = watts.checked_add(Num::Exact(on.checked_mul(*kw)?))?;
         }
         best.0 = best.0.max(gpus);
         best.1 = best.1.max(cpus);
@@ -384,13 +384,13 @@ fn peaks(catalog: &Catalog, c: &Contract) -> Option<(i128, i128, Decimal, Num)> 
             best.2 = watts;
         }
     }
-    let mw = best.2.div(Num::int(1000))?.round_half_even()?;
+    let mw = best.2.checked_div(Num::int(1000))?.round_half_even()?;
     let peak_mw = Decimal::try_from_i128_with_scale(mw, 3).ok()?;
     // Unit-hours delivered in the term.
     let (lo, hi) = (day_number(c.start), day_number(c.end));
     let mut hours = Num::ZERO;
     for (_, s, _, _) in &lines {
-        hours = hours.add(Num::Exact(
+        hours = hours.checked_add(Num::Exact(
             s.sum(lo, hi)?.checked_mul(Rational::integer(24))?,
         ))?;
     }
@@ -427,8 +427,8 @@ pub fn contracts(ctx: &Context<'_>) -> Result<Document, EngineError> {
             what: "peak capacity",
         })?;
         let price = Num::from_decimal(c.value_usd)
-            .div(hours)
-            .and_then(|p| p.mul(Num::int(100))?.round_half_even())
+            .checked_div(hours)
+            .and_then(|p| p.checked_mul(Num::int(100))?.round_half_even())
             .and_then(|cents| Decimal::try_from_i128_with_scale(cents, 2).ok());
         let share = if c.status == Status::Cancelled {
             Cell::Null

@@ -1,0 +1,325 @@
+//! Every diagnostic code, pinned on a minimal catalog: `tests/fixtures/codes/<code>/` holds the
+//! smallest folder that makes the loader report that code, and nothing else. Each test checks the
+//! code, file, line, column, message and help of that one diagnostic, and snapshots the human
+//! output (`tests/snapshots/diagnostics__<code>.snap`), so the exact text users see is pinned.
+//!
+//! Paths are relative to the crate root, the working directory of integration tests, and appear
+//! as such in file names and messages.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use capplan::catalog::{self, CatalogFiles};
+use capplan::diagnostic::{Code, Report, Severity};
+use capplan::report::diagnostics::{DiagnosticFormat, render};
+
+/// The folder of one fixture catalog per code.
+const FIXTURES: &str = "tests/fixtures/codes";
+
+/// Codes that have no fixture, each with the reason.
+/// (A file that cannot be read is not a diagnostic: it stops the run with exit code 2.)
+const WITHOUT_FIXTURE: &[Code] = &[];
+
+fn load_dir(dir: &str) -> Report {
+    let files = CatalogFiles::read_dir(Path::new(dir)).unwrap_or_else(|e| panic!("{e}"));
+    let mut report = Report::default();
+    catalog::load(&files, &mut report);
+    report.sort();
+    report
+}
+
+fn human(report: &Report) -> String {
+    let mut out = Vec::new();
+    render(report, DiagnosticFormat::Human, false, &mut out).expect("rendering to a Vec");
+    String::from_utf8(out).expect("human output is UTF-8")
+}
+
+/// Loads `tests/fixtures/codes/<code>` and checks that it reports exactly one diagnostic, the
+/// expected one, then snapshots its human rendering.
+fn check_fixture(
+    code: &str,
+    file: &str,
+    position: Option<(usize, usize)>,
+    message: &str,
+    help: Option<&str>,
+) {
+    let dir = format!("{FIXTURES}/{code}");
+    let report = load_dir(&dir);
+    let found: Vec<_> = report.diagnostics.iter().map(|d| d.code.name()).collect();
+    assert_eq!(
+        found,
+        [code],
+        "fixture `{dir}` must report exactly one `{code}`"
+    );
+    let d = &report.diagnostics[0];
+    assert_eq!(d.severity, d.code.severity(), "severity of `{code}`");
+    let (name, pos) = report.sources.resolve(&d.location);
+    assert_eq!(name, format!("{dir}/{file}"), "file of `{code}`");
+    assert_eq!(pos, position, "line and column of `{code}`");
+    assert_eq!(d.message, message, "message of `{code}`");
+    assert_eq!(d.help.as_deref(), help, "help of `{code}`");
+    insta::with_settings!({ description => format!("capplan validate {dir}"), omit_expression => true }, {
+        insta::assert_snapshot!(code, human(&report));
+    });
+}
+
+/// The optional help of a `pinned!` entry.
+macro_rules! help {
+    () => {
+        None
+    };
+    ($help:literal) => {
+        Some($help)
+    };
+}
+
+/// One test per code: `test_name: "code" in "file" at Some((line, column)), "message", help: "help";`
+macro_rules! pinned {
+    ($($test:ident: $code:literal in $file:literal at $pos:expr, $message:literal $(, help: $help:literal)?;)*) => {
+        $(
+            #[test]
+            fn $test() {
+                check_fixture($code, $file, $pos, $message, help!($($help)?));
+            }
+        )*
+
+        /// The codes pinned above.
+        const PINNED: &[&str] = &[$($code),*];
+    };
+}
+
+pinned! {
+    contracted_value_above_the_target_is_a_warning: "above-target" in "portfolio.toml" at Some((9, 13)),
+        "contracted value $150.00B is above target `main` ($100.00B) by $50.00B",
+        help: "check for double-counted deals, or raise the target";
+    a_contract_id_used_twice_is_reported_at_the_second: "duplicate-id" in "acme.toml" at Some((2, 6)),
+        "contract id `acme-2026` is defined more than once",
+        help: "give each contract its own id";
+    portfolio_settings_in_a_contract_file_are_reported: "duplicate-portfolio" in "acme.toml" at Some((9, 2)),
+        "`tests/fixtures/codes/duplicate-portfolio/acme.toml` holds a `[portfolio]` table, but the portfolio of catalog `tests/fixtures/codes/duplicate-portfolio` belongs in `portfolio.toml`",
+        help: "move these settings into `portfolio.toml`; every other file is one contract";
+    an_empty_contract_file_is_reported: "empty-file" in "acme.toml" at Some((1, 1)),
+        "the contract file `tests/fixtures/codes/empty-file/acme.toml` is empty",
+        help: "a contract needs at least `id`, `provider`, `title`, `start`, `term` or `end`, and `value_usd`";
+    a_contract_that_ends_on_its_start_day_is_reported: "empty-term" in "acme.toml" at Some((6, 7)),
+        "contract `acme-2026` ends on 2026-01-01 but starts on 2026-01-01; the end (exclusive) must be after the start";
+    a_tranche_that_ends_when_it_starts_is_reported: "empty-tranche" in "acme.toml" at Some((15, 9)),
+        "tranche `first` of contract `acme-2026`: `until` (2026-01-01) is not after `online_from` (2026-01-01), so no unit is ever online";
+    money_written_as_a_float_is_refused_with_a_string_suggested: "float-money" in "acme.toml" at Some((7, 13)),
+        "`value_usd` is a float, and money must be exact",
+        help: "write it as a string: `value_usd = \"50M\"`";
+    an_implausible_implied_price_is_a_warning: "implied-price" in "acme.toml" at Some((7, 13)),
+        "contract `acme-2026`: implied price $6,218.91 per unit-hour is 1036.48x the reference rate of `gb200` ($6.00)",
+        help: "check `value_usd`, the tranches' units and dates, or the hardware's `rate_usd_per_hour`";
+    a_date_that_does_not_exist_is_reported_at_the_date: "invalid-date" in "acme.toml" at Some((5, 9)),
+        "invalid date, expected day between 01 and 28";
+    a_malformed_duration_is_reported: "invalid-duration" in "acme.toml" at Some((6, 8)),
+        "`term`: `1 year` is not a duration: expected a whole number and a unit `d`, `w`, `m`, `q` or `y`, such as `7y` or `-1q`";
+    an_id_with_uppercase_and_underscores_is_reported_with_a_fix: "invalid-id" in "acme.toml" at Some((2, 6)),
+        "`id` `Acme_2026` is not a valid id: use lowercase letters, digits and `-`",
+        help: "try `id = \"acme-2026\"`";
+    money_that_does_not_parse_is_reported: "invalid-money" in "acme.toml" at Some((7, 13)),
+        "`value_usd`: `50 million` is not an amount: expected digits with optional `_` or `,` separators, a fraction and a `K`, `M`, `B` or `T` suffix";
+    a_misspelt_status_is_reported_with_a_suggestion: "invalid-value" in "acme.toml" at Some((8, 10)),
+        "`status` is `signd`; expected one of `signed`, `non-binding`, `cancelled`",
+        help: "did you mean `signed`?";
+    a_missing_required_key_is_reported_at_the_contract: "missing-key" in "acme.toml" at Some((2, 1)),
+        "contract `acme-2026` is missing required key `provider`";
+    a_catalog_without_portfolio_toml_is_reported: "missing-portfolio" in "portfolio.toml" at None,
+        "catalog `tests/fixtures/codes/missing-portfolio` has no `portfolio.toml`",
+        help: "a catalog is a folder with one `portfolio.toml` (targets, calendar, hardware) and one file per contract";
+    schedule_spend_without_a_schedule_is_reported: "missing-schedule" in "acme.toml" at Some((8, 9)),
+        "contract `acme-2026` has `spend = \"schedule\"` but no `[[spend_schedule]]`",
+        help: "add `[[spend_schedule]]` entries with `from`, `to` and `amount_usd`";
+    a_contract_without_term_or_end_is_reported: "missing-term" in "acme.toml" at Some((2, 1)),
+        "contract `acme-2026` gives neither `term` nor `end`",
+        help: "add `term = \"5y\"` or `end = YYYY-MM-DD` (exclusive)";
+    a_tranche_that_never_reaches_full_capacity_is_a_warning: "never-full-capacity" in "acme.toml" at Some((14, 13)),
+        "tranche `first` of contract `acme-2026` never reaches full capacity: `online_by` (2026-03-01) is not before its end (2026-02-01)",
+        help: "bring `online_by` forward, or move `until` later";
+    capacity_linked_spend_without_capacity_is_reported: "no-capacity" in "acme.toml" at Some((8, 9)),
+        "contract `acme-2026` links spend to capacity, but delivers no capacity in its term",
+        help: "add a `[[tranche]]` online within the term, or use `spend = \"straight-line\"`";
+    a_tranche_of_zero_units_is_reported: "non-positive" in "acme.toml" at Some((12, 9)),
+        "tranche `first` has `units = 0`; units must be positive";
+    a_file_that_is_not_utf8_is_reported_at_the_first_bad_byte: "not-utf8" in "acme.toml" at Some((3, 16)),
+        "`tests/fixtures/codes/not-utf8/acme.toml` is not valid UTF-8",
+        help: "save the file as UTF-8";
+    online_by_before_online_from_is_reported: "online-order" in "acme.toml" at Some((14, 13)),
+        "tranche `first` of contract `acme-2026`: `online_by` (2025-12-01) is before `online_from` (2026-01-01)",
+        help: "`online_from` is the first unit's day, `online_by` the day all units are online";
+    money_too_large_for_a_decimal_is_an_overflow: "overflow" in "acme.toml" at Some((7, 13)),
+        "`value_usd`: `99999999999999999999999999999T` is too large to represent exactly";
+    a_schedule_window_past_the_term_is_reported: "schedule-outside-term" in "acme.toml" at Some((17, 6)),
+        "contract `acme-2026`: schedule window [2026-07-01, 2027-02-01) leaves the term [2026-01-01, 2027-01-01)";
+    overlapping_schedule_windows_are_reported: "schedule-overlap" in "acme.toml" at Some((16, 8)),
+        "contract `acme-2026`: schedule window [2026-06-01, 2027-01-01) overlaps [2026-01-01, 2026-07-01)",
+        help: "windows are half-open: start this one on 2026-07-01 or later";
+    a_schedule_that_misses_the_value_is_reported_with_the_difference: "schedule-sum-mismatch" in "acme.toml" at Some((7, 13)),
+        "contract `acme-2026`: schedule sums to $49.90M, $100.00K short of `value_usd` ($50.00M)",
+        help: "make the `amount_usd` entries add up to `value_usd` exactly";
+    a_source_that_is_not_a_url_is_a_warning: "source-not-url" in "acme.toml" at Some((8, 40)),
+        "contract `acme-2026`: source `Reuters` is not an http(s) URL",
+        help: "cite a web page, such as `https://example.com/article`; put other references in `notes`";
+    term_and_end_that_disagree_are_reported: "term-end-mismatch" in "acme.toml" at Some((7, 7)),
+        "contract `acme-2026`: `end` is 2026-12-31 but `start + term` (2026-01-01 + 1y) is 2027-01-01",
+        help: "write `end = 2027-01-01`, or drop one of `term` and `end`";
+    a_toml_syntax_error_is_reported_where_it_is: "toml-syntax" in "acme.toml" at Some((4, 28)),
+        "invalid basic string, expected `\"`";
+    a_tranche_that_starts_before_its_contract_is_reported: "tranche-outside-term" in "acme.toml" at Some((13, 15)),
+        "tranche `first` of contract `acme-2026`: `online_from` (2025-12-01) is outside the contract's term [2026-01-01, 2027-01-01)";
+    a_tranche_with_both_units_and_power_is_reported: "tranche-quantity" in "acme.toml" at Some((13, 12)),
+        "tranche `first` gives both `units` and `power_mw`",
+        help: "keep one: `units` counts hardware units, `power_mw` is facility power converted to units";
+    a_schedule_on_straight_line_spend_is_reported: "unexpected-schedule" in "acme.toml" at Some((9, 1)),
+        "contract `acme-2026` has `[[spend_schedule]]` entries, but its spend model is `straight-line`",
+        help: "set `spend = \"schedule\"`, or remove the entries";
+    unknown_hardware_is_reported_with_a_suggestion: "unknown-hardware" in "acme.toml" at Some((11, 12)),
+        "tranche `first` of contract `acme-2026` uses hardware `gb20`, which `portfolio.toml` does not define",
+        help: "did you mean `gb200`?";
+    an_unknown_key_is_reported_with_did_you_mean: "unknown-key" in "acme.toml" at Some((8, 1)),
+        "unknown key `note` in contract `acme-2026`",
+        help: "did you mean `notes`?";
+    a_currency_other_than_usd_is_reported: "unsupported-currency" in "portfolio.toml" at Some((3, 12)),
+        "currency `EUR` is not supported; capplan plans in `USD` only",
+        help: "convert the amounts to USD and write `currency = \"USD\"`";
+    a_value_of_the_wrong_type_is_reported: "wrong-type" in "acme.toml" at Some((8, 13)),
+        "`estimated` must be `true` or `false`, found a string";
+}
+
+#[test]
+fn every_code_has_a_fixture_and_a_pinned_test() {
+    let pinned: BTreeSet<&str> = PINNED.iter().copied().collect();
+    assert_eq!(pinned.len(), PINNED.len(), "a code is pinned twice");
+    for code in Code::ALL {
+        let dir = Path::new(FIXTURES).join(code.name());
+        if WITHOUT_FIXTURE.contains(code) {
+            assert!(
+                !dir.exists(),
+                "`{code}` has a fixture: remove it from WITHOUT_FIXTURE"
+            );
+            assert!(
+                !pinned.contains(code.name()),
+                "`{code}` is pinned: remove it from WITHOUT_FIXTURE"
+            );
+            continue;
+        }
+        assert!(
+            dir.is_dir(),
+            "`{code}` has no fixture folder `{}`",
+            dir.display()
+        );
+        assert!(
+            pinned.contains(code.name()),
+            "`{code}` has no test in `pinned!`"
+        );
+    }
+    let names: BTreeSet<&str> = Code::ALL.iter().map(|c| c.name()).collect();
+    for entry in std::fs::read_dir(FIXTURES).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            names.contains(name.as_str()),
+            "fixture `{name}` is not a code in `Code::ALL`"
+        );
+    }
+    for code in PINNED {
+        assert!(
+            names.contains(code),
+            "`{code}` is pinned but not in `Code::ALL`"
+        );
+    }
+}
+
+/// A catalog with problems in every file, of every stage: syntax, shape, cross-checks, files.
+const MANY: &str = "tests/fixtures/many-problems";
+
+/// A file name, a line and column, and a code.
+type Place<'a> = (String, Option<(usize, usize)>, &'a str);
+
+#[test]
+fn every_problem_in_every_file_is_reported_in_one_run() {
+    let report = load_dir(MANY);
+    let found: Vec<Place> = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let (file, pos) = report.sources.resolve(&d.location);
+            let file = file
+                .strip_prefix(&format!("{MANY}/"))
+                .unwrap_or(&file)
+                .to_owned();
+            (file, pos, d.code.name())
+        })
+        .collect();
+    let expected = [
+        ("alpha.toml", Some((4, 20)), "toml-syntax"),
+        ("alpha.toml", Some((7, 13)), "float-money"),
+        ("alpha.toml", Some((8, 10)), "invalid-value"),
+        ("beta.toml", Some((2, 6)), "invalid-id"),
+        ("beta.toml", Some((6, 8)), "invalid-duration"),
+        ("beta.toml", Some((8, 13)), "wrong-type"),
+        ("delta.toml", Some((1, 14)), "not-utf8"),
+        ("gamma.toml", Some((2, 6)), "duplicate-id"),
+        ("gamma.toml", Some((7, 7)), "term-end-mismatch"),
+        ("gamma.toml", Some((8, 13)), "schedule-sum-mismatch"),
+        ("gamma.toml", Some((10, 12)), "source-not-url"),
+        ("gamma.toml", Some((14, 12)), "unknown-hardware"),
+        ("gamma.toml", Some((20, 6)), "duplicate-id"),
+        ("gamma.toml", Some((24, 13)), "online-order"),
+        ("gamma.toml", Some((32, 8)), "schedule-overlap"),
+        ("portfolio.toml", Some((6, 7)), "invalid-value"),
+        ("portfolio.toml", Some((17, 1)), "unknown-key"),
+        ("zeta.toml", Some((1, 1)), "empty-file"),
+    ];
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|(f, p, c)| (f.to_string(), *p, *c))
+        .collect();
+    assert_eq!(found, expected);
+    assert_eq!(report.sources.len(), 7, "every file is read");
+    assert_eq!((report.errors(), report.warnings()), (17, 1));
+    let warnings: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .map(|d| d.code)
+        .collect();
+    assert_eq!(warnings, [Code::SourceNotUrl]);
+    insta::with_settings!({ description => format!("capplan validate {MANY}"), omit_expression => true }, {
+        insta::assert_snapshot!("many-problems", human(&report));
+    });
+}
+
+#[test]
+fn a_catalog_loads_the_same_whatever_order_its_files_come_in() {
+    let files = CatalogFiles::read_dir(Path::new(MANY)).unwrap();
+    let mut reversed = files.clone();
+    reversed.files.reverse();
+    let render_sorted = |files: &CatalogFiles| {
+        let mut report = Report::default();
+        catalog::load(files, &mut report);
+        report.sort();
+        let mut out = Vec::new();
+        render(&report, DiagnosticFormat::Json, false, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    // Only the codes and places are compared: which of two duplicate ids is "first" depends on
+    // the order by design (file-name order, which `read_dir` guarantees).
+    let places = |json: String| {
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let mut out: Vec<String> = v["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(v["warnings"].as_array().unwrap())
+            .filter(|d| d["code"] != "duplicate-id")
+            .map(|d| format!("{} {} {} {}", d["file"], d["line"], d["column"], d["code"]))
+            .collect();
+        out.sort();
+        out
+    };
+    assert_eq!(
+        places(render_sorted(&files)),
+        places(render_sorted(&reversed))
+    );
+}
