@@ -4,7 +4,8 @@
 
 use rust_decimal::Decimal;
 
-/// A non-reduced fraction `num / den` with `den > 0`.
+/// A fraction `num / den` in lowest terms with `den > 0`. Every constructor keeps that
+/// invariant, so equal values have equal fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rational {
     pub num: i128,
@@ -70,13 +71,14 @@ impl Rational {
         if self.den == 1 && other.den == 1 {
             return Some(Rational::integer(self.num.checked_mul(other.num)?));
         }
-        // Cross-reduce first so that products stay small.
+        // Cross-reduce first so that products stay small. Both factors are in lowest terms, so
+        // the product is too and needs no further reduction.
         let g1 = gcd(self.num.unsigned_abs(), other.den.unsigned_abs()).max(1) as i128;
         let g2 = gcd(other.num.unsigned_abs(), self.den.unsigned_abs()).max(1) as i128;
-        Rational::new(
-            (self.num / g1).checked_mul(other.num / g2)?,
-            (self.den / g2).checked_mul(other.den / g1)?,
-        )
+        Some(Rational {
+            num: (self.num / g1).checked_mul(other.num / g2)?,
+            den: (self.den / g2).checked_mul(other.den / g1)?,
+        })
     }
 
     pub fn checked_div(self, other: Rational) -> Option<Rational> {

@@ -8,15 +8,16 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use thiserror::Error;
 use toml::Spanned;
 use toml::de::DeTable;
 
-use crate::catalog::model::Catalog;
+use crate::catalog::model::{Catalog, Contract};
 use crate::catalog::parse::{self, PortfolioFile};
 use crate::catalog::reader::Ctx;
 use crate::catalog::validate;
-use crate::diagnostic::{Code, Diagnostic, Location, Report, SourceFile, Span};
+use crate::diagnostic::{Code, Diagnostic, FileId, Location, Report, SourceFile, Span};
 
 /// The file that holds the portfolio settings.
 pub const PORTFOLIO_FILE: &str = "portfolio.toml";
@@ -67,16 +68,23 @@ impl CatalogFiles {
         };
         let mut paths = Vec::new();
         for entry in fs::read_dir(dir).map_err(io_err)? {
-            let path = entry.map_err(io_err)?.path();
-            if path.extension().is_some_and(|e| e == "toml") && path.is_file() {
+            let entry = entry.map_err(io_err)?;
+            let path = entry.path();
+            // The entry's own type needs no further system call; follow links only when asked.
+            let is_file = match entry.file_type() {
+                Ok(t) if t.is_symlink() => path.is_file(),
+                Ok(t) => t.is_file(),
+                Err(_) => path.is_file(),
+            };
+            if is_file && path.extension().is_some_and(|e| e == "toml") {
                 paths.push(path);
             }
         }
         paths.sort();
-        let mut files = Vec::with_capacity(paths.len());
-        for path in paths {
-            files.push(read_file(&path)?);
-        }
+        let files = paths
+            .par_iter()
+            .map(|p| read_file(p))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(CatalogFiles {
             label: dir.display().to_string(),
             files,
@@ -130,46 +138,65 @@ fn from_first_key<'i>(text: &str, doc: Spanned<DeTable<'i>>) -> Spanned<DeTable<
     Spanned::new(line_start..text.len(), doc.into_inner())
 }
 
-/// Parses and validates one catalog. Every problem goes to `report`; the catalog is returned
-/// only if it has no error.
-pub fn load(files: &CatalogFiles, report: &mut Report) -> Option<Catalog> {
-    let errors_before = report.errors();
+/// What one file turned out to be, after reading it on its own.
+enum Parsed {
+    /// A portfolio file that could not be read (not UTF-8, bad TOML, empty): it still counts as
+    /// the catalog's portfolio file, so no second "missing" error follows.
+    BrokenPortfolio,
+    /// A portfolio file that parsed, with its settings if they were complete.
+    Portfolio(Option<PortfolioFile>),
+    /// A contract file, with the contract if it was complete.
+    Contract(Option<Contract>),
+}
+
+/// One file read on its own: its source, its problems and what it holds.
+struct FileResult {
+    source: SourceFile,
+    diagnostics: Vec<Diagnostic>,
+    parsed: Parsed,
+}
+
+/// Reads one file. Files do not depend on each other until validation, so this runs in
+/// parallel; `file` is the id the file will have in the report.
+fn read_one(name: &str, bytes: &[u8], file: FileId, label: &str) -> FileResult {
+    let is_portfolio = is_portfolio_name(Path::new(name));
+    let broken = if is_portfolio {
+        Parsed::BrokenPortfolio
+    } else {
+        Parsed::Contract(None)
+    };
     let mut diagnostics = Vec::new();
-    let mut portfolio: Option<(PortfolioFile, Span)> = None;
-    let mut contracts = Vec::new();
-    let mut saw_portfolio = false;
-    for (name, bytes) in &files.files {
-        let is_portfolio = is_portfolio_name(Path::new(name));
-        let (text, bad_utf8_at) = match std::str::from_utf8(bytes) {
-            Ok(s) => (s.to_owned(), None),
-            Err(e) => (
-                String::from_utf8_lossy(bytes).into_owned(),
-                Some(e.valid_up_to()),
-            ),
+    let (text, bad_utf8_at) = match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_owned(), None),
+        Err(e) => (
+            String::from_utf8_lossy(bytes).into_owned(),
+            Some(e.valid_up_to()),
+        ),
+    };
+    let source = SourceFile::new(name.to_owned(), text);
+    let text = source.text.as_str();
+    let mut ctx = Ctx {
+        file,
+        diagnostics: &mut diagnostics,
+    };
+    if let Some(at) = bad_utf8_at {
+        let d = Diagnostic::new(
+            Code::NotUtf8,
+            Span::new(file, at..at + 1),
+            format!("`{name}` is not valid UTF-8"),
+        )
+        .with_help("save the file as UTF-8");
+        ctx.push(d);
+        return FileResult {
+            source,
+            diagnostics,
+            parsed: broken,
         };
-        let file = report.sources.add(SourceFile::new(name.clone(), text));
-        let mut ctx = Ctx {
-            file,
-            diagnostics: &mut diagnostics,
-        };
-        if let Some(at) = bad_utf8_at {
-            let d = Diagnostic::new(
-                Code::NotUtf8,
-                Span::new(file, at..at + 1),
-                format!("`{name}` is not valid UTF-8"),
-            )
-            .with_help("save the file as UTF-8");
-            ctx.push(d);
-            if is_portfolio {
-                saw_portfolio = true;
-            }
-            continue;
-        }
-        let text = &report.sources.get(file).text;
-        let (doc, syntax) = DeTable::parse_recoverable(text);
-        let doc = from_first_key(text, doc);
+    }
+    let (doc, syntax) = DeTable::parse_recoverable(text);
+    let doc = from_first_key(text, doc);
+    if !syntax.is_empty() {
         let syntax_spans: Vec<_> = syntax.iter().filter_map(|e| e.span()).collect();
-        let syntax_errors = !syntax.is_empty();
         for err in syntax {
             let range = err.span().unwrap_or(0..0);
             let message = err.message().trim().replace('\n', "; ");
@@ -181,67 +208,111 @@ pub fn load(files: &CatalogFiles, report: &mut Report) -> Option<Catalog> {
             };
             ctx.error(code, range, message);
         }
-        if syntax_errors {
-            // Read what the parser could recover, for the file's other problems, but drop what
-            // follows from the recovery itself: keys it had to leave out, values it cut short.
-            let mut recovered = Vec::new();
-            let mut rctx = Ctx {
-                file,
-                diagnostics: &mut recovered,
-            };
-            if is_portfolio {
-                saw_portfolio = true;
-                let _ = parse::portfolio_file(&mut rctx, doc);
-            } else if !doc.get_ref().contains_key("portfolio")
-                && let Some(c) = parse::contract(&mut rctx, doc)
-            {
-                contracts.push(c);
-            }
-            diagnostics.extend(recovered.into_iter().filter(|d| {
-                let overlaps = match &d.location {
-                    Location::Span(s) => syntax_spans.iter().any(|r| {
-                        r.start < s.range.end.max(s.range.start + 1)
-                            && s.range.start < r.end.max(r.start + 1)
-                    }),
-                    Location::Path(_) => false,
-                };
-                let from_recovery = matches!(
-                    d.code,
-                    Code::MissingKey | Code::MissingTerm | Code::EmptyFile
-                ) || (d.code == Code::TrancheQuantity
-                    && d.message.contains("neither"));
-                !overlaps && !from_recovery
-            }));
-            continue;
-        }
-        let whole = doc.span();
-        if doc.get_ref().is_empty() {
-            let what = if is_portfolio {
-                "the portfolio file"
-            } else {
-                "the contract file"
-            };
-            let help = if is_portfolio {
-                "add `[portfolio]`, `[[target]]` and `[[hardware]]` tables"
-            } else {
-                "a contract needs at least `id`, `provider`, `title`, `start`, `term` or `end`, and `value_usd`"
-            };
-            ctx.push(
-                Diagnostic::new(
-                    Code::EmptyFile,
-                    Span::new(file, 0..0),
-                    format!("{what} `{name}` is empty"),
-                )
-                .with_help(help),
-            );
-            if is_portfolio {
-                saw_portfolio = true;
-            }
-            continue;
-        }
+        // Read what the parser could recover, for the file's other problems, but drop what
+        // follows from the recovery itself: keys it had to leave out, values it cut short.
+        let mut recovered = Vec::new();
+        let mut rctx = Ctx {
+            file,
+            diagnostics: &mut recovered,
+        };
+        let mut parsed = broken;
         if is_portfolio {
-            if saw_portfolio {
-                ctx.push(Diagnostic::new(
+            let _ = parse::portfolio_file(&mut rctx, doc);
+        } else if !doc.get_ref().contains_key("portfolio") {
+            parsed = Parsed::Contract(parse::contract(&mut rctx, doc));
+        }
+        diagnostics.extend(recovered.into_iter().filter(|d| {
+            let overlaps = match &d.location {
+                Location::Span(s) => syntax_spans.iter().any(|r| {
+                    r.start < s.range.end.max(s.range.start + 1)
+                        && s.range.start < r.end.max(r.start + 1)
+                }),
+                Location::Path(_) => false,
+            };
+            let from_recovery = matches!(
+                d.code,
+                Code::MissingKey | Code::MissingTerm | Code::EmptyFile
+            ) || (d.code == Code::TrancheQuantity
+                && d.message.contains("neither"));
+            !overlaps && !from_recovery
+        }));
+        return FileResult {
+            source,
+            diagnostics,
+            parsed,
+        };
+    }
+    if doc.get_ref().is_empty() {
+        let what = if is_portfolio {
+            "the portfolio file"
+        } else {
+            "the contract file"
+        };
+        let help = if is_portfolio {
+            "add `[portfolio]`, `[[target]]` and `[[hardware]]` tables"
+        } else {
+            "a contract needs at least `id`, `provider`, `title`, `start`, `term` or `end`, and `value_usd`"
+        };
+        ctx.push(
+            Diagnostic::new(
+                Code::EmptyFile,
+                Span::new(file, 0..0),
+                format!("{what} `{name}` is empty"),
+            )
+            .with_help(help),
+        );
+        return FileResult {
+            source,
+            diagnostics,
+            parsed: broken,
+        };
+    }
+    let parsed = if is_portfolio {
+        Parsed::Portfolio(parse::portfolio_file(&mut ctx, doc))
+    } else if let Some(key) = doc.get_ref().keys().find(|k| k.get_ref() == "portfolio") {
+        let d = Diagnostic::new(
+            Code::DuplicatePortfolio,
+            Span::new(file, key.span()),
+            format!("`{name}` holds a `[portfolio]` table, but the portfolio of catalog `{label}` belongs in `{PORTFOLIO_FILE}`"),
+        )
+        .with_help(format!("move these settings into `{PORTFOLIO_FILE}`; every other file is one contract"));
+        ctx.push(d);
+        Parsed::Contract(None)
+    } else {
+        Parsed::Contract(parse::contract(&mut ctx, doc))
+    };
+    FileResult {
+        source,
+        diagnostics,
+        parsed,
+    }
+}
+
+/// Parses and validates one catalog. Every problem goes to `report`; the catalog is returned
+/// only if it has no error.
+pub fn load(files: &CatalogFiles, report: &mut Report) -> Option<Catalog> {
+    let errors_before = report.errors();
+    let base = report.sources.len();
+    let results: Vec<FileResult> = files
+        .files
+        .par_iter()
+        .enumerate()
+        .map(|(i, (name, bytes))| read_one(name, bytes, FileId(base + i), &files.label))
+        .collect();
+    let mut diagnostics = Vec::new();
+    let mut portfolio: Option<PortfolioFile> = None;
+    let mut contracts = Vec::new();
+    let mut saw_portfolio = false;
+    for result in results {
+        let file = report.sources.add(result.source);
+        match result.parsed {
+            Parsed::BrokenPortfolio => {
+                saw_portfolio = true;
+                diagnostics.extend(result.diagnostics);
+            }
+            Parsed::Portfolio(_) if saw_portfolio => {
+                let name = &report.sources.get(file).name;
+                diagnostics.push(Diagnostic::new(
                     Code::DuplicatePortfolio,
                     Span::new(file, 0..0),
                     format!(
@@ -249,22 +320,16 @@ pub fn load(files: &CatalogFiles, report: &mut Report) -> Option<Catalog> {
                         files.label
                     ),
                 ));
-                continue;
             }
-            saw_portfolio = true;
-            if let Some(p) = parse::portfolio_file(&mut ctx, doc) {
-                portfolio = Some((p, Span::new(file, whole)));
+            Parsed::Portfolio(p) => {
+                saw_portfolio = true;
+                portfolio = p;
+                diagnostics.extend(result.diagnostics);
             }
-        } else if let Some(key) = doc.get_ref().keys().find(|k| k.get_ref() == "portfolio") {
-            let d = Diagnostic::new(
-                Code::DuplicatePortfolio,
-                Span::new(file, key.span()),
-                format!("`{name}` holds a `[portfolio]` table, but the portfolio of catalog `{}` belongs in `{PORTFOLIO_FILE}`", files.label),
-            )
-            .with_help(format!("move these settings into `{PORTFOLIO_FILE}`; every other file is one contract"));
-            ctx.push(d);
-        } else if let Some(c) = parse::contract(&mut ctx, doc) {
-            contracts.push(c);
+            Parsed::Contract(c) => {
+                contracts.extend(c);
+                diagnostics.extend(result.diagnostics);
+            }
         }
     }
     if !saw_portfolio {
@@ -277,7 +342,7 @@ pub fn load(files: &CatalogFiles, report: &mut Report) -> Option<Catalog> {
                 .with_help("a catalog is a folder with one `portfolio.toml` (targets, calendar, hardware) and one file per contract"),
         );
     }
-    let catalog = portfolio.map(|(p, _)| {
+    let catalog = portfolio.map(|p| {
         // Sort by id, keeping file order among duplicates so that the first file's wins.
         contracts.sort_by(|a, b| a.id.cmp(&b.id));
         Catalog {

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::catalog::model::*;
@@ -72,9 +73,17 @@ pub fn ramp_shape(contract: &Contract, tranche: &Tranche, units: u64) -> RampSha
 /// Runs every cross-check on a catalog.
 pub fn validate(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
     portfolio(catalog, out);
-    for contract in &catalog.contracts {
-        contract_checks(catalog, contract, out);
-    }
+    // Contracts are checked independently, in parallel, and their diagnostics kept in order.
+    let per_contract: Vec<Vec<Diagnostic>> = catalog
+        .contracts
+        .par_iter()
+        .map(|contract| {
+            let mut found = Vec::new();
+            contract_checks(catalog, contract, &mut found);
+            found
+        })
+        .collect();
+    out.extend(per_contract.into_iter().flatten());
     duplicates(
         catalog.contracts.iter().map(|c| (c.id.as_str(), &c.origin)),
         "contract",

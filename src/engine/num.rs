@@ -27,16 +27,33 @@ impl Default for Num {
 }
 
 /// A fraction as a decimal, as close as 28 significant digits allow.
+///
+/// The whole part is exact; only the fraction `rem / den` (with `0 <= rem < den`) is scaled to
+/// fit the 96-bit mantissa. Scaling the numerator and denominator of the whole value instead
+/// shrinks a small denominator to a few digits when the numerator is large, which cost whole
+/// dollars on capacity-linked spend.
 fn approx(r: Rational) -> Decimal {
-    let (mut num, mut den) = (r.num, r.den);
-    // Scale both down until they fit the 96-bit mantissa; the quotient barely moves.
-    while num.unsigned_abs() > (1u128 << 95) || den > (1i128 << 95) {
-        num /= 2;
-        den = (den / 2).max(1);
+    let whole = r.num.div_euclid(r.den);
+    let (mut rem, mut den) = (r.num.rem_euclid(r.den), r.den);
+    while den > (1i128 << 95) {
+        rem /= 2;
+        den /= 2;
     }
-    let n = Decimal::from_i128_with_scale(num, 0);
-    let d = Decimal::from_i128_with_scale(den, 0);
-    n.checked_div(d).unwrap_or(Decimal::MAX)
+    let Ok(whole) = Decimal::try_from_i128_with_scale(whole, 0) else {
+        return if whole < 0 {
+            Decimal::MIN
+        } else {
+            Decimal::MAX
+        };
+    };
+    let frac = Decimal::from_i128_with_scale(rem, 0)
+        .checked_div(Decimal::from_i128_with_scale(den, 0))
+        .unwrap_or(Decimal::ZERO);
+    whole.checked_add(frac).unwrap_or(if whole < Decimal::ZERO {
+        Decimal::MIN
+    } else {
+        Decimal::MAX
+    })
 }
 
 impl Num {
@@ -182,6 +199,27 @@ mod tests {
         assert!(!s.is_exact());
         assert_eq!(s.floor(), Some(2));
         assert_eq!(s.round_half_even(), Some(2));
+    }
+
+    #[test]
+    fn approximations_keep_28_digits_whatever_the_size_of_the_parts() {
+        // A capacity-linked weight past i128 products: the old approximation kept only eight
+        // digits of this denominator and was $2.59 off on one quarter's spend.
+        let r = Rational::new(
+            27_394_025_541_438_271_560_185_900_582_459_961,
+            43_124_444_091_425,
+        )
+        .unwrap();
+        let expected: Decimal = "635231969213613253189.5671260".parse().unwrap();
+        assert!((Num::Exact(r).to_approx() - expected).abs() < Decimal::new(1, 6));
+        // A denominator past 96 bits: (10^30 + 1) / (3 x 10^30), a third and a little.
+        let big = 10_i128.pow(30);
+        let r = Rational::new(big + 1, 3 * big).unwrap();
+        let third: Decimal = "0.3333333333333333333333333333".parse().unwrap();
+        assert!((Num::Exact(r).to_approx() - third).abs() < Decimal::new(1, 27));
+        // Negative values floor the whole part and keep a positive fraction.
+        let r = Rational::new(-7, 2).unwrap();
+        assert_eq!(Num::Exact(r).to_approx(), Decimal::new(-35, 1));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The projection: capacity, power and spend per period and group, and the targets.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
 use chrono::NaiveDate;
@@ -179,9 +179,17 @@ struct Line {
     group: usize,
     kind: HardwareKind,
     shape: RampShape,
-    /// Facility kW per unit: watts x PUE / 1000.
-    kw_per_unit: Rational,
+    /// Facility power per unit, watts x PUE, as an integer over `10^scale` of the whole run.
+    watts_scaled: i128,
     contract: usize,
+}
+
+/// Sums of one group in one period: whole parts as integers, and the fractions that ramps
+/// leave, kept apart so that the common case costs one integer addition.
+#[derive(Clone, Copy, Default)]
+struct Fractions {
+    hours: [Num; 2],
+    power: Num,
 }
 
 /// Capacity and power per group and period. Groups are every key of an included tranche, sorted;
@@ -196,6 +204,7 @@ pub fn capacity(
     if by == GroupBy::Total {
         keys.insert("total".to_owned(), 0);
     }
+    // (group key, kind, shape, watts x PUE, contract index)
     let mut raw = Vec::new();
     for (ci, c) in catalog.contracts.iter().enumerate() {
         if !filter.includes(c) {
@@ -212,29 +221,44 @@ pub fn capacity(
                 .hardware(&t.hardware)
                 .ok_or_else(|| overflow(c, "an unknown hardware id"))?;
             let units = tranche_units(catalog, c, t).map_err(|_| overflow(c, "the unit count"))?;
-            let kw = Rational::from_decimal(hw.watts_per_unit)
-                .and_then(|w| w.checked_mul(Rational::from_decimal(catalog.pue_of(c))?))
-                .and_then(|w| w.checked_div(Rational::integer(1000)))
+            let facility_watts = hw
+                .watts_per_unit
+                .checked_mul(catalog.pue_of(c))
                 .ok_or_else(|| overflow(c, "the power per unit"))?;
             let key = group_key(by, c, Some((&t.id, &t.hardware)));
             keys.entry(key.clone()).or_insert(0);
-            raw.push((key, hw.kind, ramp_shape(c, t, units), kw, ci));
+            raw.push((key, hw.kind, ramp_shape(c, t, units), facility_watts, ci));
         }
     }
     let groups: Vec<String> = keys.keys().cloned().collect();
     for (i, v) in keys.values_mut().enumerate() {
         *v = i;
     }
-    let lines: Vec<Line> = raw
-        .into_iter()
-        .map(|(key, kind, shape, kw_per_unit, contract)| Line {
+    // One scale for every line's watts, so that whole-unit power adds up as integers.
+    let scale = raw.iter().map(|r| r.3.scale()).max().unwrap_or(0);
+    let mut lines = Vec::with_capacity(raw.len());
+    for (key, kind, shape, watts, contract) in raw {
+        let c = &catalog.contracts[contract];
+        let factor = 10_i128
+            .checked_pow(scale - watts.scale())
+            .ok_or_else(|| overflow(c, "the power per unit"))?;
+        let watts_scaled = watts
+            .mantissa()
+            .checked_mul(factor)
+            .ok_or_else(|| overflow(c, "the power per unit"))?;
+        lines.push(Line {
             group: keys[&key],
             kind,
             shape,
-            kw_per_unit,
+            watts_scaled,
             contract,
-        })
-        .collect();
+        });
+    }
+    // Power in kW is watts / 1000: the whole parts are over 10^(scale + 3).
+    let power_den = 10_i128.checked_pow(scale + 3).ok_or_else(|| EngineError {
+        contract: String::new(),
+        what: "the power scale",
+    })?;
 
     let n = timeline.periods.len();
     let bounds: Vec<(i64, i64)> = timeline
@@ -242,67 +266,115 @@ pub fn capacity(
         .iter()
         .map(|p| (day_number(p.start), day_number(p.end)))
         .collect();
-    let mut hours_acc: Vec<Vec<[Num; 2]>> = vec![vec![[Num::ZERO; 2]; n]; groups.len()];
-    let mut power: Vec<Vec<Num>> = vec![vec![Num::ZERO; n]; groups.len()];
     let mut out: Series<CapacityCell> = Series::new(groups, n);
+    // Whole unit-hours per group and period are summed straight into the cells; whole power
+    // numerators here; fractions only where a ramp leaves them.
+    let mut power_whole: Vec<Vec<i128>> = vec![vec![0; n]; out.groups.len()];
+    let mut fractions: HashMap<(usize, usize), Fractions> = HashMap::new();
+    let window = &timeline.window;
     for line in &lines {
         let c = &catalog.contracts[line.contract];
         let err = |what| overflow(c, what);
         let s = &line.shape;
-        // Only the periods in which the tranche has units online.
-        let first = bounds.partition_point(|b| b.1 <= s.from);
-        let last = bounds.partition_point(|b| b.0 < s.until);
+        // Only the window's periods in which the tranche has units online.
+        let first = bounds.partition_point(|b| b.1 <= s.from).max(window.start);
+        let last = bounds.partition_point(|b| b.0 < s.until).min(window.end);
         let k = usize::from(line.kind == HardwareKind::Cpu);
-        // At full capacity a period's figures are whole multiples of the unit count.
         let units = i128::from(s.units);
-        let full_kw = Rational::integer(units)
-            .checked_mul(line.kw_per_unit)
-            .ok_or_else(|| err("facility power"))?;
+        let watts = Rational::integer(line.watts_scaled);
         for p in first..last.max(first) {
             let (lo, hi) = bounds[p];
-            let full = lo >= s.by && hi <= s.until;
-            let (whole, kw, hours) = if full {
+            let cell = &mut out.values[line.group][p];
+            if lo >= s.by && hi <= s.until {
+                // At full capacity all period long: whole numbers only.
                 let hours = units
                     .checked_mul(i128::from(hi - lo) * 24)
                     .ok_or_else(|| err("unit-hours"))?;
-                (units, full_kw, Rational::integer(hours))
-            } else {
-                let on_last = s.online(hi - 1).ok_or_else(|| err("units online"))?;
-                let kw = on_last
-                    .checked_mul(line.kw_per_unit)
+                let counts = if k == 0 {
+                    &mut cell.gpus
+                } else {
+                    &mut cell.cpus
+                };
+                *counts = counts
+                    .checked_add(units)
+                    .ok_or_else(|| err("units online"))?;
+                let hsum = if k == 0 {
+                    &mut cell.gpu_hours
+                } else {
+                    &mut cell.cpu_hours
+                };
+                *hsum = hsum.checked_add(hours).ok_or_else(|| err("unit-hours"))?;
+                let pw = &mut power_whole[line.group][p];
+                *pw = units
+                    .checked_mul(line.watts_scaled)
+                    .and_then(|w| pw.checked_add(w))
                     .ok_or_else(|| err("facility power"))?;
-                let unit_days = s.sum(lo, hi).ok_or_else(|| err("unit-hours"))?;
-                let hours = unit_days
-                    .checked_mul(Rational::integer(24))
-                    .ok_or_else(|| err("unit-hours"))?;
-                (on_last.floor(), kw, hours)
+                continue;
+            }
+            let on_last = s.online(hi - 1).ok_or_else(|| err("units online"))?;
+            let counts = if k == 0 {
+                &mut cell.gpus
+            } else {
+                &mut cell.cpus
             };
-            let cell = &mut out.values[line.group][p];
-            if k == 0 {
-                cell.gpus += whole;
+            *counts = counts
+                .checked_add(on_last.floor())
+                .ok_or_else(|| err("units online"))?;
+            // Whole parts go to the integer sums; only the fractions below one are carried as
+            // fractions, so that their sum stays small and exact as long as it can.
+            let w = on_last
+                .checked_mul(watts)
+                .ok_or_else(|| err("facility power"))?;
+            let pw = &mut power_whole[line.group][p];
+            *pw = pw
+                .checked_add(w.floor())
+                .ok_or_else(|| err("facility power"))?;
+            let h = s
+                .sum(lo, hi)
+                .and_then(|d| d.checked_mul(Rational::integer(24)))
+                .ok_or_else(|| err("unit-hours"))?;
+            let hsum = if k == 0 {
+                &mut cell.gpu_hours
             } else {
-                cell.cpus += whole;
-            }
-            if !kw.is_zero() {
-                let acc = &mut power[line.group][p];
-                *acc = acc
-                    .checked_add(Num::Exact(kw))
+                &mut cell.cpu_hours
+            };
+            *hsum = hsum
+                .checked_add(h.floor())
+                .ok_or_else(|| err("unit-hours"))?;
+            let (wf, hf) = (Num::Exact(w).fraction(), Num::Exact(h).fraction());
+            if !wf.is_zero() || !hf.is_zero() {
+                let frac = fractions.entry((line.group, p)).or_default();
+                frac.power = frac
+                    .power
+                    .checked_add(wf)
                     .ok_or_else(|| err("facility power"))?;
-            }
-            if !hours.is_zero() {
-                let acc = &mut hours_acc[line.group][p][k];
-                *acc = acc
-                    .checked_add(Num::Exact(hours))
+                frac.hours[k] = frac.hours[k]
+                    .checked_add(hf)
                     .ok_or_else(|| err("unit-hours"))?;
             }
         }
     }
+    let too_big = || EngineError {
+        contract: String::new(),
+        what: "a group's total",
+    };
     for (g, row) in out.values.iter_mut().enumerate() {
         for (p, cell) in row.iter_mut().enumerate() {
-            let [gh, ch] = hours_acc[g][p];
-            cell.gpu_hours = gh.round_half_even().unwrap_or(i128::MAX);
-            cell.cpu_hours = ch.round_half_even().unwrap_or(i128::MAX);
-            cell.power_kw = power[g][p].round_half_even().unwrap_or(i128::MAX);
+            let f = fractions.get(&(g, p)).copied().unwrap_or_default();
+            let power = Num::int(power_whole[g][p])
+                .checked_add(f.power)
+                .and_then(|w| w.checked_div(Num::int(power_den)))
+                .ok_or_else(too_big)?;
+            cell.power_kw = power.round_half_even().ok_or_else(too_big)?;
+            let whole = [cell.gpu_hours, cell.cpu_hours];
+            let hours = |k: usize| {
+                Num::int(whole[k])
+                    .checked_add(f.hours[k])
+                    .and_then(Num::round_half_even)
+                    .ok_or_else(too_big)
+            };
+            cell.gpu_hours = hours(0)?;
+            cell.cpu_hours = hours(1)?;
         }
     }
     Ok(out)
