@@ -155,12 +155,11 @@ fn status_summary(catalog: &Catalog, filter: &Filter) -> SummaryItem {
             Status::NonBinding if filter.signed_only => " (left out: --signed-only)",
             _ => "",
         };
-        parts.push(format!(
-            "{} {} {}{note}",
-            of.len(),
-            status.name(),
-            format_money_short(value)
-        ));
+        if of.is_empty() {
+            parts.push(format!("0 {}", status.name()));
+        } else {
+            parts.push(format!("{} {} {}{note}", of.len(), status.name(), format_money_short(value)));
+        }
         json.insert(
             status.name().replace('-', "_"),
             json!({"count": of.len(), "value_usd": format!("{value:.2}")}),
@@ -174,8 +173,9 @@ fn status_summary(catalog: &Catalog, filter: &Filter) -> SummaryItem {
     }
 }
 
+/// Megawatts as gigawatts with two decimals, half to even: `0.00 GW`, not `0 GW`.
 fn gw_text(mw: Decimal) -> String {
-    format!("{} GW", (mw / Decimal::from(1000)).round_dp(2))
+    format!("{:.2} GW", (mw / Decimal::from(1000)).round_dp(2))
 }
 
 /// `capplan plan`: the summary and one row per period of total capacity, power and spend.

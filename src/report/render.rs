@@ -119,8 +119,11 @@ fn table(doc: &Document) -> String {
         }
     }
     t.modify(Rows::first(), Alignment::center());
-    out.push_str(&t.to_string());
-    out.push('\n');
+    // No trailing blanks: they are noise in diffs, logs and pasted examples.
+    for line in t.to_string().lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
     if doc.rows.is_empty() {
         out.push_str("(no rows)\n");
     }
