@@ -1,9 +1,10 @@
 //! The projection: capacity, power and spend per period and group, and the targets.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use thiserror::Error;
@@ -192,6 +193,152 @@ struct Fractions {
     power: Num,
 }
 
+fn too_big() -> EngineError {
+    EngineError {
+        contract: String::new(),
+        what: "a group's total",
+    }
+}
+
+/// The sums of some of one group's lines, per period.
+struct Partial {
+    cells: Vec<CapacityCell>,
+    /// Whole parts of watts x units, over the run's power scale.
+    power: Vec<i128>,
+    /// Fractions that ramps leave, by period.
+    fractions: BTreeMap<usize, Fractions>,
+}
+
+impl Partial {
+    fn new(periods: usize) -> Self {
+        Partial {
+            cells: vec![CapacityCell::default(); periods],
+            power: vec![0; periods],
+            fractions: BTreeMap::new(),
+        }
+    }
+
+    /// Adds one tranche's figures for the window's periods in which it has units online.
+    fn add_line(
+        &mut self,
+        line: &Line,
+        c: &Contract,
+        bounds: &[(i64, i64)],
+        window: &Range<usize>,
+    ) -> Result<(), EngineError> {
+        let err = |what| overflow(c, what);
+        let s = &line.shape;
+        let first = bounds.partition_point(|b| b.1 <= s.from).max(window.start);
+        let last = bounds.partition_point(|b| b.0 < s.until).min(window.end);
+        let cpu = line.kind == HardwareKind::Cpu;
+        let units = i128::from(s.units);
+        let watts = Rational::integer(line.watts_scaled);
+        for (p, &(lo, hi)) in bounds.iter().enumerate().take(last).skip(first) {
+            let cell = &mut self.cells[p];
+            let (count, hours) = if cpu {
+                (&mut cell.cpus, &mut cell.cpu_hours)
+            } else {
+                (&mut cell.gpus, &mut cell.gpu_hours)
+            };
+            if lo >= s.by && hi <= s.until {
+                // At full capacity all period long: whole numbers only.
+                let h = units
+                    .checked_mul(i128::from(hi - lo) * 24)
+                    .ok_or_else(|| err("unit-hours"))?;
+                *count = count
+                    .checked_add(units)
+                    .ok_or_else(|| err("units online"))?;
+                *hours = hours.checked_add(h).ok_or_else(|| err("unit-hours"))?;
+                let pw = &mut self.power[p];
+                *pw = units
+                    .checked_mul(line.watts_scaled)
+                    .and_then(|w| pw.checked_add(w))
+                    .ok_or_else(|| err("facility power"))?;
+                continue;
+            }
+            let on_last = s.online(hi - 1).ok_or_else(|| err("units online"))?;
+            *count = count
+                .checked_add(on_last.floor())
+                .ok_or_else(|| err("units online"))?;
+            // Whole parts go to the integer sums; only the fractions below one are carried as
+            // fractions, so that their sum stays small and exact as long as it can.
+            let w = on_last
+                .checked_mul(watts)
+                .ok_or_else(|| err("facility power"))?;
+            let pw = &mut self.power[p];
+            *pw = pw
+                .checked_add(w.floor())
+                .ok_or_else(|| err("facility power"))?;
+            let h = s
+                .sum(lo, hi)
+                .and_then(|d| d.checked_mul(Rational::integer(24)))
+                .ok_or_else(|| err("unit-hours"))?;
+            *hours = hours
+                .checked_add(h.floor())
+                .ok_or_else(|| err("unit-hours"))?;
+            let (wf, hf) = (Num::Exact(w).fraction(), Num::Exact(h).fraction());
+            if !wf.is_zero() || !hf.is_zero() {
+                let frac = self.fractions.entry(p).or_default();
+                frac.power = frac
+                    .power
+                    .checked_add(wf)
+                    .ok_or_else(|| err("facility power"))?;
+                let k = usize::from(cpu);
+                frac.hours[k] = frac.hours[k]
+                    .checked_add(hf)
+                    .ok_or_else(|| err("unit-hours"))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn merge(&mut self, other: Partial) -> Result<(), EngineError> {
+        let add = |a: &mut i128, b: i128| -> Result<(), EngineError> {
+            *a = a.checked_add(b).ok_or_else(too_big)?;
+            Ok(())
+        };
+        for (mine, theirs) in self.cells.iter_mut().zip(other.cells) {
+            add(&mut mine.gpus, theirs.gpus)?;
+            add(&mut mine.cpus, theirs.cpus)?;
+            add(&mut mine.gpu_hours, theirs.gpu_hours)?;
+            add(&mut mine.cpu_hours, theirs.cpu_hours)?;
+        }
+        for (mine, theirs) in self.power.iter_mut().zip(other.power) {
+            add(mine, theirs)?;
+        }
+        for (p, f) in other.fractions {
+            let mine = self.fractions.entry(p).or_default();
+            mine.power = mine.power.checked_add(f.power).ok_or_else(too_big)?;
+            for k in 0..2 {
+                mine.hours[k] = mine.hours[k].checked_add(f.hours[k]).ok_or_else(too_big)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The figures: one rounding of each exact sum.
+    fn finish(mut self, power_den: i128) -> Result<Vec<CapacityCell>, EngineError> {
+        for (p, cell) in self.cells.iter_mut().enumerate() {
+            let f = self.fractions.get(&p).copied().unwrap_or_default();
+            let power = Num::int(self.power[p])
+                .checked_add(f.power)
+                .and_then(|w| w.checked_div(Num::int(power_den)))
+                .ok_or_else(too_big)?;
+            cell.power_kw = power.round_half_even().ok_or_else(too_big)?;
+            let whole = [cell.gpu_hours, cell.cpu_hours];
+            let hours = |k: usize| {
+                Num::int(whole[k])
+                    .checked_add(f.hours[k])
+                    .and_then(Num::round_half_even)
+                    .ok_or_else(too_big)
+            };
+            cell.gpu_hours = hours(0)?;
+            cell.cpu_hours = hours(1)?;
+        }
+        Ok(self.cells)
+    }
+}
+
 /// Capacity and power per group and period. Groups are every key of an included tranche, sorted;
 /// `total` always has its one group.
 pub fn capacity(
@@ -266,115 +413,46 @@ pub fn capacity(
         .iter()
         .map(|p| (day_number(p.start), day_number(p.end)))
         .collect();
-    let mut out: Series<CapacityCell> = Series::new(groups, n);
-    // Whole unit-hours per group and period are summed straight into the cells; whole power
-    // numerators here; fractions only where a ramp leaves them.
-    let mut power_whole: Vec<Vec<i128>> = vec![vec![0; n]; out.groups.len()];
-    let mut fractions: HashMap<(usize, usize), Fractions> = HashMap::new();
-    let window = &timeline.window;
+    // Lines are summed in parallel, in chunks of one group's lines whose partial sums are then
+    // merged in a fixed order: the chunks do not depend on the thread count, so neither does
+    // any figure.
+    const CHUNK: usize = 512;
+    let mut by_group: Vec<Vec<&Line>> = vec![Vec::new(); groups.len()];
     for line in &lines {
-        let c = &catalog.contracts[line.contract];
-        let err = |what| overflow(c, what);
-        let s = &line.shape;
-        // Only the window's periods in which the tranche has units online.
-        let first = bounds.partition_point(|b| b.1 <= s.from).max(window.start);
-        let last = bounds.partition_point(|b| b.0 < s.until).min(window.end);
-        let k = usize::from(line.kind == HardwareKind::Cpu);
-        let units = i128::from(s.units);
-        let watts = Rational::integer(line.watts_scaled);
-        for p in first..last.max(first) {
-            let (lo, hi) = bounds[p];
-            let cell = &mut out.values[line.group][p];
-            if lo >= s.by && hi <= s.until {
-                // At full capacity all period long: whole numbers only.
-                let hours = units
-                    .checked_mul(i128::from(hi - lo) * 24)
-                    .ok_or_else(|| err("unit-hours"))?;
-                let counts = if k == 0 {
-                    &mut cell.gpus
-                } else {
-                    &mut cell.cpus
-                };
-                *counts = counts
-                    .checked_add(units)
-                    .ok_or_else(|| err("units online"))?;
-                let hsum = if k == 0 {
-                    &mut cell.gpu_hours
-                } else {
-                    &mut cell.cpu_hours
-                };
-                *hsum = hsum.checked_add(hours).ok_or_else(|| err("unit-hours"))?;
-                let pw = &mut power_whole[line.group][p];
-                *pw = units
-                    .checked_mul(line.watts_scaled)
-                    .and_then(|w| pw.checked_add(w))
-                    .ok_or_else(|| err("facility power"))?;
-                continue;
-            }
-            let on_last = s.online(hi - 1).ok_or_else(|| err("units online"))?;
-            let counts = if k == 0 {
-                &mut cell.gpus
-            } else {
-                &mut cell.cpus
-            };
-            *counts = counts
-                .checked_add(on_last.floor())
-                .ok_or_else(|| err("units online"))?;
-            // Whole parts go to the integer sums; only the fractions below one are carried as
-            // fractions, so that their sum stays small and exact as long as it can.
-            let w = on_last
-                .checked_mul(watts)
-                .ok_or_else(|| err("facility power"))?;
-            let pw = &mut power_whole[line.group][p];
-            *pw = pw
-                .checked_add(w.floor())
-                .ok_or_else(|| err("facility power"))?;
-            let h = s
-                .sum(lo, hi)
-                .and_then(|d| d.checked_mul(Rational::integer(24)))
-                .ok_or_else(|| err("unit-hours"))?;
-            let hsum = if k == 0 {
-                &mut cell.gpu_hours
-            } else {
-                &mut cell.cpu_hours
-            };
-            *hsum = hsum
-                .checked_add(h.floor())
-                .ok_or_else(|| err("unit-hours"))?;
-            let (wf, hf) = (Num::Exact(w).fraction(), Num::Exact(h).fraction());
-            if !wf.is_zero() || !hf.is_zero() {
-                let frac = fractions.entry((line.group, p)).or_default();
-                frac.power = frac
-                    .power
-                    .checked_add(wf)
-                    .ok_or_else(|| err("facility power"))?;
-                frac.hours[k] = frac.hours[k]
-                    .checked_add(hf)
-                    .ok_or_else(|| err("unit-hours"))?;
-            }
+        by_group[line.group].push(line);
+    }
+    let work: Vec<(usize, &[&Line])> = by_group
+        .iter()
+        .enumerate()
+        .flat_map(|(g, ls)| ls.chunks(CHUNK).map(move |chunk| (g, chunk)))
+        .collect();
+    let partials: Vec<(usize, Result<Partial, EngineError>)> = work
+        .par_iter()
+        .map(|&(g, chunk)| {
+            let mut partial = Partial::new(n);
+            let result = chunk.iter().try_for_each(|line| {
+                partial.add_line(
+                    line,
+                    &catalog.contracts[line.contract],
+                    &bounds,
+                    &timeline.window,
+                )
+            });
+            (g, result.map(|()| partial))
+        })
+        .collect();
+    let mut rows: Vec<Option<Partial>> = (0..groups.len()).map(|_| None).collect();
+    for (g, partial) in partials {
+        let partial = partial?;
+        match &mut rows[g] {
+            Some(row) => row.merge(partial)?,
+            empty => *empty = Some(partial),
         }
     }
-    let too_big = || EngineError {
-        contract: String::new(),
-        what: "a group's total",
-    };
-    for (g, row) in out.values.iter_mut().enumerate() {
-        for (p, cell) in row.iter_mut().enumerate() {
-            let f = fractions.get(&(g, p)).copied().unwrap_or_default();
-            let power = Num::int(power_whole[g][p])
-                .checked_add(f.power)
-                .and_then(|w| w.checked_div(Num::int(power_den)))
-                .ok_or_else(too_big)?;
-            cell.power_kw = power.round_half_even().ok_or_else(too_big)?;
-            let whole = [cell.gpu_hours, cell.cpu_hours];
-            let hours = |k: usize| {
-                Num::int(whole[k])
-                    .checked_add(f.hours[k])
-                    .and_then(Num::round_half_even)
-                    .ok_or_else(too_big)
-            };
-            cell.gpu_hours = hours(0)?;
-            cell.cpu_hours = hours(1)?;
+    let mut out: Series<CapacityCell> = Series::new(groups, n);
+    for (g, row) in rows.into_iter().enumerate() {
+        if let Some(row) = row {
+            out.values[g] = row.finish(power_den)?;
         }
     }
     Ok(out)
@@ -409,10 +487,15 @@ pub fn spend(
         *v = i;
     }
     let mut out: Series<i128> = Series::new(groups, timeline.periods.len());
-    for c in included {
+    // Each contract's cents are independent of the others': compute them in parallel, then add
+    // them up in catalog order.
+    let per_contract: Vec<Option<Vec<(usize, i128)>>> = included
+        .par_iter()
+        .map(|c| contract_cents(catalog, c, &timeline.periods))
+        .collect();
+    for (c, cents) in included.into_iter().zip(per_contract) {
         let g = keys[&group_key(by, c, None)];
-        let cents =
-            contract_cents(catalog, c, &timeline.periods).ok_or_else(|| overflow(c, "spend"))?;
+        let cents = cents.ok_or_else(|| overflow(c, "spend"))?;
         for (p, amount) in cents {
             let cell = &mut out.values[g][p];
             *cell = cell

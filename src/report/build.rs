@@ -158,7 +158,12 @@ fn status_summary(catalog: &Catalog, filter: &Filter) -> SummaryItem {
         if of.is_empty() {
             parts.push(format!("0 {}", status.name()));
         } else {
-            parts.push(format!("{} {} {}{note}", of.len(), status.name(), format_money_short(value)));
+            parts.push(format!(
+                "{} {} {}{note}",
+                of.len(),
+                status.name(),
+                format_money_short(value)
+            ));
         }
         json.insert(
             status.name().replace('-', "_"),

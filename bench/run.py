@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Benchmarks of capplan as whole processes, measured side by side with the pandas peer.
+
+usage: bench/run.py [--sizes 100,1000,10000] [--runs N] [--out DIR] [--skip-peer]
+
+Builds the release binary, writes synthetic catalogs with bench/gen_catalog.py (seed 1), then
+times each command N times, interleaving capplan and the peer so that both see the same
+machine load, and reports the median wall time and the peak resident memory of each. Prints a
+markdown table. The peer needs numpy and pandas (`pip install numpy pandas`).
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / "target" / "release" / "capplan"
+
+
+def run_once(cmd):
+    """Wall seconds and peak RSS (MB) of one run; stdout discarded."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    if proc.returncode not in (0, 1):
+        sys.exit(f"failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{err}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def measure(commands, runs):
+    """Runs every command `runs` times, round robin. Returns {name: (median s, max MB)}."""
+    times = {name: [] for name in commands}
+    rss = {name: 0.0 for name in commands}
+    for name, cmd in commands.items():  # one warm-up each: page cache, binaries
+        run_once(cmd)
+    for _ in range(runs):
+        for name, cmd in commands.items():
+            wall, mb = run_once(cmd)
+            times[name].append(wall)
+            rss[name] = max(rss[name], mb)
+    return {name: (statistics.median(times[name]), rss[name]) for name in commands}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="100,1000,10000")
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--out", default=str(ROOT / "target" / "bench"))
+    ap.add_argument("--skip-peer", action="store_true")
+    args = ap.parse_args()
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    out = Path(args.out)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    for n in sizes:
+        folder = out / f"catalog-{n}"
+        if not (folder / "portfolio.toml").exists():
+            subprocess.run([sys.executable, ROOT / "bench" / "gen_catalog.py", folder, str(n), "--seed", "1"], check=True)
+
+    print(f"machine: {os.cpu_count()} cores; {args.runs} runs each, median wall time; peak RSS\n")
+    print("| catalog | command | median | peak RSS |")
+    print("|---|---|---:|---:|")
+    shipped = {
+        f"capplan {c}": [BIN, *c.split()]
+        for c in ["plan", "capacity --group-by provider", "spend --group-by provider", "contracts", "validate"]
+    }
+    for name, (median, mb) in measure(shipped, args.runs).items():
+        print(f"| shipped | `{name}` | {median * 1000:.1f} ms | {mb:.0f} MB |")
+    for n in sizes:
+        folder = out / f"catalog-{n}"
+        commands = {}
+        for by in ["quarter", "month"]:
+            for report in ["capacity", "spend"]:
+                commands[f"capplan --format json {report} --by {by} --group-by provider"] = [
+                    BIN, "--catalog", folder, "--format", "json", report, "--by", by, "--group-by", "provider"]
+        commands["capplan validate"] = [BIN, "--catalog", folder, "validate", "--format", "json"]
+        if not args.skip_peer and n == max(sizes):
+            commands["peer_pandas.py --group-by provider"] = [
+                sys.executable, ROOT / "bench" / "peer_pandas.py", folder, "--group-by", "provider"]
+        results = measure(commands, args.runs)
+        for name, (median, mb) in results.items():
+            print(f"| {n:,} contracts | `{name}` | {median * 1000:.1f} ms | {mb:.0f} MB |")
+        peer = results.get("peer_pandas.py --group-by provider")
+        if peer:
+            for report in ["capacity", "spend"]:
+                ours = results[f"capplan --format json {report} --by quarter --group-by provider"][0]
+                print(f"| {n:,} contracts | speed-up of `{report}` (quarter, provider) over the peer | {peer[0] / ours:.1f}x | |")
+
+
+if __name__ == "__main__":
+    main()
