@@ -18,7 +18,12 @@ fn readme_examples() {
 fn readme_lists_every_diagnostic_code() {
     let readme = std::fs::read_to_string("README.md").unwrap();
     for code in capplan::diagnostic::Code::ALL {
-        let row = format!("| `{}` | {} | {} |", code.name(), code.severity(), code.description());
+        let row = format!(
+            "| `{}` | {} | {} |",
+            code.name(),
+            code.severity(),
+            code.description()
+        );
         assert!(readme.contains(&row), "README.md lacks the row `{row}`");
     }
 }

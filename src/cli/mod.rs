@@ -173,16 +173,38 @@ pub fn emit(global: &GlobalArgs, bytes: &[u8], stdout: &mut dyn Write) -> Result
     }
 }
 
+/// The operating system's own error inside `e`, without the paths that wrappers add.
+fn system_reason(e: io::Error) -> io::Error {
+    if e.raw_os_error().is_some() {
+        return e;
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|inner| inner as _);
+    while let Some(c) = cause {
+        if let Some(code) = c
+            .downcast_ref::<io::Error>()
+            .and_then(io::Error::raw_os_error)
+        {
+            return io::Error::from_raw_os_error(code);
+        }
+        cause = c.source();
+    }
+    io::Error::new(e.kind(), e.kind().to_string())
+}
+
 /// Writes `bytes` to `path` through a temporary file and a rename.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let err = |source| CliError::Write {
+    // The temporary file's random name means nothing to the user: keep the system's reason only.
+    let err = |source: io::Error| CliError::Write {
         path: path.display().to_string(),
-        source,
+        source: system_reason(source),
     };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    // Name a missing or unusable folder with the system's own words before the temporary
+    // file's error, which only knows the temporary name, can.
+    std::fs::read_dir(dir).map_err(err)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".capplan-")
         .suffix(".tmp")

@@ -128,13 +128,29 @@ pub fn largest_remainder(total: i128, amounts: &[(usize, Num)]) -> Option<Vec<(u
     if left == 0 {
         return Some(out);
     }
+    // Largest remainder first, earlier period first among equals. The remainders are computed
+    // once; where they share a denominator, as they do for most contracts, they compare as
+    // integers.
+    let fractions: Vec<Num> = amounts.iter().map(|(_, a)| a.fraction()).collect();
+    let common_den = match fractions.first() {
+        Some(Num::Exact(first)) => fractions
+            .iter()
+            .all(|f| matches!(f, Num::Exact(r) if r.den == first.den || r.num == 0)),
+        _ => false,
+    };
     let mut order: Vec<usize> = (0..amounts.len()).collect();
-    order.sort_by(
-        |&a, &b| match amounts[b].1.fraction().compare(amounts[a].1.fraction()) {
+    if common_den {
+        let key = |i: usize| match fractions[i] {
+            Num::Exact(r) => r.num,
+            Num::Approx(_) => 0,
+        };
+        order.sort_by_key(|&i| (std::cmp::Reverse(key(i)), i));
+    } else {
+        order.sort_by(|&a, &b| match fractions[b].compare(fractions[a]) {
             Ordering::Equal => a.cmp(&b),
             o => o,
-        },
-    );
+        });
+    }
     // Exact amounts leave fewer cents than periods; a decimal approximation may leave one more
     // or one fewer, which this still distributes so that the sum is exact.
     let n = order.len() as i128;

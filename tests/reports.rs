@@ -1,0 +1,233 @@
+//! The reports users read, pinned on the shipped catalog: `plan`, `capacity --group-by provider`,
+//! `spend --group-by provider` and `contracts`, each as `table`, `json`, `csv` and `markdown`
+//! (`tests/snapshots/reports__<report>-<format>.snap`). The grouped reports are by year so that a
+//! snapshot stays short enough to read; the quarter grid is pinned by `plan`.
+//!
+//! The shipped catalog changes as deals are announced: after such a change, regenerate with
+//! `INSTA_UPDATE=always cargo test --test reports` and read the diff before keeping it.
+//!
+//! Also here: the same input gives the same bytes on every run, and a failed `--output` never
+//! touches the file already at that path.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use capplan::cli::{self, Cli};
+use clap::Parser;
+
+const REPORTS: [(&str, &[&str]); 4] = [
+    ("plan", &["plan"]),
+    (
+        "capacity-provider",
+        &["capacity", "--group-by", "provider", "--by", "year"],
+    ),
+    (
+        "spend-provider",
+        &["spend", "--group-by", "provider", "--by", "year"],
+    ),
+    ("contracts", &["contracts"]),
+];
+
+const FORMATS: [&str; 4] = ["table", "json", "csv", "markdown"];
+
+/// Runs capplan in-process: `(exit code, stdout, stderr)`.
+fn run(args: &[&str]) -> (u8, String, String) {
+    let cli = Cli::try_parse_from(std::iter::once("capplan").chain(args.iter().copied()))
+        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = match cli::run(cli, &mut out, &mut err) {
+        Ok(code) => code,
+        Err(e) => {
+            err.extend_from_slice(format!("error: {e}\n").as_bytes());
+            cli::EXIT_USAGE
+        }
+    };
+    let text = |b: Vec<u8>| String::from_utf8(b).expect("UTF-8 output");
+    (code, text(out), text(err))
+}
+
+fn shipped(report: &[&str], format: &str) -> Vec<String> {
+    let mut args = vec![
+        "--catalog".to_owned(),
+        "contracts".to_owned(),
+        "--format".to_owned(),
+        format.to_owned(),
+    ];
+    args.extend(report.iter().map(|a| (*a).to_owned()));
+    args
+}
+
+#[test]
+fn shipped_catalog_reports_in_every_format() {
+    for (name, report) in REPORTS {
+        for format in FORMATS {
+            let args = shipped(report, format);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let (code, out, err) = run(&args);
+            assert_eq!((code, err.as_str()), (0, ""), "{args:?}");
+            insta::assert_snapshot!(format!("{name}-{format}"), out);
+        }
+    }
+}
+
+#[test]
+fn json_reports_have_the_documented_shape() {
+    // DESIGN.md section 5: counts as integers, money as strings with two decimals, power with
+    // three, percentages with two; every period has a row for every group.
+    let (_, out, _) = run(&[
+        "--catalog",
+        "contracts",
+        "--format",
+        "json",
+        "capacity",
+        "--group-by",
+        "provider",
+        "--by",
+        "year",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(doc["report"], "capacity");
+    assert_eq!(doc["by"], "year");
+    assert_eq!(doc["group_by"], "provider");
+    let rows = doc["rows"].as_array().expect("rows");
+    let periods: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r["period"].as_str().unwrap()).collect();
+    let groups: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r["group"].as_str().unwrap()).collect();
+    assert_eq!(rows.len(), periods.len() * groups.len());
+    for r in rows {
+        assert!(r["gpus"].is_i64() && r["gpu_hours"].is_i64(), "{r}");
+        let mw = r["power_mw"].as_str().expect("power as a string");
+        assert_eq!(mw.split_once('.').map(|(_, f)| f.len()), Some(3), "{mw}");
+    }
+    let (_, out, _) = run(&["--catalog", "contracts", "--format", "json", "spend"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    for r in doc["rows"].as_array().expect("rows") {
+        for key in ["spend_usd", "cumulative_spend_usd", "target_spend_pct"] {
+            let v = r[key].as_str().expect("a string");
+            assert_eq!(
+                v.split_once('.').map(|(_, f)| f.len()),
+                Some(2),
+                "{key}: {v}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_same_input_gives_the_same_bytes_on_every_run() {
+    // Separate processes, so that nothing seeded per process (hash maps, thread pools) leaks
+    // into the output.
+    let bin = env!("CARGO_BIN_EXE_capplan");
+    for (_, report) in REPORTS {
+        for format in FORMATS {
+            let args = shipped(report, format);
+            let once = || {
+                let out = Command::new(bin)
+                    .args(&args)
+                    .env_remove("CAPPLAN_CATALOG")
+                    .output()
+                    .expect("capplan runs");
+                assert!(out.status.success(), "{args:?}");
+                out.stdout
+            };
+            let first = once();
+            assert!(first == once(), "{args:?} differs between two runs");
+            let in_process: Vec<&str> = args.iter().map(String::as_str).collect();
+            assert!(
+                first == run(&in_process).1.into_bytes(),
+                "{args:?}: the binary and the library differ"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_output_extension_picks_the_format() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for (file, format) in [
+        ("plan.json", "json"),
+        ("plan.csv", "csv"),
+        ("plan.md", "markdown"),
+        ("plan.txt", "table"),
+    ] {
+        let path = dir.path().join(file);
+        let path_text = path.to_str().expect("a UTF-8 path");
+        let catalog = "tests/fixtures/engine/calendar";
+        let (code, out, err) = run(&["--catalog", catalog, "-o", path_text, "plan"]);
+        assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+        let (_, expected, _) = run(&["--catalog", catalog, "--format", format, "plan"]);
+        assert_eq!(
+            fs::read_to_string(&path).expect("written"),
+            expected,
+            "{file}"
+        );
+    }
+}
+
+/// The names in a folder, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .expect("a folder")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_failed_output_leaves_the_existing_file_untouched() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let catalog = "tests/fixtures/engine/calendar";
+
+    // The report fails (an unknown target): the file at `--output` keeps its bytes.
+    let existing = dir.path().join("plan.csv");
+    fs::write(&existing, "old report\n").expect("written");
+    let path = existing.to_str().expect("a UTF-8 path");
+    let (code, out, err) = run(&["--catalog", catalog, "-o", path, "plan", "--target", "nope"]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.contains("unknown target `nope`"), "{err}");
+    assert_eq!(fs::read_to_string(&existing).unwrap(), "old report\n");
+
+    // The path cannot take a file (a folder is there): exit code 2, the folder and its content
+    // as they were, and no temporary file left beside it.
+    let folder = dir.path().join("report.csv");
+    fs::create_dir(&folder).expect("created");
+    fs::write(folder.join("keep.txt"), "kept\n").expect("written");
+    let path = folder.to_str().expect("a UTF-8 path");
+    let (code, out, err) = run(&["--catalog", catalog, "-o", path, "plan"]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.contains("cannot write"), "{err}");
+    assert!(folder.is_dir());
+    assert_eq!(
+        fs::read_to_string(folder.join("keep.txt")).unwrap(),
+        "kept\n"
+    );
+    assert_eq!(names(dir.path()), ["plan.csv", "report.csv"]);
+
+    // A folder without write permission, where permissions apply (not for root).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let locked = dir.path().join("locked");
+        fs::create_dir(&locked).expect("created");
+        let file = locked.join("plan.csv");
+        fs::write(&file, "old report\n").expect("written");
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o555)).expect("chmod");
+        let writable = fs::write(locked.join("probe"), "").is_ok();
+        if !writable {
+            let path = file.to_str().expect("a UTF-8 path");
+            let (code, _, err) = run(&["--catalog", catalog, "-o", path, "plan"]);
+            assert_eq!(code, 2, "{err}");
+            assert_eq!(fs::read_to_string(&file).unwrap(), "old report\n");
+            assert_eq!(names(&locked), ["plan.csv"]);
+        }
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+}
