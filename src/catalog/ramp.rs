@@ -40,24 +40,31 @@ impl RampShape {
 
     /// `sum of online(d)` for `d` in `[lo, hi)`, exactly: unit-days. `None` on overflow.
     pub fn sum(&self, lo: i64, hi: i64) -> Option<Rational> {
+        let (num, den) = self.sum_parts(lo, hi)?;
+        Rational::new(num, den)
+    }
+
+    /// [`RampShape::sum`] as a numerator and a denominator (`n`, `n^3` or 1), not reduced: the
+    /// engine's hot loop floors and splits it with one division instead of reducing it.
+    pub fn sum_parts(&self, lo: i64, hi: i64) -> Option<(i128, i128)> {
         let u = i128::from(self.units);
         let lo = lo.max(self.from);
         let hi = hi.min(self.until);
         if lo >= hi {
-            return Some(Rational::ZERO);
+            return Some((0, 1));
         }
         // Days at full capacity: [max(by, lo), hi).
         let full_days = i128::from(hi - lo.max(self.by)).max(0);
-        let full = Rational::integer(u.checked_mul(full_days)?);
+        let full = u.checked_mul(full_days)?;
         // Days on the ramp: [lo, min(by, hi)), with t = d - from in [t0, t1).
         let t0 = i128::from(lo - self.from);
         let t1 = i128::from(hi.min(self.by) - self.from);
         if t0 >= t1 || self.ramp == Ramp::Step {
-            return Some(full);
+            return Some((full, 1));
         }
         let n = i128::from(self.by - self.from);
-        let ramp = match self.ramp {
-            Ramp::Linear => Rational::new(u.checked_mul(power_sum(1, t0, t1)?)?, n)?,
+        let (ramp, den) = match self.ramp {
+            Ramp::Linear => (u.checked_mul(power_sum(1, t0, t1)?)?, n),
             Ramp::SCurve => {
                 let s2 = power_sum(2, t0, t1)?;
                 let s3 = power_sum(3, t0, t1)?;
@@ -65,11 +72,11 @@ impl RampShape {
                     .checked_mul(3)?
                     .checked_mul(s2)?
                     .checked_sub(s3.checked_mul(2)?)?;
-                Rational::new(u.checked_mul(inner)?, n.checked_pow(3)?)?
+                (u.checked_mul(inner)?, n.checked_pow(3)?)
             }
-            Ramp::Step => Rational::ZERO,
+            Ramp::Step => (0, 1),
         };
-        full.checked_add(ramp)
+        Some((full.checked_mul(den)?.checked_add(ramp)?, den))
     }
 
     /// The first day on which every unit is online and stays so, if there is one before `until`.

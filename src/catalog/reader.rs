@@ -10,7 +10,7 @@ use std::ops::Range;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use toml::Spanned;
-use toml::de::{DeTable, DeValue};
+use toml::de::{DeString, DeTable, DeValue};
 
 use crate::catalog::value::{self, Duration, MoneyError};
 use crate::diagnostic::{Code, Diagnostic, FileId, Span};
@@ -44,7 +44,7 @@ pub struct Table<'i> {
     /// How messages name the table, such as "`[[tranche]]` `gb200`" or "the contract".
     pub what: String,
     pub span: Range<usize>,
-    entries: Vec<(Spanned<String>, Value<'i>)>,
+    entries: Vec<(Spanned<DeString<'i>>, Value<'i>)>,
     known: &'static [&'static str],
 }
 
@@ -55,13 +55,7 @@ impl<'i> Table<'i> {
         what: impl Into<String>,
         known: &'static [&'static str],
     ) -> Self {
-        let entries = table
-            .into_iter()
-            .map(|(k, v)| {
-                let span = k.span();
-                (Spanned::new(span, k.into_inner().into_owned()), v)
-            })
-            .collect();
+        let entries = table.into_iter().collect();
         Table {
             what: what.into(),
             span,
@@ -424,7 +418,7 @@ pub fn table<'i>(
 pub fn array<'i>(ctx: &mut Ctx<'_>, key: &str, value: Value<'i>) -> Option<Vec<Value<'i>>> {
     let span = value.span();
     match value.into_inner() {
-        DeValue::Array(a) => Some(a.iter().cloned().collect()),
+        DeValue::Array(a) => Some(a.into_iter().collect()),
         other => {
             wrong_type(ctx, key, &Spanned::new(span, other), "an array");
             None

@@ -123,8 +123,8 @@ pub fn load_catalog(
     let files = catalog_files(global)?;
     let mut report = Report::default();
     let catalog = catalog::load(&files, &mut report);
-    report.sort();
     if report.has_errors() {
+        report.sort();
         report.diagnostics.retain(|d| d.is_error());
         render_diagnostics(&report, DiagnosticFormat::Human, color, stderr)
             .map_err(CliError::Stdout)?;

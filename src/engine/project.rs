@@ -232,7 +232,6 @@ impl Partial {
         let last = bounds.partition_point(|b| b.0 < s.until).min(window.end);
         let cpu = line.kind == HardwareKind::Cpu;
         let units = i128::from(s.units);
-        let watts = Rational::integer(line.watts_scaled);
         for (p, &(lo, hi)) in bounds.iter().enumerate().take(last).skip(first) {
             let cell = &mut self.cells[p];
             let (count, hours) = if cpu {
@@ -256,37 +255,40 @@ impl Partial {
                     .ok_or_else(|| err("facility power"))?;
                 continue;
             }
-            let on_last = s.online(hi - 1).ok_or_else(|| err("units online"))?;
+            // On the ramp: each figure is a fraction whose whole part goes to the integer sums
+            // with one division; only the remainder below one is carried as a fraction, so that
+            // the carried sums stay small and exact as long as they can.
+            let (on_num, on_den) = s.sum_parts(hi - 1, hi).ok_or_else(|| err("units online"))?;
             *count = count
-                .checked_add(on_last.floor())
+                .checked_add(on_num / on_den)
                 .ok_or_else(|| err("units online"))?;
-            // Whole parts go to the integer sums; only the fractions below one are carried as
-            // fractions, so that their sum stays small and exact as long as it can.
-            let w = on_last
-                .checked_mul(watts)
+            let w_num = on_num
+                .checked_mul(line.watts_scaled)
                 .ok_or_else(|| err("facility power"))?;
             let pw = &mut self.power[p];
             *pw = pw
-                .checked_add(w.floor())
+                .checked_add(w_num / on_den)
                 .ok_or_else(|| err("facility power"))?;
-            let h = s
-                .sum(lo, hi)
-                .and_then(|d| d.checked_mul(Rational::integer(24)))
-                .ok_or_else(|| err("unit-hours"))?;
+            let (h_num, h_den) = s.sum_parts(lo, hi).ok_or_else(|| err("unit-hours"))?;
+            let h_num = h_num.checked_mul(24).ok_or_else(|| err("unit-hours"))?;
             *hours = hours
-                .checked_add(h.floor())
+                .checked_add(h_num / h_den)
                 .ok_or_else(|| err("unit-hours"))?;
-            let (wf, hf) = (Num::Exact(w).fraction(), Num::Exact(h).fraction());
-            if !wf.is_zero() || !hf.is_zero() {
+            let (wf, hf) = (w_num % on_den, h_num % h_den);
+            if wf != 0 || hf != 0 {
                 let frac = self.fractions.entry(p).or_default();
-                frac.power = frac
-                    .power
-                    .checked_add(wf)
-                    .ok_or_else(|| err("facility power"))?;
                 let k = usize::from(cpu);
-                frac.hours[k] = frac.hours[k]
-                    .checked_add(hf)
-                    .ok_or_else(|| err("unit-hours"))?;
+                for (acc, num, den) in [
+                    (&mut frac.power, wf, on_den),
+                    (&mut frac.hours[k], hf, h_den),
+                ] {
+                    if num != 0 {
+                        let part = Rational::new(num, den).ok_or_else(|| err("a fraction"))?;
+                        *acc = acc
+                            .checked_add(Num::Exact(part))
+                            .ok_or_else(|| err("a fraction"))?;
+                    }
+                }
             }
         }
         Ok(())

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use crate::catalog::ramp::day_number;
 use crate::catalog::validate::{ramp_shape, tranche_units};
-use crate::catalog::{Catalog, Contract, SpendModel};
+use crate::catalog::{Catalog, Contract, Ramp, SpendModel};
 use crate::engine::num::Num;
 use crate::engine::period::Period;
 use crate::exact::Rational;
@@ -106,9 +106,155 @@ pub fn contract_cents(
 ) -> Option<Vec<(usize, i128)>> {
     let start = periods.partition_point(|p| p.end <= c.start);
     let end = periods.partition_point(|p| p.start < c.end);
-    let amounts = raw_amounts(catalog, c, periods, start..end.max(start))?;
+    let range = start..end.max(start);
     let total = value_cents(c.value_usd)?;
+    // Most contracts' period amounts share one denominator that fits an i128: then every floor
+    // and remainder is one integer division. Otherwise the general fractions take over.
+    if let Some((nums, den)) = common_amounts(catalog, c, periods, range.clone()) {
+        return largest_remainder_common(total, &nums, den);
+    }
+    let amounts = raw_amounts(catalog, c, periods, range)?;
     largest_remainder(total, &amounts)
+}
+
+/// The least common multiple, if it fits.
+fn lcm(a: i128, b: i128) -> Option<i128> {
+    let g = crate::exact::gcd(a.unsigned_abs(), b.unsigned_abs()) as i128;
+    (a / g.max(1)).checked_mul(b)
+}
+
+/// Period amounts in cents as numerators over one common denominator, where one fits:
+/// `(amounts, denominator)`.
+fn common_amounts(
+    catalog: &Catalog,
+    c: &Contract,
+    periods: &[Period],
+    range: std::ops::Range<usize>,
+) -> Option<(Vec<(usize, i128)>, i128)> {
+    let v = value_cents(c.value_usd)?;
+    let term = (day_number(c.start), day_number(c.end));
+    let days = |p: &Period| (day_number(p.start), day_number(p.end));
+    let mut out = Vec::with_capacity(range.len());
+    match c.spend {
+        SpendModel::StraightLine => {
+            // V x days / D, all over D.
+            let d = i128::from(term.1 - term.0);
+            for i in range {
+                let share = i128::from(overlap_days(days(&periods[i]), term));
+                out.push((i, v.checked_mul(share)?));
+            }
+            Some((out, d))
+        }
+        SpendModel::Schedule => {
+            // Each entry's amount x overlap / its length, over the lengths' common multiple.
+            let mut den: i128 = 1;
+            for e in &c.spend_schedule {
+                den = lcm(
+                    den,
+                    i128::from(day_number(e.to) - day_number(e.from)).max(1),
+                )?;
+            }
+            for i in range {
+                let mut num: i128 = 0;
+                for e in &c.spend_schedule {
+                    let window = (day_number(e.from), day_number(e.to));
+                    let share = i128::from(overlap_days(days(&periods[i]), window));
+                    if share != 0 {
+                        let scale = den / i128::from(window.1 - window.0);
+                        num = num.checked_add(
+                            value_cents(e.amount_usd)?
+                                .checked_mul(share)?
+                                .checked_mul(scale)?,
+                        )?;
+                    }
+                }
+                out.push((i, num));
+            }
+            Some((out, den))
+        }
+        SpendModel::CapacityLinked => {
+            // Each period's weight W_p = sum of unit-days x rate x 24, as integers over a common
+            // denominator of the tranches' ramp denominators and rate scales; then V x W_p / W.
+            let mut lines = Vec::with_capacity(c.tranches.len());
+            let mut den: i128 = 1;
+            let mut rate_scale = 0;
+            for t in &c.tranches {
+                let rate = catalog.hardware(&t.hardware)?.rate_usd_per_hour;
+                let shape = ramp_shape(c, t, tranche_units(catalog, c, t).ok()?);
+                let ramp_den = match shape.ramp {
+                    Ramp::Linear => i128::from(shape.by - shape.from).max(1),
+                    Ramp::SCurve => i128::from(shape.by - shape.from).max(1).checked_pow(3)?,
+                    Ramp::Step => 1,
+                };
+                den = lcm(den, ramp_den)?;
+                rate_scale = rate_scale.max(rate.scale());
+                lines.push((shape, ramp_den, rate));
+            }
+            let mut weights = Vec::with_capacity(range.len());
+            let mut total: i128 = 0;
+            for i in range {
+                let (lo, hi) = days(&periods[i]);
+                let (lo, hi) = (lo.max(term.0), hi.min(term.1));
+                let mut w: i128 = 0;
+                for (shape, ramp_den, rate) in &lines {
+                    let (num, part_den) = shape.sum_parts(lo, hi)?;
+                    if num == 0 {
+                        continue;
+                    }
+                    // Bring num / part_den (part_den is 1 or the ramp's) over `den`.
+                    let num = if part_den == 1 {
+                        num.checked_mul(den)?
+                    } else {
+                        num.checked_mul(den / ramp_den)?
+                    };
+                    let rate_num = rate
+                        .mantissa()
+                        .checked_mul(10_i128.checked_pow(rate_scale - rate.scale())?)?;
+                    w = w.checked_add(num.checked_mul(rate_num)?.checked_mul(24)?)?;
+                }
+                total = total.checked_add(w)?;
+                weights.push((i, w));
+            }
+            if total == 0 {
+                return None;
+            }
+            for (i, w) in weights {
+                out.push((i, v.checked_mul(w)?));
+            }
+            Some((out, total))
+        }
+    }
+}
+
+/// [`largest_remainder`] for amounts `num / den` with one denominator: exact integer work.
+fn largest_remainder_common(
+    total: i128,
+    nums: &[(usize, i128)],
+    den: i128,
+) -> Option<Vec<(usize, i128)>> {
+    if den <= 0 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(nums.len());
+    let mut sum: i128 = 0;
+    for &(i, n) in nums {
+        let f = n.div_euclid(den);
+        sum = sum.checked_add(f)?;
+        out.push((i, f));
+    }
+    let left = total.checked_sub(sum)?;
+    // Exact amounts sum to the total, so fewer cents are left than there are periods.
+    if left < 0 || left as usize > out.len() {
+        return None;
+    }
+    if left > 0 {
+        let mut order: Vec<usize> = (0..nums.len()).collect();
+        order.sort_by_key(|&k| (std::cmp::Reverse(nums[k].1.rem_euclid(den)), k));
+        for &k in order.iter().take(left as usize) {
+            out[k].1 += 1;
+        }
+    }
+    Some(out)
 }
 
 /// Floors each amount to the cent and hands the cents left over, one each, to the largest
