@@ -183,39 +183,41 @@ impl From<Span> for Location {
     }
 }
 
-/// One file's name and text, with the byte offsets where its lines start.
+/// One file's name and text. The byte offsets where its lines start are computed the first time
+/// a location in it is rendered, since most files of a valid catalog never need them.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     /// The path as the user should see it, such as `contracts/aws.toml`.
     pub name: String,
     pub text: String,
-    line_starts: Vec<usize>,
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
-        let text = text.into();
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
         SourceFile {
             name: name.into(),
-            text,
-            line_starts,
+            text: text.into(),
+            line_starts: std::sync::OnceLock::new(),
         }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.line_starts[line];
+        let starts = self.line_starts();
+        let line = starts.partition_point(|&s| s <= offset) - 1;
+        let start = starts[line];
         let prefix = self.text.get(start..offset).unwrap_or("");
         (line + 1, prefix.chars().count() + 1)
     }
 
     pub(crate) fn line_starts(&self) -> &[usize] {
-        &self.line_starts
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
     }
 }
 

@@ -158,22 +158,23 @@ struct FileResult {
 
 /// Reads one file. Files do not depend on each other until validation, so this runs in
 /// parallel; `file` is the id the file will have in the report.
-fn read_one(name: &str, bytes: &[u8], file: FileId, label: &str) -> FileResult {
-    let is_portfolio = is_portfolio_name(Path::new(name));
+fn read_one(name: String, bytes: Vec<u8>, file: FileId, label: &str) -> FileResult {
+    let is_portfolio = is_portfolio_name(Path::new(&name));
     let broken = if is_portfolio {
         Parsed::BrokenPortfolio
     } else {
         Parsed::Contract(None)
     };
     let mut diagnostics = Vec::new();
-    let (text, bad_utf8_at) = match std::str::from_utf8(bytes) {
-        Ok(s) => (s.to_owned(), None),
-        Err(e) => (
-            String::from_utf8_lossy(bytes).into_owned(),
-            Some(e.valid_up_to()),
-        ),
+    let (text, bad_utf8_at) = match String::from_utf8(bytes) {
+        Ok(s) => (s, None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+        }
     };
-    let source = SourceFile::new(name.to_owned(), text);
+    let source = SourceFile::new(name, text);
+    let name = source.name.as_str();
     let text = source.text.as_str();
     let mut ctx = Ctx {
         file,
@@ -291,13 +292,19 @@ fn read_one(name: &str, bytes: &[u8], file: FileId, label: &str) -> FileResult {
 /// Parses and validates one catalog. Every problem goes to `report`; the catalog is returned
 /// only if it has no error.
 pub fn load(files: &CatalogFiles, report: &mut Report) -> Option<Catalog> {
+    load_owned(files.clone(), report)
+}
+
+/// [`load`], taking the files so that their bytes become the sources' text without a copy.
+pub fn load_owned(files: CatalogFiles, report: &mut Report) -> Option<Catalog> {
     let errors_before = report.errors();
     let base = report.sources.len();
+    let label = files.label;
     let results: Vec<FileResult> = files
         .files
-        .par_iter()
+        .into_par_iter()
         .enumerate()
-        .map(|(i, (name, bytes))| read_one(name, bytes, FileId(base + i), &files.label))
+        .map(|(i, (name, bytes))| read_one(name, bytes, FileId(base + i), &label))
         .collect();
     let mut diagnostics = Vec::new();
     let mut portfolio: Option<PortfolioFile> = None;
@@ -317,7 +324,7 @@ pub fn load(files: &CatalogFiles, report: &mut Report) -> Option<Catalog> {
                     Span::new(file, 0..0),
                     format!(
                         "`{name}` is a second portfolio file for catalog `{}`",
-                        files.label
+                        label
                     ),
                 ));
             }
@@ -333,12 +340,9 @@ pub fn load(files: &CatalogFiles, report: &mut Report) -> Option<Catalog> {
         }
     }
     if !saw_portfolio {
-        let path = Path::new(&files.label)
-            .join(PORTFOLIO_FILE)
-            .display()
-            .to_string();
+        let path = Path::new(&label).join(PORTFOLIO_FILE).display().to_string();
         diagnostics.push(
-            Diagnostic::new(Code::MissingPortfolio, Location::Path(path), format!("catalog `{}` has no `{PORTFOLIO_FILE}`", files.label))
+            Diagnostic::new(Code::MissingPortfolio, Location::Path(path), format!("catalog `{}` has no `{PORTFOLIO_FILE}`", label))
                 .with_help("a catalog is a folder with one `portfolio.toml` (targets, calendar, hardware) and one file per contract"),
         );
     }

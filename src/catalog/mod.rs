@@ -12,5 +12,5 @@ pub mod reader;
 pub mod validate;
 pub mod value;
 
-pub use load::{CatalogFiles, LoadError, load};
+pub use load::{CatalogFiles, LoadError, load, load_owned};
 pub use model::*;

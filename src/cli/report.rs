@@ -122,7 +122,8 @@ pub fn load_catalog(
 ) -> Result<Option<Catalog>, CliError> {
     let files = catalog_files(global)?;
     let mut report = Report::default();
-    let catalog = catalog::load(&files, &mut report);
+    let label = files.label.clone();
+    let catalog = catalog::load_owned(files, &mut report);
     if report.has_errors() {
         report.sort();
         report.diagnostics.retain(|d| d.is_error());
@@ -131,7 +132,7 @@ pub fn load_catalog(
         let _ = writeln!(
             stderr,
             "error: catalog `{}` is invalid: {} errors; see `capplan validate`",
-            files.label,
+            label,
             report.errors()
         );
         return Ok(None);
