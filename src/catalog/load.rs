@@ -16,7 +16,7 @@ use toml::de::DeTable;
 use crate::catalog::model::{Catalog, Contract};
 use crate::catalog::parse::{self, PortfolioFile};
 use crate::catalog::reader::Ctx;
-use crate::catalog::validate;
+use crate::catalog::validate::{self, Checks};
 use crate::diagnostic::{Code, Diagnostic, FileId, Location, Report, SourceFile, Span};
 
 /// The file that holds the portfolio settings.
@@ -292,11 +292,12 @@ fn read_one(name: String, bytes: Vec<u8>, file: FileId, label: &str) -> FileResu
 /// Parses and validates one catalog. Every problem goes to `report`; the catalog is returned
 /// only if it has no error.
 pub fn load(files: &CatalogFiles, report: &mut Report) -> Option<Catalog> {
-    load_owned(files.clone(), report)
+    load_owned(files.clone(), Checks::All, report)
 }
 
 /// [`load`], taking the files so that their bytes become the sources' text without a copy.
-pub fn load_owned(files: CatalogFiles, report: &mut Report) -> Option<Catalog> {
+/// Only the checks that `checks` selects run.
+pub fn load_owned(files: CatalogFiles, checks: Checks, report: &mut Report) -> Option<Catalog> {
     let errors_before = report.errors();
     let base = report.sources.len();
     let label = files.label;
@@ -357,7 +358,7 @@ pub fn load_owned(files: CatalogFiles, report: &mut Report) -> Option<Catalog> {
         }
     });
     if let Some(catalog) = &catalog {
-        validate::validate(catalog, &mut diagnostics);
+        validate::validate_with(catalog, checks, &mut diagnostics);
     }
     for d in diagnostics {
         report.push(d);

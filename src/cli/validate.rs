@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::catalog::validate::Checks;
 use crate::catalog::{self, CatalogFiles, LoadError};
 use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, Format, GlobalArgs, catalog_files, emit};
 use crate::diagnostic::Report;
@@ -75,9 +76,9 @@ pub fn run(
     };
     let mut report = Report::default();
     let mut labels = Vec::new();
-    for set in &sets {
-        catalog::load(set, &mut report);
+    for set in sets {
         labels.push(set.label.clone());
+        catalog::load_owned(set, Checks::All, &mut report);
     }
     report.sort();
     let mut out = Vec::new();
