@@ -249,12 +249,19 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
                 let share =
                     engine::percent(contracted, goal).map_or("-".into(), |p| format!("{p:.2}%"));
                 (
-                    format!(
-                        "{} of {} ({share}); uncontracted {}",
-                        format_money_short(contracted),
-                        format_money_short(goal),
-                        format_money_short(goal - contracted)
-                    ),
+                    {
+                        let rest = goal - contracted;
+                        let rest = if rest.is_sign_negative() {
+                            format!("over the target by {}", format_money_short(-rest))
+                        } else {
+                            format!("uncontracted {}", format_money_short(rest))
+                        };
+                        format!(
+                            "{} of {} ({share}); {rest}",
+                            format_money_short(contracted),
+                            format_money_short(goal)
+                        )
+                    },
                     json!({"contracted_usd": format!("{contracted:.2}"), "uncontracted_usd": format!("{:.2}", goal - contracted)}),
                 )
             }
@@ -295,8 +302,8 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
         let share = engine::percent(mw, power_goal.unwrap_or_default())
             .map_or(String::new(), |p| format!(" ({p:.2}% of the target)"));
         summary.push(SummaryItem {
-            key: "power_at_horizon".into(),
-            label: "GW at horizon".into(),
+            key: "power_at_end".into(),
+            label: "GW at end".into(),
             text: format!("{} at the end of {}{share}", gw_text(mw), period.label),
             json: json!({"power_mw": format!("{mw:.3}"), "period": period.label}),
         });
@@ -308,28 +315,25 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
         let mut parts = Vec::new();
         if t.power_gw.is_some() {
             parts.push(match &status.power_met_in {
-                Some(p) => format!("power reached in {}", p.label),
+                Some(p) => format!("power reached {}", p.label),
                 None => {
                     let peak = cap
                         .iter()
                         .map(CapacityCell::power_mw)
                         .max()
                         .unwrap_or_default();
-                    format!("power never reached (peak {})", gw_text(peak))
+                    format!("power tops out at {}", gw_text(peak))
                 }
             });
         }
         if let Some(goal) = t.spend_usd {
             parts.push(match &status.spend_met_in {
-                Some(p) => format!("spend reached in {}", p.label),
+                Some(p) => format!("spend reached {}", p.label),
                 None => {
                     let end = engine::dollars(cum.last().copied().unwrap_or(0));
                     let share =
-                        engine::percent(end, goal).map_or(String::new(), |p| format!(", {p:.2}%"));
-                    format!(
-                        "spend never reached (total {}{share})",
-                        format_money_short(end)
-                    )
+                        engine::percent(end, goal).map_or(String::new(), |p| format!(" ({p:.2}%)"));
+                    format!("spend tops out at {}{share}", format_money_short(end))
                 }
             });
         }
