@@ -21,16 +21,16 @@ pub struct PortfolioFile {
 }
 
 const PORTFOLIO_FILE_KEYS: &[&str] = &["portfolio", "target", "hardware"];
-const PORTFOLIO_KEYS: &[&str] = &[
+pub const PORTFOLIO_KEYS: &[&str] = &[
     "name",
     "currency",
     "horizon",
     "pue",
     "fiscal_year_start_month",
 ];
-const HORIZON_KEYS: &[&str] = &["start", "end"];
+pub const HORIZON_KEYS: &[&str] = &["start", "end"];
 const TARGET_KEYS: &[&str] = &["id", "name", "spend_usd", "power_gw", "by"];
-const HARDWARE_KEYS: &[&str] = &["id", "name", "kind", "watts_per_unit", "rate_usd_per_hour"];
+pub const HARDWARE_KEYS: &[&str] = &["id", "name", "kind", "watts_per_unit", "rate_usd_per_hour"];
 /// The keys of a contract file.
 pub const CONTRACT_KEYS: &[&str] = &[
     "id",
@@ -78,7 +78,8 @@ pub const RAMPS: &[(&str, Ramp)] = &[
     ("s-curve", Ramp::SCurve),
     ("step", Ramp::Step),
 ];
-const KINDS: &[(&str, HardwareKind)] = &[("gpu", HardwareKind::Gpu), ("cpu", HardwareKind::Cpu)];
+pub const KINDS: &[(&str, HardwareKind)] =
+    &[("gpu", HardwareKind::Gpu), ("cpu", HardwareKind::Cpu)];
 
 /// Records a value's span under `key` in the entity's origin and returns the value.
 fn keep<T>(origin: &mut Origin, key: &'static str, value: Option<Spanned<T>>) -> Option<T> {
@@ -123,10 +124,23 @@ pub fn portfolio_file(ctx: &mut Ctx<'_>, doc: Spanned<DeTable<'_>>) -> Option<Po
     })
 }
 
-fn portfolio(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Portfolio> {
+/// `[portfolio]` fields as written: all of them in `portfolio.toml`, where `name` and `horizon`
+/// are required, or those a scenario replaces.
+#[derive(Clone, Debug)]
+pub struct PortfolioPatch {
+    pub name: Option<String>,
+    pub currency: Option<String>,
+    pub horizon: Option<(NaiveDate, NaiveDate)>,
+    pub pue: Option<Decimal>,
+    pub fiscal_year_start_month: Option<u32>,
+    pub origin: Origin,
+}
+
+/// Reads `[portfolio]` fields. With `required`, a missing `name` or `horizon` is reported.
+pub fn portfolio_patch(ctx: &mut Ctx<'_>, mut t: Table<'_>, required: bool) -> PortfolioPatch {
     let mut origin = Origin::new(ctx.file, t.span.clone());
     let name = t
-        .require(ctx, "name")
+        .take_or_require(ctx, "name", required)
         .and_then(|v| reader::string(ctx, "name", v));
     let name = keep(&mut origin, "name", name);
     let currency = t
@@ -146,55 +160,61 @@ fn portfolio(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Portfolio> {
             ctx.push(d);
             None
         }
-        Some(c) => keep(&mut origin, "currency", Some(c)),
-        None => Some("USD".to_owned()),
+        other => keep(&mut origin, "currency", other),
     };
-    let horizon = t.require(ctx, "horizon").and_then(|v| {
+    let horizon = t.take_or_require(ctx, "horizon", required).and_then(|v| {
         origin.set_key("horizon", v.span());
         reader::table(ctx, "horizon", v, "`horizon`", HORIZON_KEYS)
     });
-    let (horizon_start, horizon_end) = match horizon {
-        Some(mut h) => {
-            let start = h
-                .require(ctx, "start")
-                .and_then(|v| reader::date(ctx, "start", v));
-            let end = h
-                .require(ctx, "end")
-                .and_then(|v| reader::date(ctx, "end", v));
-            h.finish(ctx);
-            let start = keep(&mut origin, "horizon.start", start);
-            let end = keep(&mut origin, "horizon.end", end);
-            (start, end)
-        }
-        None => (None, None),
-    };
+    let horizon = horizon.and_then(|mut h| {
+        let start = h
+            .require(ctx, "start")
+            .and_then(|v| reader::date(ctx, "start", v));
+        let end = h
+            .require(ctx, "end")
+            .and_then(|v| reader::date(ctx, "end", v));
+        h.finish(ctx);
+        let start = keep(&mut origin, "horizon.start", start);
+        let end = keep(&mut origin, "horizon.end", end);
+        Some((start?, end?))
+    });
     let pue = t.take("pue").and_then(|v| reader::ratio(ctx, "pue", v));
-    let pue = keep(&mut origin, "pue", pue).unwrap_or(Decimal::ONE);
-    let fy = match t.take("fiscal_year_start_month") {
-        Some(v) => {
-            origin.set_key("fiscal_year_start_month", v.span());
-            let n = reader::integer(ctx, "fiscal_year_start_month", &v)?;
-            if !(1..=12).contains(&n) {
-                ctx.error(
-                    Code::InvalidValue,
-                    v.span(),
-                    format!("`fiscal_year_start_month` is {n}; expected a month from 1 to 12"),
-                );
-                return None;
-            }
-            n as u32
+    let pue = keep(&mut origin, "pue", pue);
+    let fiscal_year_start_month = t.take("fiscal_year_start_month").and_then(|v| {
+        origin.set_key("fiscal_year_start_month", v.span());
+        let n = reader::integer(ctx, "fiscal_year_start_month", &v)?;
+        if !(1..=12).contains(&n) {
+            ctx.error(
+                Code::InvalidValue,
+                v.span(),
+                format!("`fiscal_year_start_month` is {n}; expected a month from 1 to 12"),
+            );
+            return None;
         }
-        None => 1,
-    };
+        Some(n as u32)
+    });
     t.finish(ctx);
-    Some(Portfolio {
-        name: name?,
-        currency: currency?,
-        horizon_start: horizon_start?,
-        horizon_end: horizon_end?,
+    PortfolioPatch {
+        name,
+        currency,
+        horizon,
         pue,
-        fiscal_year_start_month: fy,
+        fiscal_year_start_month,
         origin,
+    }
+}
+
+fn portfolio(ctx: &mut Ctx<'_>, t: Table<'_>) -> Option<Portfolio> {
+    let p = portfolio_patch(ctx, t, true);
+    let (horizon_start, horizon_end) = p.horizon?;
+    Some(Portfolio {
+        name: p.name?,
+        currency: p.currency.unwrap_or_else(|| "USD".to_owned()),
+        horizon_start,
+        horizon_end,
+        pue: p.pue.unwrap_or(Decimal::ONE),
+        fiscal_year_start_month: p.fiscal_year_start_month.unwrap_or(1),
+        origin: p.origin,
     })
 }
 
@@ -229,7 +249,36 @@ fn target(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Target> {
     })
 }
 
-fn hardware(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Hardware> {
+/// `[[hardware]]` fields as written: a whole profile in `portfolio.toml`, or the fields a
+/// scenario replaces. `id` is always required.
+#[derive(Clone, Debug)]
+pub struct HardwarePatch {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub kind: Option<HardwareKind>,
+    pub watts_per_unit: Option<Decimal>,
+    pub rate_usd_per_hour: Option<Decimal>,
+    pub origin: Origin,
+}
+
+impl HardwarePatch {
+    /// The whole profile, if every required field is there.
+    pub fn complete(self) -> Option<Hardware> {
+        let id = self.id?;
+        Some(Hardware {
+            name: self.name.unwrap_or_else(|| id.clone()),
+            id,
+            kind: self.kind?,
+            watts_per_unit: self.watts_per_unit?,
+            rate_usd_per_hour: self.rate_usd_per_hour?,
+            origin: self.origin,
+        })
+    }
+}
+
+/// Reads `[[hardware]]` fields. With `required`, missing `kind`, `watts_per_unit` or
+/// `rate_usd_per_hour` are reported.
+pub fn hardware_patch(ctx: &mut Ctx<'_>, mut t: Table<'_>, required: bool) -> HardwarePatch {
     let mut origin = Origin::new(ctx.file, t.span.clone());
     let id = t.require(ctx, "id").and_then(|v| reader::id(ctx, "id", v));
     let id = keep(&mut origin, "id", id);
@@ -239,27 +288,30 @@ fn hardware(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Hardware> {
     let name = t.take("name").and_then(|v| reader::string(ctx, "name", v));
     let name = keep(&mut origin, "name", name);
     let kind = t
-        .require(ctx, "kind")
+        .take_or_require(ctx, "kind", required)
         .and_then(|v| reader::one_of(ctx, "kind", v, KINDS));
     let kind = keep(&mut origin, "kind", kind);
     let watts = t
-        .require(ctx, "watts_per_unit")
+        .take_or_require(ctx, "watts_per_unit", required)
         .and_then(|v| reader::ratio(ctx, "watts_per_unit", v));
-    let watts = keep(&mut origin, "watts_per_unit", watts);
+    let watts_per_unit = keep(&mut origin, "watts_per_unit", watts);
     let rate = t
-        .require(ctx, "rate_usd_per_hour")
+        .take_or_require(ctx, "rate_usd_per_hour", required)
         .and_then(|v| reader::money(ctx, "rate_usd_per_hour", v));
-    let rate = keep(&mut origin, "rate_usd_per_hour", rate);
+    let rate_usd_per_hour = keep(&mut origin, "rate_usd_per_hour", rate);
     t.finish(ctx);
-    let id = id?;
-    Some(Hardware {
-        name: name.unwrap_or_else(|| id.clone()),
+    HardwarePatch {
         id,
-        kind: kind?,
-        watts_per_unit: watts?,
-        rate_usd_per_hour: rate?,
+        name,
+        kind,
+        watts_per_unit,
+        rate_usd_per_hour,
         origin,
-    })
+    }
+}
+
+fn hardware(ctx: &mut Ctx<'_>, t: Table<'_>) -> Option<Hardware> {
+    hardware_patch(ctx, t, true).complete()
 }
 
 /// Reads one contract file. `None` if a required part is missing or malformed (already reported).

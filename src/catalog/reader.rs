@@ -100,6 +100,20 @@ impl<'i> Table<'i> {
         rest.finish(ctx);
     }
 
+    /// [`Table::require`] where `required`, else [`Table::take`].
+    pub fn take_or_require(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &str,
+        required: bool,
+    ) -> Option<Value<'i>> {
+        if required {
+            self.require(ctx, key)
+        } else {
+            self.take(key)
+        }
+    }
+
     /// Reports every key that was not taken as unknown.
     pub fn finish(self, ctx: &mut Ctx<'_>) {
         let mut entries = self.entries;
