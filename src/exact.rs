@@ -193,6 +193,30 @@ pub fn floor_div(a: Decimal, b: Decimal) -> Option<i128> {
     )
 }
 
+/// Splits `total` in proportion to non-negative `weights` by largest remainder: each share is
+/// floored, and the units left over go one each to the largest remainders, earlier first on
+/// ties. The shares sum exactly to `total`. `None` if the weights sum to zero or overflow.
+pub fn apportion(total: i128, weights: &[i128]) -> Option<Vec<i128>> {
+    let sum = weights.iter().try_fold(0_i128, |a, w| a.checked_add(*w))?;
+    if sum <= 0 || weights.iter().any(|w| *w < 0) {
+        return None;
+    }
+    let mut shares = Vec::with_capacity(weights.len());
+    let mut rems = Vec::with_capacity(weights.len());
+    for w in weights {
+        let num = total.checked_mul(*w)?;
+        shares.push(num.div_euclid(sum));
+        rems.push(num.rem_euclid(sum));
+    }
+    let left = total.checked_sub(shares.iter().sum::<i128>())?;
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(rems[i]), i));
+    for &i in order.iter().take(usize::try_from(left).ok()?) {
+        shares[i] += 1;
+    }
+    Some(shares)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +239,14 @@ mod tests {
         );
         assert_eq!(r(1, 2000).to_decimal(3).unwrap().to_string(), "0.000");
         assert_eq!(r(3, 2000).to_decimal(3).unwrap().to_string(), "0.002");
+    }
+
+    #[test]
+    fn apportion_sums_exactly_and_favours_earlier_on_ties() {
+        assert_eq!(apportion(100, &[1, 1, 1]), Some(vec![34, 33, 33]));
+        assert_eq!(apportion(80, &[30, 50]), Some(vec![30, 50]));
+        assert_eq!(apportion(7, &[1, 2]), Some(vec![2, 5]));
+        assert_eq!(apportion(5, &[0, 0]), None);
     }
 
     #[test]

@@ -14,3 +14,4 @@ pub mod diagnostic;
 pub mod engine;
 pub mod exact;
 pub mod report;
+pub mod scenario;

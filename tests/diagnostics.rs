@@ -9,9 +9,11 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use capplan::catalog::validate::Checks;
 use capplan::catalog::{self, CatalogFiles};
 use capplan::diagnostic::{Code, Report, Severity};
 use capplan::report::diagnostics::{DiagnosticFormat, render};
+use capplan::scenario;
 
 /// The folder of one fixture catalog per code.
 const FIXTURES: &str = "tests/fixtures/codes";
@@ -20,10 +22,26 @@ const FIXTURES: &str = "tests/fixtures/codes";
 /// (A file that cannot be read is not a diagnostic: it stops the run with exit code 2.)
 const WITHOUT_FIXTURE: &[Code] = &[];
 
+/// Loads a fixture: a catalog folder, or, for scenario codes, `catalog/` with `scenario.toml`
+/// applied to it.
 fn load_dir(dir: &str) -> Report {
-    let files = CatalogFiles::read_dir(Path::new(dir)).unwrap_or_else(|e| panic!("{e}"));
+    let scenario_file = Path::new(dir).join("scenario.toml");
+    let catalog_dir = if scenario_file.exists() {
+        format!("{dir}/catalog")
+    } else {
+        dir.to_owned()
+    };
+    let files = CatalogFiles::read_dir(Path::new(&catalog_dir)).unwrap_or_else(|e| panic!("{e}"));
     let mut report = Report::default();
-    catalog::load(&files, &mut report);
+    let catalog = catalog::load(&files, &mut report);
+    if scenario_file.exists() {
+        let catalog = catalog.expect("a scenario fixture's catalog is valid");
+        let bytes = std::fs::read(&scenario_file).unwrap();
+        let name = scenario_file.display().to_string();
+        if let Some(s) = scenario::read_scenario(&name, bytes, &mut report) {
+            scenario::apply_all(&catalog, &[s], Checks::All, &mut report);
+        }
+    }
     report.sort();
     report
 }
@@ -185,6 +203,15 @@ pinned! {
         help: "convert the amounts to USD and write `currency = \"USD\"`";
     a_value_of_the_wrong_type_is_reported: "wrong-type" in "acme.toml" at Some((8, 13)),
         "`estimated` must be `true` or `false`, found a string";
+    a_selector_of_no_known_form_is_reported: "invalid-selector" in "scenario.toml" at Some((6, 10)),
+        "`select` is `vendor:Acme`, which is not a selector",
+        help: "write a contract id, `provider:NAME`, `hardware:ID`, `tranche:CONTRACT/TRANCHE` or `*`";
+    a_selector_that_matches_nothing_is_an_error: "unmatched-selector" in "scenario.toml" at Some((6, 10)),
+        "selector `provider:Acme Corp` matches nothing in the catalog",
+        help: "check the id against `capplan contracts`; a change that matches nothing is an error, not a no-op";
+    a_triangular_slip_whose_mode_is_past_its_maximum_is_reported: "invalid-distribution" in "scenario.toml" at Some((7, 8)),
+        "`slip`: `triangular(0d, 10m, 9m)` needs MIN <= MODE <= MAX with MIN < MAX",
+        help: "for example `slip = \"triangular(0d, 2m, 9m)\"`, `uniform(0d, 1q)` or `fixed(30d)`";
 }
 
 #[test]

@@ -15,12 +15,14 @@ use serde::Serialize;
 use crate::catalog::value::Duration;
 use crate::diagnostic::{FileId, Span};
 
-/// Where an entity was defined: its file, the span of its table and the spans of its keys.
+/// Where an entity was defined: its file, the span of its table and the spans of its keys. A
+/// scenario that changes a value points that key at the scenario's own line, so that a problem
+/// it causes is reported where it was caused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
     pub file: FileId,
     pub whole: Range<usize>,
-    keys: Vec<(&'static str, Range<usize>)>,
+    keys: Vec<(&'static str, Span)>,
     items: Vec<Range<usize>>,
 }
 
@@ -35,8 +37,14 @@ impl Origin {
     }
 
     pub(crate) fn set_key(&mut self, key: &'static str, range: Range<usize>) {
+        let span = Span::new(self.file, range);
+        self.set_key_span(key, span);
+    }
+
+    /// Points `key` at a span in any file, such as the scenario line that changed it.
+    pub fn set_key_span(&mut self, key: &'static str, span: Span) {
         self.keys.retain(|(k, _)| *k != key);
-        self.keys.push((key, range));
+        self.keys.push((key, span));
     }
 
     pub(crate) fn set_items(&mut self, items: Vec<Range<usize>>) {
@@ -45,12 +53,10 @@ impl Origin {
 
     /// The span of `key`'s value, or of the whole table where the key was not written.
     pub fn span(&self, key: &str) -> Span {
-        let range = self
-            .keys
+        self.keys
             .iter()
             .find(|(k, _)| *k == key)
-            .map_or_else(|| self.whole.clone(), |(_, r)| r.clone());
-        Span::new(self.file, range)
+            .map_or_else(|| self.whole(), |(_, s)| s.clone())
     }
 
     /// Whether `key` was written in the file.

@@ -8,9 +8,12 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
+use rust_decimal::Decimal;
 use thiserror::Error;
 
 use crate::catalog::{CatalogFiles, LoadError};
+use crate::scenario::Selector;
+use crate::scenario::flags::{DelayFlag, ScaleFlag, WhatIf, parse_factor};
 
 pub mod report;
 pub mod validate;
@@ -48,6 +51,55 @@ pub struct GlobalArgs {
     /// When to use colors; NO_COLOR in the environment means never
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Apply a scenario file (repeatable: applied in the order given)
+    #[arg(long = "scenario", global = true, value_name = "FILE")]
+    pub scenarios: Vec<PathBuf>,
+    #[command(flatten)]
+    pub what_if: WhatIfArgs,
+}
+
+/// Quick what-ifs without a file, applied after the scenario files.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct WhatIfArgs {
+    /// Delay the selected tranches: SELECTOR=DURATION, such as `provider:AWS=2q` (repeatable)
+    #[arg(
+        long,
+        global = true,
+        value_name = "SELECTOR=DURATION",
+        help_heading = "What-if"
+    )]
+    pub delay: Vec<DelayFlag>,
+    /// Scale units and value: SELECTOR=FACTOR, such as `oracle-2025=0.8` (repeatable)
+    #[arg(
+        long,
+        global = true,
+        value_name = "SELECTOR=FACTOR",
+        help_heading = "What-if"
+    )]
+    pub scale: Vec<ScaleFlag>,
+    /// Replace the portfolio's PUE
+    #[arg(long, global = true, value_name = "X", value_parser = parse_factor, help_heading = "What-if")]
+    pub pue: Option<Decimal>,
+    /// Leave the selected contracts out, as if cancelled (repeatable)
+    #[arg(long, global = true, value_name = "SELECTOR", value_parser = parse_selector, help_heading = "What-if")]
+    pub exclude: Vec<Selector>,
+}
+
+impl WhatIfArgs {
+    pub fn to_what_if(&self) -> WhatIf {
+        WhatIf {
+            delay: self.delay.clone(),
+            scale: self.scale.clone(),
+            pue: self.pue,
+            exclude: self.exclude.clone(),
+        }
+    }
+}
+
+fn parse_selector(text: &str) -> Result<Selector, String> {
+    Selector::parse(text).ok_or_else(|| {
+        format!("`{text}` is not a selector: write a contract id, `provider:NAME`, `hardware:ID`, `tranche:CONTRACT/TRANCHE` or `*`")
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

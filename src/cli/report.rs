@@ -8,13 +8,14 @@ use chrono::NaiveDate;
 
 use crate::catalog::reader::did_you_mean;
 use crate::catalog::validate::Checks;
-use crate::catalog::{self, Catalog, Target};
+use crate::catalog::{self, Catalog, LoadError, Target};
 use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, Format, GlobalArgs, catalog_files, emit};
 use crate::diagnostic::Report;
 use crate::engine::{Bound, By, EngineError, Filter, Grid, GroupBy, Timeline};
 use crate::report::build::{self, Context};
 use crate::report::diagnostics::{DiagnosticFormat, render as render_diagnostics};
 use crate::report::{Document, ReportFormat, render};
+use crate::scenario::{self, Scenario};
 
 /// The report window and period length.
 #[derive(Debug, Clone, clap::Args)]
@@ -114,32 +115,115 @@ pub fn report_format(global: &GlobalArgs) -> Result<ReportFormat, CliError> {
     }
 }
 
-/// Loads the catalog for a report. Invalid: the diagnostics go to `stderr` and the result is
-/// `Ok(None)`, meaning exit 1.
-pub fn load_catalog(
+/// What a report is computed from: the catalog as loaded, and the scenarios to apply.
+pub struct Inputs {
+    pub baseline: Catalog,
+    pub scenarios: Vec<Scenario>,
+    /// The files read, for diagnostics that applying a scenario may raise.
+    pub report: Report,
+}
+
+/// Prints the errors of `report` and a closing line; the caller exits with code 1.
+fn print_errors(
+    report: &mut Report,
+    what: &str,
+    color: bool,
+    stderr: &mut dyn Write,
+) -> Result<(), CliError> {
+    report.sort();
+    report.diagnostics.retain(|d| d.is_error());
+    render_diagnostics(report, DiagnosticFormat::Human, color, stderr).map_err(CliError::Stdout)?;
+    let n = report.errors();
+    let _ = writeln!(
+        stderr,
+        "error: {what} is invalid: {n} error{}; see `capplan validate`",
+        if n == 1 { "" } else { "s" }
+    );
+    Ok(())
+}
+
+/// Loads the catalog and the scenario files and flags of the command line. Invalid input: the
+/// errors go to `stderr` and the result is `Ok(None)`, meaning exit 1.
+pub fn load_inputs(
     global: &GlobalArgs,
     color: bool,
     stderr: &mut dyn Write,
-) -> Result<Option<Catalog>, CliError> {
+) -> Result<Option<Inputs>, CliError> {
     let files = catalog_files(global)?;
     let mut report = Report::default();
     let label = files.label.clone();
     // Reports show no warnings, so only the checks that can fail them run.
     let catalog = catalog::load_owned(files, Checks::ErrorsOnly, &mut report);
+    let Some(baseline) = catalog.filter(|_| !report.has_errors()) else {
+        print_errors(&mut report, &format!("catalog `{label}`"), color, stderr)?;
+        return Ok(None);
+    };
+    let mut scenarios = Vec::new();
+    for path in &global.scenarios {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+            path: name.clone(),
+            source,
+        })?;
+        scenarios.extend(scenario::read_scenario(&name, bytes, &mut report));
+    }
+    scenarios.extend(global.what_if.to_what_if().to_scenario(&mut report.sources));
     if report.has_errors() {
-        report.sort();
-        report.diagnostics.retain(|d| d.is_error());
-        render_diagnostics(&report, DiagnosticFormat::Human, color, stderr)
-            .map_err(CliError::Stdout)?;
-        let _ = writeln!(
-            stderr,
-            "error: catalog `{}` is invalid: {} errors; see `capplan validate`",
-            label,
-            report.errors()
-        );
+        print_errors(&mut report, "a scenario", color, stderr)?;
         return Ok(None);
     }
-    Ok(catalog)
+    Ok(Some(Inputs {
+        baseline,
+        scenarios,
+        report,
+    }))
+}
+
+impl Inputs {
+    /// The baseline with `scenarios` applied in order and validated. Invalid: the errors go to
+    /// `stderr` and the result is `Ok(None)`, meaning exit 1.
+    pub fn apply(
+        &mut self,
+        scenarios: &[Scenario],
+        color: bool,
+        stderr: &mut dyn Write,
+    ) -> Result<Option<Catalog>, CliError> {
+        if scenarios.is_empty() {
+            return Ok(Some(self.baseline.clone()));
+        }
+        let mut report = Report {
+            sources: self.report.sources.clone(),
+            diagnostics: Vec::new(),
+        };
+        match scenario::apply_all(&self.baseline, scenarios, Checks::ErrorsOnly, &mut report) {
+            Some(catalog) => Ok(Some(catalog)),
+            None => {
+                let names: Vec<String> =
+                    scenarios.iter().map(|s| format!("`{}`", s.name)).collect();
+                print_errors(
+                    &mut report,
+                    &format!("the catalog under scenario {}", names.join(" then ")),
+                    color,
+                    stderr,
+                )?;
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// Loads the catalog with every scenario of the command line applied, for the report commands.
+pub fn load_catalog(
+    global: &GlobalArgs,
+    color: bool,
+    stderr: &mut dyn Write,
+) -> Result<Option<(Catalog, Vec<String>)>, CliError> {
+    let Some(mut inputs) = load_inputs(global, color, stderr)? else {
+        return Ok(None);
+    };
+    let scenarios = std::mem::take(&mut inputs.scenarios);
+    let names = scenarios.iter().map(|s| s.name.clone()).collect();
+    Ok(inputs.apply(&scenarios, color, stderr)?.map(|c| (c, names)))
 }
 
 fn unknown(what: &str, given: &str, known: &[&str]) -> CliError {
@@ -273,7 +357,7 @@ pub fn run(
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let format = report_format(global)?;
-    let Some(catalog) = load_catalog(global, color, stderr)? else {
+    let Some((catalog, scenarios)) = load_catalog(global, color, stderr)? else {
         return Ok(EXIT_INVALID);
     };
     let target = resolve_target(&catalog, filter.target.as_deref())?;
@@ -292,7 +376,7 @@ pub fn run(
         timeline: &timeline,
         filter: &filter,
         target,
-        scenarios: Vec::new(),
+        scenarios,
     };
     let doc: Result<Document, EngineError> = match which {
         Which::Plan => build::plan(&ctx),

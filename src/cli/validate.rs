@@ -9,6 +9,7 @@ use crate::catalog::{self, CatalogFiles, LoadError};
 use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, Format, GlobalArgs, catalog_files, emit};
 use crate::diagnostic::Report;
 use crate::report::diagnostics::{DiagnosticFormat, render};
+use crate::scenario::{self, looks_like_scenario};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -22,8 +23,25 @@ pub struct Args {
 
 /// Groups the given paths into catalogs: each folder is one, and files are read with the
 /// `portfolio.toml` of their folder.
-fn catalogs(paths: &[PathBuf]) -> Result<Vec<CatalogFiles>, CliError> {
+/// What the paths given to `validate` are: catalogs, and scenario files as `(name, bytes)`.
+struct Inputs {
+    catalogs: Vec<CatalogFiles>,
+    scenarios: Vec<(String, Vec<u8>)>,
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|source| {
+        LoadError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+        .into()
+    })
+}
+
+fn catalogs(paths: &[PathBuf]) -> Result<Inputs, CliError> {
     let mut out = Vec::new();
+    let mut scenarios = Vec::new();
     let mut files_by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|source| LoadError::Io {
@@ -33,6 +51,11 @@ fn catalogs(paths: &[PathBuf]) -> Result<Vec<CatalogFiles>, CliError> {
         if meta.is_dir() {
             out.push(CatalogFiles::read_dir(path)?);
         } else if path.extension().is_some_and(|e| e == "toml") {
+            let bytes = read(path)?;
+            if std::str::from_utf8(&bytes).is_ok_and(looks_like_scenario) {
+                scenarios.push((path.display().to_string(), bytes));
+                continue;
+            }
             let dir = path
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
@@ -49,7 +72,10 @@ fn catalogs(paths: &[PathBuf]) -> Result<Vec<CatalogFiles>, CliError> {
     for (dir, files) in files_by_dir {
         out.push(CatalogFiles::read_files(&dir, &files)?);
     }
-    Ok(out)
+    Ok(Inputs {
+        catalogs: out,
+        scenarios,
+    })
 }
 
 pub fn run(
@@ -69,17 +95,52 @@ pub fn run(
             )));
         }
     };
-    let sets = if args.paths.is_empty() {
-        vec![catalog_files(global)?]
+    let mut inputs = if args.paths.is_empty() {
+        Inputs {
+            catalogs: vec![catalog_files(global)?],
+            scenarios: Vec::new(),
+        }
     } else {
         catalogs(&args.paths)?
     };
+    if inputs.catalogs.is_empty() && inputs.scenarios.is_empty() {
+        inputs.catalogs.push(catalog_files(global)?);
+    }
     let mut report = Report::default();
     let mut labels = Vec::new();
-    for set in sets {
+    for set in inputs.catalogs {
         labels.push(set.label.clone());
         catalog::load_owned(set, Checks::All, &mut report);
     }
+    // Scenario files, given as paths or with `--scenario`, and the what-if flags are checked
+    // against the catalog every command uses: each path on its own, the others in order.
+    let mut in_order = Vec::new();
+    for path in &global.scenarios {
+        in_order.push((path.display().to_string(), read(path)?));
+    }
+    let flags = global.what_if.to_what_if();
+    if !inputs.scenarios.is_empty() || !in_order.is_empty() || !flags.is_empty() {
+        let files = catalog_files(global)?;
+        labels.push(files.label.clone());
+        if let Some(baseline) = catalog::load_owned(files, Checks::All, &mut report) {
+            for (name, bytes) in inputs.scenarios {
+                labels.push(name.clone());
+                if let Some(s) = scenario::read_scenario(&name, bytes, &mut report) {
+                    scenario::apply_all(&baseline, &[s], Checks::All, &mut report);
+                }
+            }
+            let mut sequence = Vec::new();
+            for (name, bytes) in in_order {
+                labels.push(name.clone());
+                sequence.extend(scenario::read_scenario(&name, bytes, &mut report));
+            }
+            sequence.extend(flags.to_scenario(&mut report.sources));
+            if !sequence.is_empty() && !report.has_errors() {
+                scenario::apply_all(&baseline, &sequence, Checks::All, &mut report);
+            }
+        }
+    }
+    labels.dedup();
     report.sort();
     let mut out = Vec::new();
     render(&report, format, color, &mut out).map_err(CliError::Stdout)?;

@@ -1,0 +1,219 @@
+//! Applying a scenario to a catalog, in memory. Each change points the keys it touched at the
+//! scenario line that made it, so the validation that follows reports problems there.
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::catalog::model::*;
+use crate::catalog::parse::HardwarePatch;
+use crate::diagnostic::{Code, Diagnostic, Span};
+use crate::exact::apportion;
+use crate::scenario::{Adjust, Scenario};
+
+/// Applies `scenario` to a copy of `catalog`. Problems go to `out`; the caller validates the
+/// result again, since a change can make a valid catalog invalid.
+pub fn apply(catalog: &Catalog, scenario: &Scenario, out: &mut Vec<Diagnostic>) -> Catalog {
+    let mut cat = catalog.clone();
+    if let Some(p) = &scenario.portfolio {
+        let port = &mut cat.portfolio;
+        if let Some(name) = &p.name {
+            port.name = name.clone();
+        }
+        if let Some(currency) = &p.currency {
+            port.currency = currency.clone();
+        }
+        if let Some((start, end)) = p.horizon {
+            port.horizon_start = start;
+            port.horizon_end = end;
+            port.origin
+                .set_key_span("horizon.start", p.origin.span("horizon.start"));
+            port.origin
+                .set_key_span("horizon.end", p.origin.span("horizon.end"));
+        }
+        if let Some(pue) = p.pue {
+            port.pue = pue;
+            port.origin.set_key_span("pue", p.origin.span("pue"));
+        }
+        if let Some(m) = p.fiscal_year_start_month {
+            port.fiscal_year_start_month = m;
+        }
+    }
+    for h in &scenario.hardware {
+        hardware(&mut cat, h, out);
+    }
+    for (id, span) in &scenario.remove {
+        match cat.contracts.iter().position(|c| c.id == *id) {
+            Some(i) => {
+                cat.contracts.remove(i);
+            }
+            None => out.push(unmatched(
+                span.clone(),
+                &format!("`remove` names contract `{id}`, which is not in the catalog"),
+            )),
+        }
+    }
+    cat.contracts.extend(scenario.contracts.iter().cloned());
+    for a in &scenario.adjusts {
+        adjust(&mut cat, a, out);
+    }
+    cat.contracts.sort_by(|a, b| a.id.cmp(&b.id));
+    cat
+}
+
+fn unmatched(span: Span, message: &str) -> Diagnostic {
+    Diagnostic::new(Code::UnmatchedSelector, span, message.to_owned())
+        .with_help("check the id against `capplan contracts`; a change that matches nothing is an error, not a no-op")
+}
+
+fn hardware(cat: &mut Catalog, h: &HardwarePatch, out: &mut Vec<Diagnostic>) {
+    let Some(id) = &h.id else { return };
+    if let Some(hw) = cat.hardware.iter_mut().find(|x| x.id == *id) {
+        if let Some(name) = &h.name {
+            hw.name = name.clone();
+        }
+        if let Some(kind) = h.kind {
+            hw.kind = kind;
+        }
+        if let Some(w) = h.watts_per_unit {
+            hw.watts_per_unit = w;
+            hw.origin
+                .set_key_span("watts_per_unit", h.origin.span("watts_per_unit"));
+        }
+        if let Some(r) = h.rate_usd_per_hour {
+            hw.rate_usd_per_hour = r;
+            hw.origin
+                .set_key_span("rate_usd_per_hour", h.origin.span("rate_usd_per_hour"));
+        }
+        return;
+    }
+    match h.clone().complete() {
+        Some(new) => cat.hardware.push(new),
+        None => out.push(
+            Diagnostic::new(
+                Code::MissingKey,
+                h.origin.whole(),
+                format!("hardware `{id}` is not in `portfolio.toml`, so the scenario must define it whole"),
+            )
+            .with_help("give `kind`, `watts_per_unit` and `rate_usd_per_hour`, or use the id of an existing profile"),
+        ),
+    }
+}
+
+fn adjust(cat: &mut Catalog, a: &Adjust, out: &mut Vec<Diagnostic>) {
+    let sel = a.select.select(cat);
+    let at = |key: &str| a.origin.span(key);
+    if sel.is_empty() {
+        out.push(unmatched(
+            at("select"),
+            &format!("selector `{}` matches nothing in the catalog", a.select),
+        ));
+        return;
+    }
+    for &(ci, ti) in &sel.tranches {
+        let c = &mut cat.contracts[ci];
+        let what = format!("tranche `{}` of contract `{}`", c.tranches[ti].id, c.id);
+        let t = &mut c.tranches[ti];
+        if let Some(delay) = a.delay {
+            match (delay.add_to(t.online_from), delay.add_to(t.online_by)) {
+                (Some(from), Some(by)) => {
+                    t.online_from = from;
+                    t.online_by = by;
+                    t.origin.set_key_span("online_from", at("delay"));
+                    t.origin.set_key_span("online_by", at("delay"));
+                }
+                _ => out.push(Diagnostic::new(
+                    Code::Overflow,
+                    at("delay"),
+                    format!("delaying {what} by {delay} leaves the calendar"),
+                )),
+            }
+        }
+        if let Some(f) = a.scale_units {
+            let scaled = match t.quantity {
+                Quantity::Units(u) => Decimal::from(u)
+                    .checked_mul(f)
+                    .and_then(|v| v.floor().to_u64())
+                    .map(Quantity::Units),
+                Quantity::PowerMw(mw) => mw.checked_mul(f).map(Quantity::PowerMw),
+            };
+            match scaled {
+                Some(q) => {
+                    let key = if matches!(q, Quantity::Units(_)) {
+                        "units"
+                    } else {
+                        "power_mw"
+                    };
+                    t.quantity = q;
+                    t.origin.set_key_span(key, at("scale_units"));
+                }
+                None => out.push(Diagnostic::new(
+                    Code::Overflow,
+                    at("scale_units"),
+                    format!("scaling {what} by {f} overflows"),
+                )),
+            }
+        }
+        if let Some(r) = a.ramp {
+            t.ramp = r;
+            t.origin.set_key_span("ramp", at("ramp"));
+        }
+    }
+    for &ci in &sel.contracts {
+        let c = &mut cat.contracts[ci];
+        if let Some(f) = a.scale_value {
+            scale_value(c, f, at("scale_value"), out);
+        }
+        if let Some(model) = a.spend {
+            c.spend = model;
+            if model != SpendModel::Schedule {
+                c.spend_schedule.clear();
+            }
+            c.origin.set_key_span("spend", at("spend"));
+        }
+        if let Some(status) = a.status {
+            c.status = status;
+            c.origin.set_key_span("status", at("status"));
+        }
+    }
+}
+
+/// Multiplies a contract's value by `f`, to the cent (half to even), and apportions its schedule
+/// amounts so that they still sum exactly to the new value.
+fn scale_value(c: &mut Contract, f: Decimal, span: Span, out: &mut Vec<Diagnostic>) {
+    let overflow = |out: &mut Vec<Diagnostic>| {
+        out.push(Diagnostic::new(
+            Code::Overflow,
+            span.clone(),
+            format!("scaling the value of contract `{}` by {f} overflows", c.id),
+        ))
+    };
+    let Some(value) = c
+        .value_usd
+        .checked_mul(f)
+        .map(|v| v.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven))
+    else {
+        return overflow(out);
+    };
+    if !c.spend_schedule.is_empty() {
+        let cents = |d: Decimal| (d * Decimal::from(100)).to_i128();
+        let weights: Option<Vec<i128>> = c
+            .spend_schedule
+            .iter()
+            .map(|e| cents(e.amount_usd))
+            .collect();
+        let shares = weights
+            .zip(cents(value))
+            .and_then(|(w, total)| apportion(total, &w));
+        match shares {
+            Some(shares) => {
+                for (e, share) in c.spend_schedule.iter_mut().zip(shares) {
+                    e.amount_usd = Decimal::from_i128_with_scale(share, 2);
+                    e.origin.set_key_span("amount_usd", span.clone());
+                }
+            }
+            None => return overflow(out),
+        }
+    }
+    c.value_usd = value;
+    c.origin.set_key_span("value_usd", span);
+}
