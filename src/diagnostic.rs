@@ -292,7 +292,13 @@ impl Report {
             let (name, pos) = sources.resolve(&d.location);
             (name, pos, d.code, d.message.clone())
         });
-        self.diagnostics.dedup();
+        // The same file read twice (a folder and one of its files) gives the same problem at
+        // the same place under two file ids: report it once.
+        self.diagnostics.dedup_by(|a, b| {
+            a.code == b.code
+                && a.message == b.message
+                && sources.resolve(&a.location) == sources.resolve(&b.location)
+        });
     }
 }
 

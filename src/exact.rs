@@ -117,6 +117,36 @@ impl Rational {
     pub fn is_zero(self) -> bool {
         self.num == 0
     }
+
+    /// The value as a decimal, as close as 28 significant digits allow. The whole part is
+    /// exact; only the fraction `rem / den` is scaled to fit the 96-bit mantissa, so that a
+    /// large value keeps every digit of its whole part.
+    pub fn approx(self) -> Decimal {
+        let whole = self.num.div_euclid(self.den);
+        let (mut rem, mut den) = (self.num.rem_euclid(self.den), self.den);
+        while den > (1i128 << 95) {
+            rem /= 2;
+            den /= 2;
+        }
+        let bound = if whole < 0 {
+            Decimal::MIN
+        } else {
+            Decimal::MAX
+        };
+        let Ok(whole) = Decimal::try_from_i128_with_scale(whole, 0) else {
+            return bound;
+        };
+        let frac = Decimal::from_i128_with_scale(rem, 0)
+            .checked_div(Decimal::from_i128_with_scale(den, 0))
+            .unwrap_or(Decimal::ZERO);
+        whole.checked_add(frac).unwrap_or(bound)
+    }
+
+    /// Compares exactly where the cross products fit, else to 28 significant digits.
+    pub fn compare(self, other: Rational) -> std::cmp::Ordering {
+        self.partial_cmp(&other)
+            .unwrap_or_else(|| self.approx().cmp(&other.approx()))
+    }
 }
 
 impl PartialOrd for Rational {

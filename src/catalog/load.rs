@@ -70,7 +70,7 @@ impl CatalogFiles {
         for entry in fs::read_dir(dir).map_err(io_err)? {
             let entry = entry.map_err(io_err)?;
             let path = entry.path();
-            // The entry's own type needs no further system call; follow links only when asked.
+            // The entry's own type needs no further system call; a link is followed to its target.
             let is_file = match entry.file_type() {
                 Ok(t) if t.is_symlink() => path.is_file(),
                 Ok(t) => t.is_file(),

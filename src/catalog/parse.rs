@@ -98,10 +98,13 @@ pub fn portfolio_file(ctx: &mut Ctx<'_>, doc: Spanned<DeTable<'_>>) -> Option<Po
         "`portfolio.toml`",
         PORTFOLIO_FILE_KEYS,
     );
+    // A missing or incomplete `[portfolio]` is reported, and placeholders stand in for what is
+    // missing, so that the contracts are still checked against the targets and hardware.
     let portfolio = file
         .require(ctx, "portfolio")
         .and_then(|v| reader::table(ctx, "portfolio", v, "`[portfolio]`", PORTFOLIO_KEYS))
-        .and_then(|t| portfolio(ctx, t));
+        .map(|t| portfolio(ctx, t))
+        .unwrap_or_else(|| portfolio_with_placeholders(None, Origin::new(ctx.file, 0..0)));
     let targets = file
         .take("target")
         .map(|v| reader::tables(ctx, "target", v, TARGET_KEYS))
@@ -118,7 +121,7 @@ pub fn portfolio_file(ctx: &mut Ctx<'_>, doc: Spanned<DeTable<'_>>) -> Option<Po
         .collect();
     file.finish(ctx);
     Some(PortfolioFile {
-        portfolio: portfolio?,
+        portfolio,
         targets,
         hardware,
     })
@@ -204,18 +207,37 @@ pub fn portfolio_patch(ctx: &mut Ctx<'_>, mut t: Table<'_>, required: bool) -> P
     }
 }
 
-fn portfolio(ctx: &mut Ctx<'_>, t: Table<'_>) -> Option<Portfolio> {
+fn portfolio(ctx: &mut Ctx<'_>, t: Table<'_>) -> Portfolio {
     let p = portfolio_patch(ctx, t, true);
-    let (horizon_start, horizon_end) = p.horizon?;
-    Some(Portfolio {
-        name: p.name?,
+    let origin = p.origin.clone();
+    portfolio_with_placeholders(Some(p), origin)
+}
+
+/// A portfolio from its fields, with placeholders for those missing (already reported): an
+/// empty name and a horizon wide enough to hide nothing.
+fn portfolio_with_placeholders(p: Option<PortfolioPatch>, origin: Origin) -> Portfolio {
+    let p = p.unwrap_or(PortfolioPatch {
+        name: None,
+        currency: None,
+        horizon: None,
+        pue: None,
+        fiscal_year_start_month: None,
+        origin,
+    });
+    let wide = (
+        NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default(),
+        NaiveDate::from_ymd_opt(2200, 1, 1).unwrap_or_default(),
+    );
+    let (horizon_start, horizon_end) = p.horizon.unwrap_or(wide);
+    Portfolio {
+        name: p.name.unwrap_or_default(),
         currency: p.currency.unwrap_or_else(|| "USD".to_owned()),
         horizon_start,
         horizon_end,
         pue: p.pue.unwrap_or(Decimal::ONE),
         fiscal_year_start_month: p.fiscal_year_start_month.unwrap_or(1),
         origin: p.origin,
-    })
+    }
 }
 
 fn target(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Target> {
@@ -394,27 +416,36 @@ pub fn contract_table(ctx: &mut Ctx<'_>, t: &mut Table<'_>) -> Option<Contract> 
         .take("notes")
         .and_then(|v| reader::string(ctx, "notes", v));
     let notes = keep(&mut origin, "notes", notes);
-    let tranches: Vec<Tranche> = t
+    let tranche_tables = t
         .take("tranche")
         .map(|v| {
             origin.set_key("tranche", v.span());
             reader::tables(ctx, "tranche", v, TRANCHE_KEYS)
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let written = tranche_tables.len();
+    let tranches: Vec<Tranche> = tranche_tables
         .into_iter()
         .filter_map(|tt| tranche(ctx, tt))
         .collect();
-    let spend_schedule: Vec<ScheduleEntry> = t
+    let schedule_tables = t
         .take("spend_schedule")
         .map(|v| {
             origin.set_key("spend_schedule", v.span());
             reader::tables(ctx, "spend_schedule", v, SCHEDULE_KEYS)
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let scheduled = schedule_tables.len();
+    let spend_schedule: Vec<ScheduleEntry> = schedule_tables
         .into_iter()
         .filter_map(|st| schedule_entry(ctx, st))
         .collect();
     t.finish_in_place(ctx);
+    // A contract missing a tranche or a schedule entry that did not parse would fail checks of
+    // the whole (no capacity, a schedule that does not sum) for a problem already reported.
+    if tranches.len() < written || spend_schedule.len() < scheduled {
+        return None;
+    }
 
     let start = start?;
     let end = match (end, term) {

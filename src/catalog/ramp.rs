@@ -33,11 +33,6 @@ impl RampShape {
         self.sum(d, d.checked_add(1)?)
     }
 
-    /// Units online on day `d`, floored to whole units.
-    pub fn online_floor(&self, d: i64) -> Option<i128> {
-        Some(self.online(d)?.floor())
-    }
-
     /// `sum of online(d)` for `d` in `[lo, hi)`, exactly: unit-days. `None` on overflow.
     pub fn sum(&self, lo: i64, hi: i64) -> Option<Rational> {
         let (num, den) = self.sum_parts(lo, hi)?;
@@ -77,11 +72,6 @@ impl RampShape {
             Ramp::Step => (0, 1),
         };
         Some((full.checked_mul(den)?.checked_add(ramp)?, den))
-    }
-
-    /// The first day on which every unit is online and stays so, if there is one before `until`.
-    pub fn reaches_full(&self) -> bool {
-        self.by < self.until
     }
 }
 
@@ -168,7 +158,7 @@ mod tests {
         // x = 0.1: 1000 * 0.01 * 2.8 = 28; x = 0.5: 500.
         assert_eq!(s.online(1).unwrap(), Rational::integer(28));
         assert_eq!(s.online(5).unwrap(), Rational::integer(500));
-        assert_eq!(s.online_floor(3).unwrap(), 216);
+        assert_eq!(s.online(3).unwrap().floor(), 216);
     }
 
     #[test]

@@ -64,10 +64,6 @@ impl<'i> Table<'i> {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// Takes the value of `key`, if present.
     pub fn take(&mut self, key: &str) -> Option<Value<'i>> {
         debug_assert!(

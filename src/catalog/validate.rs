@@ -80,11 +80,6 @@ pub enum Checks {
     ErrorsOnly,
 }
 
-/// Runs every cross-check on a catalog.
-pub fn validate(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
-    validate_with(catalog, Checks::All, out);
-}
-
 /// Runs the cross-checks that `checks` selects.
 pub fn validate_with(catalog: &Catalog, checks: Checks, out: &mut Vec<Diagnostic>) {
     portfolio(catalog, out);
@@ -105,6 +100,7 @@ pub fn validate_with(catalog: &Catalog, checks: Checks, out: &mut Vec<Diagnostic
         None,
         out,
     );
+    total_fits(catalog, out);
     contracted_vs_target(catalog, out);
 }
 
@@ -578,9 +574,13 @@ fn schedule_checks(c: &Contract, what: &str, term_ok: bool, out: &mut Vec<Diagno
         windows.push(e);
     }
     windows.sort_by_key(|e| (e.from, e.to));
-    for pair in windows.windows(2) {
-        let (a, b) = (pair[0], pair[1]);
-        if b.from < a.to {
+    // Each window against the one reaching furthest among those before it, so that a long
+    // window overlapping several later ones is reported for each.
+    let mut reach: Option<&ScheduleEntry> = None;
+    for &b in &windows {
+        if let Some(a) = reach
+            && b.from < a.to
+        {
             out.push(
                 Diagnostic::new(
                     Code::ScheduleOverlap,
@@ -596,6 +596,9 @@ fn schedule_checks(c: &Contract, what: &str, term_ok: bool, out: &mut Vec<Diagno
                     a.to
                 )),
             );
+        }
+        if reach.is_none_or(|a| b.to > a.to) {
+            reach = Some(b);
         }
     }
     if sum != c.value_usd {
@@ -659,21 +662,24 @@ fn implied_price(
     let (Some(lo), Some(hi)) = (Rational::from_decimal(lo), Rational::from_decimal(hi)) else {
         return;
     };
-    if ratio >= lo && ratio <= hi {
+    if ratio.compare(lo).is_ge() && ratio.compare(hi).is_le() {
         return;
     }
-    let Some(ratio_dec) = ratio.to_decimal(2) else {
-        return;
-    };
+    // Unrounded: `format_ratio` keeps two significant digits of a small ratio.
+    let ratio_dec = ratio.approx();
     let message = match single {
         Some((hw, rate)) => {
             let hours = unit_days.checked_mul(Rational::integer(24));
             let price = hours
                 .and_then(|h| value.checked_div(h))
-                .and_then(|p| p.to_decimal(2));
+                .map(Rational::approx);
             format!(
                 "{what}: implied price {} per unit-hour is {}x the reference rate of `{hw}` ({})",
-                price.map_or("?".to_owned(), format_money),
+                price.map_or("?".to_owned(), |p| if p.abs() < Decimal::ONE {
+                    format!("${}", format_ratio(p))
+                } else {
+                    format_money(p.round_dp(2))
+                }),
                 format_ratio(ratio_dec),
                 format_money(rate),
             )
@@ -688,6 +694,32 @@ fn implied_price(
         Diagnostic::new(Code::ImpliedPrice, c.origin.span("value_usd"), message)
             .with_help("check `value_usd`, the tranches' units and dates, or the hardware's `rate_usd_per_hour`"),
     );
+}
+
+/// The sum of every contract's value, in cents, must fit the exact arithmetic, so that every
+/// spend, cumulative spend and total the reports show does.
+fn total_fits(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
+    let hundred = Decimal::from(100);
+    let mut total = Decimal::ZERO;
+    for c in &catalog.contracts {
+        match total
+            .checked_add(c.value_usd)
+            .filter(|t| t.checked_mul(hundred).is_some())
+        {
+            Some(t) => total = t,
+            None => {
+                out.push(
+                    Diagnostic::new(
+                        Code::Overflow,
+                        c.origin.span("value_usd"),
+                        format!("contract `{}`: with this value the catalog's contracts sum to more than capplan can count in cents", c.id),
+                    )
+                    .with_help("values up to about $790 septillion in all are supported; check for a stray digit"),
+                );
+                return;
+            }
+        }
+    }
 }
 
 fn contracted_vs_target(catalog: &Catalog, out: &mut Vec<Diagnostic>) {

@@ -186,9 +186,14 @@ pub fn catalog_files(global: &GlobalArgs) -> Result<CatalogFiles, CliError> {
     match default_catalog(global) {
         Some(dir) => {
             if !dir.is_dir() {
+                let reason = if dir.exists() {
+                    "not a folder"
+                } else {
+                    "no such folder"
+                };
                 return Err(CliError::Load(LoadError::Io {
                     path: dir.display().to_string(),
-                    source: io::Error::new(io::ErrorKind::NotFound, "no such folder"),
+                    source: io::Error::new(io::ErrorKind::NotFound, reason),
                 }));
             }
             Ok(CatalogFiles::read_dir(&dir)?)

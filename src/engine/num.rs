@@ -26,34 +26,8 @@ impl Default for Num {
     }
 }
 
-/// A fraction as a decimal, as close as 28 significant digits allow.
-///
-/// The whole part is exact; only the fraction `rem / den` (with `0 <= rem < den`) is scaled to
-/// fit the 96-bit mantissa. Scaling the numerator and denominator of the whole value instead
-/// shrinks a small denominator to a few digits when the numerator is large, which cost whole
-/// dollars on capacity-linked spend.
 fn approx(r: Rational) -> Decimal {
-    let whole = r.num.div_euclid(r.den);
-    let (mut rem, mut den) = (r.num.rem_euclid(r.den), r.den);
-    while den > (1i128 << 95) {
-        rem /= 2;
-        den /= 2;
-    }
-    let Ok(whole) = Decimal::try_from_i128_with_scale(whole, 0) else {
-        return if whole < 0 {
-            Decimal::MIN
-        } else {
-            Decimal::MAX
-        };
-    };
-    let frac = Decimal::from_i128_with_scale(rem, 0)
-        .checked_div(Decimal::from_i128_with_scale(den, 0))
-        .unwrap_or(Decimal::ZERO);
-    whole.checked_add(frac).unwrap_or(if whole < Decimal::ZERO {
-        Decimal::MIN
-    } else {
-        Decimal::MAX
-    })
+    r.approx()
 }
 
 impl Num {
@@ -203,8 +177,8 @@ mod tests {
 
     #[test]
     fn approximations_keep_28_digits_whatever_the_size_of_the_parts() {
-        // A capacity-linked weight past i128 products: the old approximation kept only eight
-        // digits of this denominator and was $2.59 off on one quarter's spend.
+        // A capacity-linked weight past i128 products: scaling numerator and denominator
+        // together would keep only eight digits of this denominator, dollars off on a quarter.
         let r = Rational::new(
             27_394_025_541_438_271_560_185_900_582_459_961,
             43_124_444_091_425,

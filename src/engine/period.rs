@@ -241,12 +241,27 @@ impl Grid {
         if fiscal != self.fiscal() {
             let kind = if fiscal { "fiscal" } else { "calendar" };
             let hint = if self.fiscal() {
-                format!("write `FY{t}`, or give a date")
+                // The same months, labelled on this calendar, where they are one period of it.
+                let by = if quarter.is_some() {
+                    By::Quarter
+                } else {
+                    By::Year
+                };
+                let start = Grid::new(by, 1).year_start(fy).and_then(|s| {
+                    s.checked_add_months(Months::new(3 * (quarter.unwrap_or(1) - 1)))
+                });
+                match start.map(|s| (s, Grid::new(by, self.fy_start_month))) {
+                    Some((s, g)) if g.period_start(s) == s => {
+                        format!("that period is `{}` here, or give a date", g.label(s))
+                    }
+                    Some((s, _)) => format!(
+                        "it does not line up with fiscal periods; give dates instead, such as `{s}`"
+                    ),
+                    None => "give a date instead".to_owned(),
+                }
             } else {
-                format!(
-                    "write `{}`, or give a date",
-                    t.trim_start_matches(['F', 'Y', 'f', 'y'])
-                )
+                "this catalog's years are calendar years: write a label such as `2026Q1`, or a date"
+                    .to_owned()
             };
             return Err(PeriodError::WrongCalendar {
                 label: text.to_owned(),

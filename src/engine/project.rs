@@ -85,8 +85,9 @@ impl Filter {
 
 /// An arithmetic overflow, naming the contract whose figures overflowed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("contract `{contract}`: {what} overflows the exact arithmetic")]
+#[error("{}{what} overflows the exact arithmetic", if contract.is_empty() { String::new() } else { format!("contract `{contract}`: ") })]
 pub struct EngineError {
+    /// The contract whose figures overflowed; empty for a sum over several contracts.
     pub contract: String,
     pub what: &'static str,
 }
@@ -112,8 +113,9 @@ pub struct CapacityCell {
 }
 
 impl CapacityCell {
+    /// Power in MW. The engine only builds cells whose power fits a `Decimal`.
     pub fn power_mw(&self) -> Decimal {
-        Decimal::from_i128_with_scale(self.power_kw, 3)
+        Decimal::try_from_i128_with_scale(self.power_kw, 3).unwrap_or(Decimal::MAX)
     }
 }
 
@@ -327,6 +329,8 @@ impl Partial {
                 .and_then(|w| w.checked_div(Num::int(power_den)))
                 .ok_or_else(too_big)?;
             cell.power_kw = power.round_half_even().ok_or_else(too_big)?;
+            // Reports show power as a `Decimal` of MW: make sure it is one.
+            Decimal::try_from_i128_with_scale(cell.power_kw, 3).map_err(|_| too_big())?;
             let whole = [cell.gpu_hours, cell.cpu_hours];
             let hours = |k: usize| {
                 Num::int(whole[k])
@@ -368,7 +372,7 @@ pub fn capacity(
             }
             let hw = catalog
                 .hardware(&t.hardware)
-                .ok_or_else(|| overflow(c, "an unknown hardware id"))?;
+                .ok_or_else(|| overflow(c, "the hardware lookup"))?;
             let units = tranche_units(catalog, c, t).map_err(|_| overflow(c, "the unit count"))?;
             let facility_watts = hw
                 .watts_per_unit

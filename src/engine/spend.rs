@@ -90,7 +90,8 @@ fn raw_amounts(
             }
             let v = Num::int(v);
             for (i, w) in weights {
-                out.push((i, v.checked_mul(w)?.checked_div(total)?));
+                // The share first: it is at most one, so the product stays in range.
+                out.push((i, v.checked_mul(w.checked_div(total)?)?));
             }
         }
     }

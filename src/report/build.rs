@@ -185,7 +185,13 @@ fn gw_text(mw: Decimal) -> String {
 
 /// `capplan plan`: the summary and one row per period of total capacity, power and spend.
 pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
-    let cap = engine::capacity(ctx.catalog, ctx.timeline, GroupBy::Total, ctx.filter)?;
+    // Capacity over the whole timeline, not only the window: when a target is met does not
+    // depend on the rows shown.
+    let whole = Timeline {
+        window: 0..ctx.timeline.periods.len(),
+        ..ctx.timeline.clone()
+    };
+    let cap = engine::capacity(ctx.catalog, &whole, GroupBy::Total, ctx.filter)?;
     let spend = engine::spend(ctx.catalog, ctx.timeline, GroupBy::Total, ctx.filter)?;
     let cap = &cap.values[0];
     let spend = &spend.values[0];

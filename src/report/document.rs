@@ -33,6 +33,8 @@ pub struct Column {
     pub kind: Kind,
     /// Whether tables and markdown show the column; JSON and CSV always carry it.
     pub in_table: bool,
+    /// Whether tables and markdown show a sign on positive values too (`+1,234`): differences.
+    pub signed: bool,
 }
 
 impl Column {
@@ -42,12 +44,19 @@ impl Column {
             header,
             kind,
             in_table: true,
+            signed: false,
         }
     }
 
     /// A column that only JSON and CSV carry, to keep tables narrow.
     pub const fn data_only(mut self) -> Self {
         self.in_table = false;
+        self
+    }
+
+    /// A column of differences, shown as `+1,234` and `-$2.50B` in tables.
+    pub const fn signed(mut self) -> Self {
+        self.signed = true;
         self
     }
 }
@@ -62,6 +71,9 @@ pub enum Cell {
     Decimal(Decimal),
     Bool(bool),
     Null,
+    /// A figure that cannot be computed here, such as a delay that would make a contract
+    /// invalid: `null` in JSON, empty in CSV, `n/a` in tables.
+    NotApplicable,
 }
 
 /// A line of a report's summary: a key for JSON, a label and a value for people.

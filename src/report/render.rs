@@ -46,7 +46,7 @@ fn plain(cell: &Cell, kind: Kind) -> String {
         Cell::Date(d) => d.to_string(),
         Cell::Count(n) => n.to_string(),
         Cell::Bool(b) => b.to_string(),
-        Cell::Null => String::new(),
+        Cell::Null | Cell::NotApplicable => String::new(),
         Cell::Decimal(d) => match kind {
             Kind::Mw | Kind::MwAsGw => fixed(*d, 3),
             _ => fixed(*d, 2),
@@ -59,12 +59,15 @@ fn human(cell: &Cell, kind: Kind) -> String {
     match cell {
         Cell::Count(n) => group_thousands(&n.to_string()),
         Cell::Null => "-".to_owned(),
+        Cell::NotApplicable => "n/a".to_owned(),
         Cell::Bool(b) => if *b { "yes" } else { "no" }.to_owned(),
         Cell::Decimal(d) => match kind {
             Kind::Money => format_money_short(*d),
             Kind::Price => format!("${}", fixed(*d, 2)),
+            // The reported figure itself, three decimals: rounding it again for display could
+            // differ from one rounding of the exact value.
             Kind::Mw => {
-                let text = fixed(*d, 1);
+                let text = fixed(*d, 3);
                 let (whole, frac) = text.split_once('.').unwrap_or((&text, "0"));
                 format!("{}.{frac}", group_thousands(whole))
             }
@@ -73,6 +76,21 @@ fn human(cell: &Cell, kind: Kind) -> String {
             _ => d.to_string(),
         },
         other => plain(other, kind),
+    }
+}
+
+/// A cell of a column for people: [`human`], with a `+` on positive differences.
+fn for_people(cell: &Cell, col: &Column) -> String {
+    let text = human(cell, col.kind);
+    let positive = match cell {
+        Cell::Count(n) => *n > 0,
+        Cell::Decimal(d) => d.is_sign_positive() && !d.is_zero(),
+        _ => false,
+    };
+    if col.signed && positive {
+        format!("+{text}")
+    } else {
+        text
     }
 }
 
@@ -109,7 +127,7 @@ fn table(doc: &Document) -> String {
         .collect();
     builder.push_record(shown.iter().map(|&i| doc.columns[i].header.to_owned()));
     for row in &doc.rows {
-        builder.push_record(shown.iter().map(|&i| human(&row[i], doc.columns[i].kind)));
+        builder.push_record(shown.iter().map(|&i| for_people(&row[i], &doc.columns[i])));
     }
     let mut t = builder.build();
     t.with(Style::psql());
@@ -164,7 +182,7 @@ fn markdown(doc: &Document) -> String {
     for row in &doc.rows {
         let cells: Vec<String> = shown
             .iter()
-            .map(|&i| human(&row[i], doc.columns[i].kind).replace('|', "\\|"))
+            .map(|&i| for_people(&row[i], &doc.columns[i]).replace('|', "\\|"))
             .collect();
         out.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
@@ -173,7 +191,7 @@ fn markdown(doc: &Document) -> String {
 
 fn json_value(cell: &Cell, col: &Column) -> Value {
     match cell {
-        Cell::Null => Value::Null,
+        Cell::Null | Cell::NotApplicable => Value::Null,
         Cell::Count(n) => {
             i64::try_from(*n).map_or_else(|_| Value::String(n.to_string()), Value::from)
         }
@@ -286,6 +304,6 @@ mod tests {
         let text = String::from_utf8(render(&doc(), ReportFormat::Table)).unwrap();
         assert!(text.contains("$38.00B"), "{text}");
         assert!(text.contains("1,234,567"), "{text}");
-        assert!(text.contains("1,234.6"), "{text}");
+        assert!(text.contains("1,234.567"), "{text}");
     }
 }
