@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Benchmarks of capplan as whole processes, measured side by side with the pandas peer.
 
-usage: bench/run.py [--sizes 100,1000,10000] [--runs N] [--out DIR] [--skip-peer]
+usage: bench/run.py [--sizes 100,1000,10000] [--runs N] [--out DIR] [--skip-peer] [--sections reports,risk]
 
 Builds the release binary, writes synthetic catalogs with bench/gen_catalog.py (seed 1), then
 runs each command once to warm up and N times more, capplan and the peer in the same run on the
 same catalogs, and reports the median wall time and the peak resident memory of each. Prints a
 markdown table. The peer needs numpy and pandas (`pip install numpy pandas`).
+
+The risk section times `capplan risk` on the shipped catalog with the delivery scenario of
+tests/fixtures/risk/ (10k, 100k and 1M samples, on 1 and 2 threads through RAYON_NUM_THREADS),
+and on the synthetic catalogs of 100 and 1,000 contracts with a `select = "*"` scenario.
 """
 import argparse
 import os
@@ -21,9 +25,14 @@ BIN = ROOT / "target" / "release" / "capplan"
 
 
 def run_once(cmd):
-    """Wall seconds and peak RSS (MB) of one run; stdout discarded."""
+    """Wall seconds and peak RSS (MB) of one run; stdout discarded. `cmd` is an argument list,
+    or a pair of one and a dict of environment variables to set."""
+    env = None
+    if isinstance(cmd, tuple):
+        cmd, extra = cmd
+        env = {**os.environ, **extra}
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -59,7 +68,9 @@ def main():
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--out", default=str(ROOT / "target" / "bench"))
     ap.add_argument("--skip-peer", action="store_true")
+    ap.add_argument("--sections", default="reports,risk", help="reports, risk or both")
     args = ap.parse_args()
+    sections = set(args.sections.split(","))
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     out = Path(args.out)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -71,6 +82,13 @@ def main():
     print(f"machine: {os.cpu_count()} cores; 1 warm-up and {args.runs} runs each; median wall time; peak RSS\n")
     print("| catalog | command | median | peak RSS |")
     print("|---|---|---:|---:|")
+    if "reports" in sections:
+        reports(args, out, sizes)
+    if "risk" in sections:
+        risk(args, out, sizes)
+
+
+def reports(args, out, sizes):
     shipped = {
         f"capplan {c}": [BIN, *c.split()]
         for c in ["plan", "capacity --group-by provider", "spend --group-by provider", "contracts", "validate"]
@@ -96,6 +114,29 @@ def main():
             for report in ["capacity", "spend"]:
                 ours = results[f"capplan --format json {report} --by quarter --group-by provider"][0]
                 print(f"| {n:,} contracts | speed-up of `{report}` (quarter, provider) over the peer | {peer[0] / ours:.1f}x | |")
+
+
+def risk(args, out, sizes):
+    """`capplan risk`: samples and threads on the shipped catalog, then synthetic catalogs."""
+    delivery = ROOT / "tests" / "fixtures" / "risk" / "delivery.toml"
+    select_all = ROOT / "tests" / "fixtures" / "risk" / "select-all.toml"
+    commands = {}
+    for samples in [10_000, 100_000, 1_000_000]:
+        for threads in [1, 2]:
+            name = f"RAYON_NUM_THREADS={threads} capplan --scenario delivery.toml risk --samples {samples:,}"
+            commands[name] = ([BIN, "--scenario", delivery, "risk", "--samples", str(samples)],
+                              {"RAYON_NUM_THREADS": str(threads)})
+    for name, (median, mb) in measure(commands, args.runs).items():
+        print(f"| shipped | `{name}` | {median * 1000:.1f} ms | {mb:.0f} MB |")
+    for n in [s for s in sizes if s <= 1000]:
+        folder = out / f"catalog-{n}"
+        commands = {}
+        for threads in [1, 2]:
+            name = f"RAYON_NUM_THREADS={threads} capplan --scenario select-all.toml risk --samples 10,000"
+            commands[name] = ([BIN, "--catalog", folder, "--scenario", select_all, "risk", "--samples", "10000"],
+                              {"RAYON_NUM_THREADS": str(threads)})
+        for name, (median, mb) in measure(commands, args.runs).items():
+            print(f"| {n:,} contracts | `{name}` | {median * 1000:.1f} ms | {mb:.0f} MB |")
 
 
 if __name__ == "__main__":

@@ -112,14 +112,25 @@ fn money_beyond_what_a_decimal_holds_is_an_overflow() {
 }
 
 #[test]
-fn the_largest_amount_with_28_digits_is_accepted_and_one_more_digit_overflows() {
+fn a_28_digit_amount_parses_but_is_too_large_to_count_in_cents() {
     let fits = load_contract(&replace(
         r#"value_usd = "50M""#,
         r#"value_usd = "9999999999999999.99T""#,
     ));
-    // 28 digits before the point: accepted (then only above the target).
+    // 28 digits before the point parse as money, but the catalog's total in cents no longer
+    // fits the exact arithmetic: an overflow at the value, not a wrong report later.
     let codes: Vec<_> = fits.diagnostics.iter().map(|d| d.code).collect();
-    assert_eq!(codes, [Code::AboveTarget]);
+    assert_eq!(codes, [Code::Overflow, Code::AboveTarget]);
+    let fits = load_contract(&replace(
+        r#"value_usd = "50M""#,
+        r#"value_usd = "700000000000000T""#,
+    ));
+    let codes: Vec<_> = fits.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        [Code::AboveTarget],
+        "$700 septillion in all still counts in cents"
+    );
     let overflows = load_contract(&replace(
         r#"value_usd = "50M""#,
         r#"value_usd = "99999999999999999T""#,
@@ -202,13 +213,17 @@ fn contracted_value_too_far_above_a_negative_target_is_reported_without_a_panic(
         .collect();
     let report = load(&borrowed);
     let codes: Vec<_> = report.diagnostics.iter().map(|d| d.code).collect();
-    assert_eq!(codes, [Code::NonPositive, Code::AboveTarget]);
+    // Seven such values also sum past what cents can count.
+    assert_eq!(
+        codes,
+        [Code::Overflow, Code::NonPositive, Code::AboveTarget]
+    );
     assert!(
-        report.diagnostics[1]
+        report.diagnostics[2]
             .message
             .ends_with("by more than capplan can represent"),
         "{}",
-        report.diagnostics[1].message
+        report.diagnostics[2].message
     );
 }
 

@@ -2,7 +2,7 @@
 //! `run`. `main.rs` only parses, calls [`run`] and exits with the code it returns.
 //!
 //! Exit codes: 0 success; 1 the catalog or a scenario is invalid (diagnostics printed); 2 bad
-//! usage or an unreadable path.
+//! usage or an unreadable path; 3 a `--fail-if` condition holds.
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -15,7 +15,11 @@ use crate::catalog::{CatalogFiles, LoadError};
 use crate::scenario::Selector;
 use crate::scenario::flags::{DelayFlag, ScaleFlag, WhatIf, parse_factor};
 
+pub mod compare;
+pub mod gate;
 pub mod report;
+pub mod risk;
+pub mod sensitivity;
 pub mod validate;
 
 /// Exit code: success.
@@ -24,6 +28,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_INVALID: u8 = 1;
 /// Exit code: bad usage or an unreadable path.
 pub const EXIT_USAGE: u8 = 2;
+/// Exit code: a `--fail-if` condition holds (the report was written).
+pub const EXIT_GATE: u8 = 3;
 
 /// A planner for multi-cloud compute commitments: capacity, power and spend by period.
 #[derive(Debug, Parser)]
@@ -56,6 +62,10 @@ pub struct GlobalArgs {
     pub scenarios: Vec<PathBuf>,
     #[command(flatten)]
     pub what_if: WhatIfArgs,
+    /// Exit with code 3 after writing the report if EXPR holds, such as `gw@2027Q4<10`,
+    /// `spend@2026>60B` or `target-met>2030Q4` (repeatable; see the README)
+    #[arg(long = "fail-if", global = true, value_name = "EXPR")]
+    pub fail_if: Vec<gate::Gate>,
 }
 
 /// Quick what-ifs without a file, applied after the scenario files.
@@ -148,6 +158,12 @@ pub enum Command {
     Spend(report::GroupedArgs),
     /// One row per contract: value, dates, peak capacity and power, implied price, share
     Contracts(report::ContractsArgs),
+    /// The baseline and each scenario, applied alone, side by side per period, with differences
+    Compare(compare::Args),
+    /// Rank contracts by how much a delay or a scale of each moves a metric at one period
+    Sensitivity(sensitivity::Args),
+    /// Monte Carlo over the `[[risk]]` entries of scenarios: quantiles of GPUs and power per period, and the chance of reaching the target
+    Risk(risk::Args),
     /// Check catalogs and contract files; report every problem with its code and location
     Validate(validate::Args),
 }
@@ -317,6 +333,9 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u
             stdout,
             stderr,
         ),
+        Command::Compare(a) => compare::run(g, a, stderr_color, stdout, stderr),
+        Command::Sensitivity(a) => sensitivity::run(g, a, stderr_color, stdout, stderr),
+        Command::Risk(a) => risk::run(g, a, stderr_color, stdout, stderr),
         Command::Validate(args) => validate::run(g, args, stdout_color, stdout),
     }
 }

@@ -9,7 +9,9 @@ use chrono::NaiveDate;
 use crate::catalog::reader::did_you_mean;
 use crate::catalog::validate::Checks;
 use crate::catalog::{self, Catalog, LoadError, Target};
-use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, Format, GlobalArgs, catalog_files, emit};
+use crate::cli::{
+    CliError, EXIT_GATE, EXIT_INVALID, EXIT_OK, Format, GlobalArgs, catalog_files, emit, gate,
+};
 use crate::diagnostic::Report;
 use crate::engine::{Bound, By, EngineError, Filter, Grid, GroupBy, Timeline};
 use crate::report::build::{self, Context};
@@ -396,6 +398,33 @@ pub fn run(
         Ok(doc) => doc,
         Err(e) => return Ok(engine_error(&e, stderr)),
     };
+    // Gates are evaluated before the report is written, so that a gate that cannot be
+    // evaluated is a usage error with no output; what they find is said after the report.
+    let tripped = if global.fail_if.is_empty() {
+        Vec::new()
+    } else {
+        let totals = gate::Totals::new(&catalog, &timeline, &filter, target);
+        let usage = |e: gate::GateError| CliError::Usage(e.0);
+        if let Err(e) = totals
+            .prepare(&global.fail_if, &timeline.grid)
+            .map_err(usage)?
+        {
+            return Ok(engine_error(&e, stderr));
+        }
+        gate::evaluate(&global.fail_if, &timeline.grid, &totals).map_err(usage)?
+    };
     emit(global, &render(&doc, format), stdout)?;
-    Ok(EXIT_OK)
+    Ok(report_gates(&tripped, stderr))
+}
+
+/// Says which gates hold, on stderr, and gives the exit code: 3 if any does.
+pub fn report_gates(tripped: &[String], stderr: &mut dyn Write) -> u8 {
+    for message in tripped {
+        let _ = writeln!(stderr, "error: --fail-if {message}");
+    }
+    if tripped.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_GATE
+    }
 }

@@ -4,9 +4,11 @@
 //! Figures are computed per tranche and per whole period with closed forms ([`crate::catalog::ramp`]),
 //! never day by day, so the cost grows with tranches x periods, not with days.
 
+pub mod metric;
 pub mod num;
 pub mod period;
 pub mod project;
+pub mod risk;
 pub mod spend;
 
 pub use period::{Bound, By, Grid, Period, PeriodError};

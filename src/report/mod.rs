@@ -2,9 +2,11 @@
 //! Renderers return bytes or write to a `dyn Write`, and never touch files themselves.
 
 pub mod build;
+pub mod compare;
 pub mod diagnostics;
 pub mod document;
 pub mod render;
+pub mod risk;
 
 pub use document::{Cell, Column, Document, Kind, SummaryItem};
 pub use render::{ReportFormat, SCHEMA_VERSION, render};

@@ -56,6 +56,18 @@ pub fn apply(catalog: &Catalog, scenario: &Scenario, out: &mut Vec<Diagnostic>) 
     for a in &scenario.adjusts {
         adjust(&mut cat, a, out);
     }
+    // `[[risk]]` entries change nothing here, but one that selects nothing is an error too.
+    for r in &scenario.risks {
+        if r.select.select(&cat).is_empty() {
+            out.push(unmatched(
+                r.origin.span("select"),
+                &format!(
+                    "`[[risk]]` selector `{}` matches nothing in the catalog",
+                    r.select
+                ),
+            ));
+        }
+    }
     cat.contracts.sort_by(|a, b| a.id.cmp(&b.id));
     cat
 }

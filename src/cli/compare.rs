@@ -1,0 +1,148 @@
+//! `capplan compare`: the baseline and each scenario side by side, per period, with the
+//! differences, and when each target is met in each.
+//!
+//! Each `--scenario` file is one group, applied *alone* to the baseline: `compare` answers "what
+//! does each change do", not "what do they do together" (for that, `plan` with several
+//! `--scenario` files applies them in order). The quick what-if flags (`--delay`, `--scale`,
+//! `--pue`, `--exclude`), if any, form one more group named `command line`. With no scenario at
+//! all there is nothing to compare: exit 2. Group names must differ from each other and from
+//! `baseline`, since JSON and CSV rows are told apart by them.
+//!
+//! The summary says, for every target of the portfolio (or only `--target`'s), in which period
+//! each group meets it, one line per group (JSON: `summary["targets_met:GROUP"][TARGET]`, with
+//! `met_in`, `met_by_deadline`, `spend_met_in` and `power_met_in` as in `plan`).
+//!
+//! Periods, window and targets are the baseline's: a scenario that changes the horizon or the
+//! fiscal year is compared on the baseline's grid. Filters apply to every group alike; a
+//! `--provider` or `--contract` only has to exist in one of them.
+
+use std::io::Write;
+
+use crate::cli::report::{
+    FilterArgs, PeriodArgs, load_inputs, report_format, resolve_filter, resolve_target,
+    resolve_window,
+};
+use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, GlobalArgs, emit};
+use crate::engine::{Grid, Timeline};
+use crate::report::compare::{Group, compare};
+use crate::report::render;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// The group name of the catalog as loaded.
+pub const BASELINE: &str = "baseline";
+
+/// Runs `capplan compare`.
+pub fn run(
+    global: &GlobalArgs,
+    args: &Args,
+    color: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<u8, CliError> {
+    let format = report_format(global)?;
+    // A gate over several groups, or over variants, would be ambiguous: refuse it rather than
+    // let a CI job pass without it.
+    if !global.fail_if.is_empty() {
+        return Err(CliError::Usage(
+            "`--fail-if` does not apply to `compare`: gate one catalog, such as `plan --scenario FILE --fail-if EXPR`"
+                .to_owned(),
+        ));
+    }
+    let Some(mut inputs) = load_inputs(global, color, stderr)? else {
+        return Ok(EXIT_INVALID);
+    };
+    let scenarios = std::mem::take(&mut inputs.scenarios);
+    if scenarios.is_empty() {
+        return Err(CliError::Usage(
+            "`compare` needs something to compare the baseline with: give `--scenario FILE` (repeatable) or a what-if flag such as `--delay provider:AWS=2q`".to_owned(),
+        ));
+    }
+    // Scenario files come first, in the order given, then the flags' `command line`.
+    let origin = |i: usize| {
+        global.scenarios.get(i).map_or_else(
+            || "the what-if flags".to_owned(),
+            |p| format!("`{}`", p.display()),
+        )
+    };
+    for (i, s) in scenarios.iter().enumerate() {
+        if s.name == BASELINE {
+            return Err(CliError::Usage(format!(
+                "scenario {} is named `{BASELINE}`, which `compare` keeps for the catalog as loaded; rename it in its `[scenario]` table",
+                origin(i)
+            )));
+        }
+        if let Some(j) = scenarios[..i].iter().position(|t| t.name == s.name) {
+            return Err(CliError::Usage(format!(
+                "scenarios {} and {} are both named `{}`; `compare` tells them apart by name, so rename one in its `[scenario]` table",
+                origin(j),
+                origin(i),
+                s.name
+            )));
+        }
+    }
+    let mut catalogs = Vec::with_capacity(scenarios.len());
+    for s in &scenarios {
+        match inputs.apply(std::slice::from_ref(s), color, stderr)? {
+            Some(c) => catalogs.push((s.name.clone(), c)),
+            None => return Ok(EXIT_INVALID),
+        }
+    }
+    let baseline = &inputs.baseline;
+    let target = resolve_target(baseline, args.filter.target.as_deref())?;
+    // Without `--target`, the summary shows every target of the portfolio.
+    let targets: Vec<_> = match args.filter.target {
+        Some(_) => target.into_iter().collect(),
+        None => baseline.targets.iter().collect(),
+    };
+    // A filter only has to match in one of the groups: a scenario may add a provider.
+    let filter = match resolve_filter(baseline, &args.filter) {
+        Ok(f) => f,
+        Err(e) => catalogs
+            .iter()
+            .find_map(|(_, c)| resolve_filter(c, &args.filter).ok())
+            .ok_or(e)?,
+    };
+    let grid = Grid::new(args.period.by, baseline.portfolio.fiscal_year_start_month);
+    let (from, to) = resolve_window(baseline, &grid, &args.period)?;
+    // One timeline for every group, long enough for the contracts of each, as `Timeline::new`
+    // makes for one catalog.
+    let (mut lo, mut hi) = (from, to);
+    for c in std::iter::once(baseline).chain(catalogs.iter().map(|(_, c)| c)) {
+        for k in &c.contracts {
+            lo = lo.min(k.start);
+            hi = hi.max(k.end);
+        }
+    }
+    let periods = grid.periods(lo, hi);
+    let first = periods.partition_point(|p| p.end <= from);
+    let last = periods.partition_point(|p| p.start < to);
+    let timeline = Timeline {
+        grid,
+        periods,
+        window: first..last.max(first),
+    };
+    let mut groups = vec![Group {
+        name: BASELINE.to_owned(),
+        catalog: baseline,
+    }];
+    groups.extend(catalogs.iter().map(|(name, c)| Group {
+        name: name.clone(),
+        catalog: c,
+    }));
+    let doc = match compare(&groups, &timeline, &filter, &targets) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let _ = writeln!(stderr, "error[overflow]: {e}");
+            return Ok(EXIT_INVALID);
+        }
+    };
+    emit(global, &render(&doc, format), stdout)?;
+    Ok(EXIT_OK)
+}

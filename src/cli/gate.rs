@@ -1,0 +1,520 @@
+//! CI gates: `--fail-if EXPR`, repeatable, on every report command. The report is written
+//! first; then, if any condition holds, capplan says which on stderr and exits with code 3.
+//!
+//! Grammar (spaces are allowed around the operator):
+//!
+//! ```text
+//! gate      := metric "@" period op value      gw@2027Q4<10   spend@2026>60B
+//!            | "target-met" op period          target-met>2030Q4
+//! metric    := gw | mw | gpus | cpus | spend | cumulative-spend
+//!            | "p" N "-" (gw | mw | gpus)      p50-gw@2028Q4<15            (risk only)
+//!            | "probability"                   probability@2030Q4<0.5      (risk only)
+//! period    := a period label (2027Q4, 2027-10, 2027, FY2027Q2) or a date
+//! op        := < | <= | > | >= | == | !=
+//! value     := a number with an optional K, M, B or T suffix: 10, 2.5, 60B, 1.4T
+//! ```
+//!
+//! `gw` and `mw` are facility power at the period's end, `gpus` and `cpus` units online at its
+//! end, `spend` the period's spend and `cumulative-spend` spend from the contracts' starts to the
+//! period's end, all for the report's catalog, scenarios and filters, over every group.
+//! `target-met` compares the period in which the report's target is met with the one given; a
+//! target never met counts as later than any period.
+
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+
+use crate::catalog::value::parse_money;
+use crate::catalog::{Catalog, Target};
+use crate::engine::risk::RiskOutcome;
+use crate::engine::{
+    self, Bound, By, CapacityCell, EngineError, Filter, Grid, GroupBy, Period, PeriodError,
+    Timeline,
+};
+
+/// A figure a gate can test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    Gw,
+    Mw,
+    Gpus,
+    Cpus,
+    Spend,
+    CumulativeSpend,
+    /// A quantile of a risk run, such as P50 of GW.
+    Quantile(u8, Base),
+    /// The probability, from a risk run, of having reached the target's power by then.
+    Probability,
+}
+
+/// The figure a risk quantile is of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Base {
+    Gw,
+    Mw,
+    Gpus,
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let base = |b: &Base| match b {
+            Base::Gw => "gw",
+            Base::Mw => "mw",
+            Base::Gpus => "gpus",
+        };
+        match self {
+            Metric::Gw => f.write_str("gw"),
+            Metric::Mw => f.write_str("mw"),
+            Metric::Gpus => f.write_str("gpus"),
+            Metric::Cpus => f.write_str("cpus"),
+            Metric::Spend => f.write_str("spend"),
+            Metric::CumulativeSpend => f.write_str("cumulative-spend"),
+            Metric::Quantile(p, b) => write!(f, "p{p}-{}", base(b)),
+            Metric::Probability => f.write_str("probability"),
+        }
+    }
+}
+
+/// A comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl Op {
+    fn holds(self, o: Ordering) -> bool {
+        match self {
+            Op::Lt => o.is_lt(),
+            Op::Le => o.is_le(),
+            Op::Gt => o.is_gt(),
+            Op::Ge => o.is_ge(),
+            Op::Eq => o.is_eq(),
+            Op::Ne => o.is_ne(),
+        }
+    }
+}
+
+/// One parsed `--fail-if`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gate {
+    /// As written, for messages.
+    pub text: String,
+    pub condition: Condition,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Condition {
+    At {
+        metric: Metric,
+        period: String,
+        op: Op,
+        value: Decimal,
+    },
+    TargetMet {
+        op: Op,
+        period: String,
+    },
+}
+
+const OPS: &[(&str, Op)] = &[
+    ("<=", Op::Le),
+    (">=", Op::Ge),
+    ("==", Op::Eq),
+    ("!=", Op::Ne),
+    ("<", Op::Lt),
+    (">", Op::Gt),
+];
+
+fn split_op(text: &str) -> Option<(&str, Op, &str)> {
+    let i = text.find(['<', '>', '=', '!'])?;
+    let (left, rest) = text.split_at(i);
+    let (sym, op) = OPS.iter().find(|(sym, _)| rest.starts_with(sym))?;
+    Some((left.trim(), *op, rest[sym.len()..].trim()))
+}
+
+fn parse_metric(text: &str) -> Result<Metric, String> {
+    Ok(match text {
+        "gw" => Metric::Gw,
+        "mw" => Metric::Mw,
+        "gpus" => Metric::Gpus,
+        "cpus" => Metric::Cpus,
+        "spend" => Metric::Spend,
+        "cumulative-spend" | "cum-spend" => Metric::CumulativeSpend,
+        "probability" => Metric::Probability,
+        other => {
+            let q = other
+                .strip_prefix('p')
+                .and_then(|rest| rest.split_once('-'));
+            let Some((n, base)) = q else {
+                return Err(format!(
+                    "`{other}` is not a metric: expected gw, mw, gpus, cpus, spend, cumulative-spend, pN-gw, pN-mw, pN-gpus or probability"
+                ));
+            };
+            let n: u8 = n
+                .parse()
+                .ok()
+                .filter(|n| *n <= 100)
+                .ok_or_else(|| format!("`p{n}` is not a quantile from p0 to p100"))?;
+            let base = match base {
+                "gw" => Base::Gw,
+                "mw" => Base::Mw,
+                "gpus" => Base::Gpus,
+                b => return Err(format!("`p{n}-{b}`: a quantile is of gw, mw or gpus")),
+            };
+            Metric::Quantile(n, base)
+        }
+    })
+}
+
+impl FromStr for Gate {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let t = text.trim();
+        let (left, op, right) = split_op(t).ok_or_else(|| {
+            format!("`{t}` has no comparison: write METRIC@PERIOD<VALUE (also <=, >, >=, ==, !=) or target-met>PERIOD")
+        })?;
+        if right.is_empty() {
+            return Err(format!("`{t}` has nothing to compare with"));
+        }
+        let condition = if left == "target-met" {
+            Condition::TargetMet {
+                op,
+                period: right.to_owned(),
+            }
+        } else {
+            let (metric, period) = left.split_once('@').ok_or_else(|| {
+                format!("`{left}` needs a period: write METRIC@PERIOD, such as gw@2027Q4")
+            })?;
+            let metric = parse_metric(metric.trim())?;
+            let period = period.trim();
+            if period.is_empty() {
+                return Err(format!("`{left}` needs a period after `@`"));
+            }
+            let value = parse_money(right).map_err(|_| {
+                format!("`{right}` is not a number (a K, M, B or T suffix may follow)")
+            })?;
+            Condition::At {
+                metric,
+                period: period.to_owned(),
+                op,
+                value,
+            }
+        };
+        Ok(Gate {
+            text: t.to_owned(),
+            condition,
+        })
+    }
+}
+
+/// What gates read: the figures of the report just written.
+pub trait Figures {
+    /// The metric's value in a period, or `None` where this report has no such figure (a risk
+    /// quantile on a plan, a period outside the projection).
+    fn value(&self, metric: Metric, period: &Period) -> Option<Decimal>;
+    /// The period in which the target is met: `Some(None)` if never, `None` without a target.
+    fn target_met(&self) -> Option<Option<Period>>;
+}
+
+/// Why a gate could not be evaluated; exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateError(pub String);
+
+/// The period a gate names: a label's own period (`2026Q1` is that quarter even in a yearly
+/// report), or the period of the report's grid that holds a date.
+fn resolve(grid: &Grid, text: &str) -> Result<Period, GateError> {
+    let bad = |e: PeriodError| GateError(format!("--fail-if: {e}"));
+    match grid.parse_bound(text).map_err(bad)? {
+        Bound::Span(start, end) => {
+            let months =
+                (end.year() - start.year()) * 12 + end.month() as i32 - start.month() as i32;
+            let by = match months {
+                1 => By::Month,
+                3 => By::Quarter,
+                _ => By::Year,
+            };
+            let own = Grid::new(by, grid.fy_start_month);
+            own.period_at(start)
+                .ok_or_else(|| GateError(format!("--fail-if: `{text}` is out of range")))
+        }
+        Bound::Date(d) => grid
+            .period_of(d)
+            .ok_or_else(|| GateError(format!("--fail-if: `{text}` is out of range"))),
+    }
+}
+
+/// Evaluates every gate; returns the messages of those whose condition holds.
+pub fn evaluate(
+    gates: &[Gate],
+    grid: &Grid,
+    figures: &dyn Figures,
+) -> Result<Vec<String>, GateError> {
+    let mut tripped = Vec::new();
+    for gate in gates {
+        match &gate.condition {
+            Condition::At {
+                metric,
+                period,
+                op,
+                value,
+            } => {
+                let p = resolve(grid, period)?;
+                let actual = figures.value(*metric, &p).ok_or_else(|| {
+                    GateError(format!(
+                        "--fail-if `{}`: this report has no `{metric}` for {}",
+                        gate.text, p.label
+                    ))
+                })?;
+                if op.holds(actual.cmp(value)) {
+                    tripped.push(format!(
+                        "`{}` holds: {metric} at {} is {}",
+                        gate.text,
+                        p.label,
+                        actual.normalize()
+                    ));
+                }
+            }
+            Condition::TargetMet { op, period } => {
+                let p = resolve(grid, period)?;
+                let met = figures.target_met().ok_or_else(|| {
+                    GateError(format!(
+                        "--fail-if `{}`: this report has no target to be met",
+                        gate.text
+                    ))
+                })?;
+                // Never met is later than any period.
+                let order = match &met {
+                    Some(m) => m.start.cmp(&p.start),
+                    None => Ordering::Greater,
+                };
+                if op.holds(order) {
+                    let when =
+                        met.map_or("never met".to_owned(), |m| format!("met in {}", m.label));
+                    tripped.push(format!("`{}` holds: the target is {when}", gate.text));
+                }
+            }
+        }
+    }
+    Ok(tripped)
+}
+
+/// The figures of `plan`, `capacity`, `spend` and `contracts`: totals of the report's catalog,
+/// scenarios and filters, computed for each period length a gate asks for.
+pub struct Totals<'a> {
+    catalog: &'a Catalog,
+    filter: &'a Filter,
+    target: Option<&'a Target>,
+    /// The report's window, for the extent of each grid's timeline.
+    window: (NaiveDate, NaiveDate),
+    by_grid: RefCell<BTreeMap<By, Result<Series, EngineError>>>,
+}
+
+/// Totals on one grid.
+struct Series {
+    timeline: Timeline,
+    capacity: Vec<CapacityCell>,
+    spend: Vec<i128>,
+    cumulative: Vec<i128>,
+}
+
+impl<'a> Totals<'a> {
+    pub fn new(
+        catalog: &'a Catalog,
+        timeline: &Timeline,
+        filter: &'a Filter,
+        target: Option<&'a Target>,
+    ) -> Self {
+        let window = timeline.window_periods();
+        let window = match (window.first(), window.last()) {
+            (Some(a), Some(b)) => (a.start, b.end),
+            _ => (
+                catalog.portfolio.horizon_start,
+                catalog.portfolio.horizon_end,
+            ),
+        };
+        Totals {
+            catalog,
+            filter,
+            target,
+            window,
+            by_grid: RefCell::new(BTreeMap::new()),
+        }
+    }
+
+    fn series(&self, by: By) -> Result<Series, EngineError> {
+        let grid = Grid::new(by, self.catalog.portfolio.fiscal_year_start_month);
+        let timeline = Timeline::new(self.catalog, grid, self.window.0, self.window.1);
+        let whole = Timeline {
+            window: 0..timeline.periods.len(),
+            ..timeline.clone()
+        };
+        let capacity = engine::capacity(self.catalog, &whole, GroupBy::Total, self.filter)?
+            .values
+            .swap_remove(0);
+        let spend = engine::spend(self.catalog, &whole, GroupBy::Total, self.filter)?
+            .values
+            .swap_remove(0);
+        let cumulative = engine::cumulative(&spend);
+        Ok(Series {
+            timeline: whole,
+            capacity,
+            spend,
+            cumulative,
+        })
+    }
+
+    /// Computes, once, the totals on every grid the gates need; an overflow is an error.
+    pub fn prepare(
+        &self,
+        gates: &[Gate],
+        grid: &Grid,
+    ) -> Result<Result<(), EngineError>, GateError> {
+        for gate in gates {
+            let by = match &gate.condition {
+                Condition::At { period, .. } | Condition::TargetMet { period, .. } => {
+                    let p = resolve(grid, period)?;
+                    let days = p.days();
+                    if days <= 31 {
+                        By::Month
+                    } else if days <= 92 {
+                        By::Quarter
+                    } else {
+                        By::Year
+                    }
+                }
+            };
+            let mut cache = self.by_grid.borrow_mut();
+            let series = cache.entry(by).or_insert_with(|| self.series(by));
+            if let Err(e) = series {
+                return Ok(Err(e.clone()));
+            }
+        }
+        Ok(Ok(()))
+    }
+}
+
+impl Figures for Totals<'_> {
+    fn value(&self, metric: Metric, period: &Period) -> Option<Decimal> {
+        let cache = self.by_grid.borrow();
+        let s = cache
+            .values()
+            .filter_map(|s| s.as_ref().ok())
+            .find(|s| s.timeline.periods.iter().any(|q| q == period))?;
+        let p = s.timeline.periods.iter().position(|q| q == period)?;
+        let c = s.capacity.get(p)?;
+        Some(match metric {
+            Metric::Gw => c.power_mw() / Decimal::from(1000),
+            Metric::Mw => c.power_mw(),
+            Metric::Gpus => Decimal::from_i128_with_scale(c.gpus, 0),
+            Metric::Cpus => Decimal::from_i128_with_scale(c.cpus, 0),
+            Metric::Spend => engine::dollars(s.spend[p]),
+            Metric::CumulativeSpend => engine::dollars(s.cumulative[p]),
+            Metric::Quantile(..) | Metric::Probability => return None,
+        })
+    }
+
+    fn target_met(&self) -> Option<Option<Period>> {
+        let target = self.target?;
+        let cache = self.by_grid.borrow();
+        let s = cache.values().find_map(|s| s.as_ref().ok())?;
+        let power: Vec<i128> = s.capacity.iter().map(|c| c.power_kw).collect();
+        Some(engine::target_status(target, &s.timeline, &power, &s.spend).met_in)
+    }
+}
+
+/// The figures of `risk`: quantiles and probabilities on the run's own periods.
+impl Figures for RiskOutcome {
+    fn value(&self, metric: Metric, period: &Period) -> Option<Decimal> {
+        let p = self.periods.iter().position(|q| q == period)?;
+        match metric {
+            Metric::Quantile(n, base) => {
+                let i = self
+                    .quantiles
+                    .iter()
+                    .position(|q| q.percent() == Decimal::from(n))?;
+                let kw = || Decimal::try_from_i128_with_scale(self.power_kw[p][i], 3).ok();
+                match base {
+                    Base::Gpus => Some(Decimal::from_i128_with_scale(self.gpus[p][i], 0)),
+                    Base::Mw => kw(),
+                    Base::Gw => kw().map(|mw| mw / Decimal::from(1000)),
+                }
+            }
+            Metric::Probability => self.probability(p),
+            _ => None,
+        }
+    }
+
+    fn target_met(&self) -> Option<Option<Period>> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gates_parse_every_form() {
+        let g: Gate = "gw@2027Q4<10".parse().unwrap();
+        assert_eq!(
+            g.condition,
+            Condition::At {
+                metric: Metric::Gw,
+                period: "2027Q4".into(),
+                op: Op::Lt,
+                value: Decimal::from(10)
+            }
+        );
+        let g: Gate = "spend@2026 > 60B".parse().unwrap();
+        assert!(matches!(
+            g.condition,
+            Condition::At {
+                metric: Metric::Spend,
+                op: Op::Gt,
+                ..
+            }
+        ));
+        let g: Gate = "target-met>2030Q4".parse().unwrap();
+        assert_eq!(
+            g.condition,
+            Condition::TargetMet {
+                op: Op::Gt,
+                period: "2030Q4".into()
+            }
+        );
+        let g: Gate = "p50-gw@2028Q4<=15".parse().unwrap();
+        assert!(matches!(
+            g.condition,
+            Condition::At {
+                metric: Metric::Quantile(50, Base::Gw),
+                op: Op::Le,
+                ..
+            }
+        ));
+        for bad in [
+            "",
+            "gw",
+            "gw<10",
+            "gw@<10",
+            "gw@2027Q4<",
+            "watts@2027Q4<1",
+            "p150-gw@2027Q4<1",
+            "p50-cpus@2027Q4<1",
+            "gw@2027Q4<ten",
+            "gw@2027Q4=>10",
+        ] {
+            assert!(bad.parse::<Gate>().is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! `capplan risk`: Monte Carlo over the `[[risk]]` entries of the `--scenario` files. The
+//! scenarios' other changes apply first, as for every report; then the engine
+//! ([`crate::engine::risk`]) samples slips and cancellations on the resulting catalog.
+//!
+//! Bad usage (no scenario, no `[[risk]]` entry, `--samples 0` or past the maximum, a
+//! percentile outside 0 to 100) exits 2; a scenario's own problems, including a `[[risk]]`
+//! selector that matches nothing, are diagnostics and exit 1. A progress bar appears on stderr
+//! only when it is a terminal, outside CI, and the run lasts more than half a second.
+
+use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::catalog::value::group_thousands;
+use crate::cli::report::{
+    FilterArgs, PeriodArgs, load_inputs, report_format, report_gates, resolve_filter,
+    resolve_target, resolve_window,
+};
+use crate::cli::{CliError, EXIT_INVALID, GlobalArgs, emit, gate};
+use crate::diagnostic::{Code, Diagnostic, Report};
+use crate::engine::risk::{
+    DEFAULT_SAMPLES, DEFAULT_SEED, MAX_SAMPLES, Quantile, RiskError, RiskModel, RiskOutcome,
+};
+use crate::engine::{Grid, Timeline};
+use crate::report::diagnostics::{DiagnosticFormat, render as render_diagnostics};
+use crate::report::render;
+use crate::report::risk::{RiskContext, risk};
+use crate::scenario::Risk;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Samples to draw, from 1 to 10,000,000
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SAMPLES, value_parser = parse_samples)]
+    pub samples: u64,
+    /// Seed of the random draws: the same seed gives the same output on every machine and
+    /// thread count
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// Percentiles to show, comma-separated, each from 0 to 100 (nearest rank)
+    #[arg(
+        long,
+        value_name = "P,...",
+        value_delimiter = ',',
+        default_value = "10,50,90"
+    )]
+    pub quantiles: Vec<Quantile>,
+}
+
+fn parse_samples(text: &str) -> Result<u64, String> {
+    let digits: String = text.trim().chars().filter(|c| *c != '_').collect();
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number of samples"))?;
+    if n == 0 {
+        return Err("at least one sample is needed".to_owned());
+    }
+    if n > MAX_SAMPLES {
+        return Err(format!(
+            "at most {} samples are allowed",
+            group_thousands(&MAX_SAMPLES.to_string())
+        ));
+    }
+    Ok(n)
+}
+
+/// Prints diagnostics and a closing line; the caller exits with code 1.
+fn print_diagnostics(
+    report: &mut Report,
+    color: bool,
+    stderr: &mut dyn Write,
+) -> Result<u8, CliError> {
+    render_diagnostics(report, DiagnosticFormat::Human, color, stderr).map_err(CliError::Stdout)?;
+    let n = report.errors();
+    let _ = writeln!(
+        stderr,
+        "error: the `[[risk]]` entries are invalid: {n} error{}",
+        if n == 1 { "" } else { "s" }
+    );
+    Ok(EXIT_INVALID)
+}
+
+/// Runs `capplan risk`.
+pub fn run(
+    global: &GlobalArgs,
+    args: &Args,
+    color: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<u8, CliError> {
+    let format = report_format(global)?;
+    if global.scenarios.is_empty() {
+        return Err(CliError::Usage(
+            "`risk` samples the `[[risk]]` entries of scenario files: give one with `--scenario FILE`"
+                .to_owned(),
+        ));
+    }
+    for (i, q) in args.quantiles.iter().enumerate() {
+        if args.quantiles[..i].contains(q) {
+            return Err(CliError::Usage(format!(
+                "--quantiles: `{}` is given twice",
+                q.percent()
+            )));
+        }
+    }
+    let Some(mut inputs) = load_inputs(global, color, stderr)? else {
+        return Ok(EXIT_INVALID);
+    };
+    let scenarios = std::mem::take(&mut inputs.scenarios);
+    let risks: Vec<Risk> = scenarios
+        .iter()
+        .flat_map(|s| s.risks.iter().cloned())
+        .collect();
+    if risks.is_empty() {
+        let files: Vec<String> = global
+            .scenarios
+            .iter()
+            .map(|p| format!("`{}`", p.display()))
+            .collect();
+        return Err(CliError::Usage(format!(
+            "no `[[risk]]` entry in {}: `risk` needs at least one, such as `[[risk]]` with `select = \"*\"` and `slip = \"triangular(0d, 2m, 9m)\"`",
+            files.join(", ")
+        )));
+    }
+    let names: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
+    let Some(catalog) = inputs.apply(&scenarios, color, stderr)? else {
+        return Ok(EXIT_INVALID);
+    };
+    let target = resolve_target(&catalog, args.filter.target.as_deref())?;
+    let filter = resolve_filter(&catalog, &args.filter)?;
+    let grid = Grid::new(args.period.by, catalog.portfolio.fiscal_year_start_month);
+    let (from, to) = resolve_window(&catalog, &grid, &args.period)?;
+    let timeline = Timeline::new(&catalog, grid, from, to);
+    let power_gw = target.and_then(|t| t.power_gw);
+    let model = match RiskModel::new(&catalog, &timeline, &filter, &risks, power_gw) {
+        Ok(model) => model,
+        Err(e) => {
+            let message = e.to_string();
+            let d = match e {
+                RiskError::Overflow(e) => {
+                    let _ = writeln!(stderr, "error[overflow]: {e}");
+                    return Ok(EXIT_INVALID);
+                }
+                RiskError::Unmatched { index, .. } => Diagnostic::new(
+                    Code::UnmatchedSelector,
+                    risks[index].origin.span("select"),
+                    message,
+                )
+                .with_help("check the id against `capplan contracts`; a change that matches nothing is an error, not a no-op"),
+                RiskError::Calendar { index, .. } => {
+                    Diagnostic::new(Code::Overflow, risks[index].origin.span("slip"), message)
+                }
+            };
+            let mut report = Report {
+                sources: inputs.report.sources.clone(),
+                diagnostics: vec![d],
+            };
+            return print_diagnostics(&mut report, color, stderr);
+        }
+    };
+    let show_progress = io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let outcome = simulate(&model, args, show_progress);
+    let doc = risk(&RiskContext {
+        outcome: &outcome,
+        title: catalog.portfolio.name.clone(),
+        by: timeline.grid.by.name(),
+        scenarios: names,
+        target,
+        entries: risks.len(),
+        tranches: model.tranches,
+        sampled: model.sampled,
+    });
+    let tripped = gate::evaluate(&global.fail_if, &timeline.grid, &outcome)
+        .map_err(|e| CliError::Usage(e.0))?;
+    emit(global, &render(&doc, format), stdout)?;
+    Ok(report_gates(&tripped, stderr))
+}
+
+/// Runs the samples; with `progress`, on a worker thread while this one draws a bar on stderr
+/// once the run has lasted half a second. The bar is drawn from this thread only, which may
+/// hold the lock on stderr.
+fn simulate(model: &RiskModel, args: &Args, progress: bool) -> RiskOutcome {
+    if !progress {
+        return model.simulate(args.samples, args.seed, &args.quantiles, &|_| {});
+    }
+    let done = AtomicU64::new(0);
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel::<()>();
+        let done = &done;
+        let worker = scope.spawn(move || {
+            let outcome = model.simulate(args.samples, args.seed, &args.quantiles, &|n| {
+                done.fetch_add(n, Ordering::Relaxed);
+            });
+            let _ = tx.send(());
+            outcome
+        });
+        let start = Instant::now();
+        let bar = ProgressBar::hidden();
+        bar.set_length(args.samples);
+        if let Ok(style) =
+            ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} samples, {eta} left")
+        {
+            bar.set_style(style);
+        }
+        let mut shown = false;
+        while let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(Duration::from_millis(100))
+        {
+            if !shown && start.elapsed() >= Duration::from_millis(500) {
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+                shown = true;
+            }
+            bar.set_position(done.load(Ordering::Relaxed));
+        }
+        bar.finish_and_clear();
+        match worker.join() {
+            Ok(outcome) => outcome,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}

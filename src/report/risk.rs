@@ -1,0 +1,185 @@
+//! The document of `capplan risk`: per period of the window, the chosen quantiles of GPUs and
+//! facility power over the samples and the chance of having reached the target's power by the
+//! period's end; a summary with the samples, the seed, what was sampled, the target and the
+//! quantiles of the period in which its power is first reached.
+//!
+//! Columns are `p10_gpus`, ..., `p10_power_mw`, ..., `target_power_probability`, named after
+//! `--quantiles`. The probability is a string with four decimals, `null` where the target sets
+//! no power.
+
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use crate::catalog::Target;
+use crate::catalog::value::group_thousands;
+use crate::engine::Period;
+use crate::engine::risk::RiskOutcome;
+use crate::report::document::{Cell, Column, Document, Kind, SummaryItem};
+
+/// What the document shows besides the outcome.
+pub struct RiskContext<'a> {
+    pub outcome: &'a RiskOutcome,
+    /// The portfolio's name, shown as the title.
+    pub title: String,
+    /// The period length's name: `quarter`.
+    pub by: &'static str,
+    pub scenarios: Vec<String>,
+    pub target: Option<&'a Target>,
+    /// `[[risk]]` entries in all the scenarios.
+    pub entries: usize,
+    /// Tranches counted, and those of them that samples move or cancel.
+    pub tranches: usize,
+    pub sampled: usize,
+}
+
+/// Column names and headers of fixed reports are `&'static str`; these depend on
+/// `--quantiles`. A run builds one document, so the few bytes leaked live as long as it would.
+fn name(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
+fn kw_to_mw(kw: i128) -> Decimal {
+    // The engine checked that every power fits a `Decimal` of MW.
+    Decimal::try_from_i128_with_scale(kw, 3).unwrap_or(Decimal::MAX)
+}
+
+/// `capplan risk`.
+pub fn risk(ctx: &RiskContext<'_>) -> Document {
+    let out = ctx.outcome;
+    let mut columns = vec![
+        Column::new("period", "period", Kind::Text),
+        Column::new("start", "start", Kind::Date).data_only(),
+        Column::new("end", "end", Kind::Date).data_only(),
+        Column::new("group", "group", Kind::Text).data_only(),
+    ];
+    for q in &out.quantiles {
+        let label = q.label();
+        columns.push(Column::new(
+            name(format!("{label}_gpus")),
+            name(format!("{} GPUs", label.to_uppercase())),
+            Kind::Count,
+        ));
+    }
+    for q in &out.quantiles {
+        let label = q.label();
+        columns.push(Column::new(
+            name(format!("{label}_power_mw")),
+            name(format!("{} GW", label.to_uppercase())),
+            Kind::MwAsGw,
+        ));
+    }
+    columns.push(Column::new(
+        "target_power_probability",
+        "P(target GW)",
+        Kind::Text,
+    ));
+
+    let mut rows = Vec::with_capacity(out.periods.len());
+    for (p, period) in out.periods.iter().enumerate() {
+        let mut row = vec![
+            Cell::Text(period.label.clone()),
+            Cell::Date(period.start),
+            Cell::Date(period.end),
+            Cell::Text("total".to_owned()),
+        ];
+        row.extend(out.gpus[p].iter().map(|g| Cell::Count(*g)));
+        row.extend(
+            out.power_kw[p]
+                .iter()
+                .map(|kw| Cell::Decimal(kw_to_mw(*kw))),
+        );
+        row.push(
+            out.probability(p)
+                .map_or(Cell::Null, |d| Cell::Text(format!("{d:.4}"))),
+        );
+        rows.push(row);
+    }
+
+    let mut summary = vec![
+        SummaryItem {
+            key: "samples".into(),
+            label: "samples".into(),
+            text: group_thousands(&out.samples.to_string()),
+            json: json!(out.samples),
+        },
+        SummaryItem {
+            key: "seed".into(),
+            label: "seed".into(),
+            text: out.seed.to_string(),
+            json: json!(out.seed),
+        },
+        SummaryItem {
+            key: "at_risk".into(),
+            label: "at risk".into(),
+            text: format!(
+                "{} of {} tranche{}, from {} `[[risk]]` entr{}",
+                group_thousands(&ctx.sampled.to_string()),
+                group_thousands(&ctx.tranches.to_string()),
+                if ctx.tranches == 1 { "" } else { "s" },
+                ctx.entries,
+                if ctx.entries == 1 { "y" } else { "ies" }
+            ),
+            json: json!({"tranches": ctx.tranches, "sampled": ctx.sampled, "entries": ctx.entries}),
+        },
+    ];
+    if let Some(t) = ctx.target {
+        let mut sets = Vec::new();
+        if let Some(s) = t.spend_usd {
+            sets.push(crate::catalog::value::format_money_short(s));
+        }
+        if let Some(g) = t.power_gw {
+            sets.push(format!("{g} GW"));
+        }
+        if let Some(by) = t.by {
+            sets.push(format!("by {by}"));
+        }
+        summary.push(SummaryItem {
+            key: "target".into(),
+            label: "target".into(),
+            text: format!("{} ({})", t.id, sets.join(", ")),
+            json: json!({"id": t.id, "name": t.name, "spend_usd": t.spend_usd.map(|s| format!("{s:.2}")),
+                "power_gw": t.power_gw.map(|g| g.to_string()), "by": t.by.map(|d| d.to_string())}),
+        });
+    }
+    let (text, value) = match &out.reached_in {
+        Some(firsts) => {
+            let label =
+                |p: &Option<Period>| p.as_ref().map_or("never".to_owned(), |p| p.label.clone());
+            let parts: Vec<String> = out
+                .quantiles
+                .iter()
+                .zip(firsts)
+                .map(|(q, p)| format!("{} {}", q.label(), label(p)))
+                .collect();
+            let map: serde_json::Map<String, serde_json::Value> = out
+                .quantiles
+                .iter()
+                .zip(firsts)
+                .map(|(q, p)| (q.label(), json!(label(p))))
+                .collect();
+            (parts.join(", "), serde_json::Value::Object(map))
+        }
+        None if ctx.target.is_some() => (
+            "-: the target sets no `power_gw`".to_owned(),
+            serde_json::Value::Null,
+        ),
+        None => ("-: no target".to_owned(), serde_json::Value::Null),
+    };
+    summary.push(SummaryItem {
+        key: "power_reached".into(),
+        label: "power reached".into(),
+        text,
+        json: value,
+    });
+
+    Document {
+        report: "risk",
+        by: Some(ctx.by),
+        group_by: Some("total"),
+        scenarios: ctx.scenarios.clone(),
+        title: Some(ctx.title.clone()),
+        summary,
+        columns,
+        rows,
+    }
+}
