@@ -335,8 +335,8 @@ fn capacity_linked_cents(cat: &Catalog, c: &capplan::catalog::Contract, p: &Peri
     let (mut part, mut whole) = (0.0, 0.0);
     for t in &c.tranches {
         let hw = cat.hardware(&t.hardware).expect("hardware");
-        let units = capplan::catalog::validate::tranche_units(cat, c, t).expect("units");
-        let shape = capplan::catalog::validate::ramp_shape(c, t, units);
+        let units = capplan::catalog::ramp::tranche_units(cat, c, t).expect("units");
+        let shape = capplan::catalog::ramp::ramp_shape(c, t, units);
         let rate = to_f64(Rational::from_decimal(hw.rate_usd_per_hour).expect("rate")) * 24.0;
         whole += rate * to_f64(shape.sum(term.0, term.1).expect("no overflow"));
         part += rate
@@ -496,8 +496,8 @@ proptest! {
             let mut exact = Some((Rational::ZERO, Rational::ZERO));
             for c in cat.contracts.iter().filter(|c| filter.includes(c)) {
                 for t in &c.tranches {
-                    let units = capplan::catalog::validate::tranche_units(&cat, c, t).expect("units");
-                    let shape = capplan::catalog::validate::ramp_shape(c, t, units);
+                    let units = capplan::catalog::ramp::tranche_units(&cat, c, t).expect("units");
+                    let shape = capplan::catalog::ramp::ramp_shape(c, t, units);
                     let gpu = cat.hardware(&t.hardware).unwrap().kind == capplan::catalog::HardwareKind::Gpu;
                     exact = exact.and_then(|(gh, ch)| {
                         let h = shape.sum(day_number(year.start), day_number(year.end))?.checked_mul(Rational::integer(24))?;

@@ -8,8 +8,10 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::catalog::model::Ramp;
-use crate::exact::Rational;
+use rust_decimal::Decimal;
+
+use crate::catalog::model::{Catalog, Contract, Quantity, Ramp, Tranche};
+use crate::exact::{Rational, floor_div};
 
 /// A day as a count of days, so that ranges of days are plain integer ranges.
 pub fn day_number(date: NaiveDate) -> i64 {
@@ -72,6 +74,56 @@ impl RampShape {
             Ramp::Step => (0, 1),
         };
         Some((full.checked_mul(den)?.checked_add(ramp)?, den))
+    }
+}
+
+/// Why a tranche's unit count could not be computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitsError {
+    /// The arithmetic does not fit.
+    Overflow,
+    /// The hardware id is unknown.
+    UnknownHardware,
+}
+
+/// A tranche's units: `units`, or `floor(power_mw * 1e6 / (watts_per_unit * pue))`.
+pub fn tranche_units(
+    catalog: &Catalog,
+    contract: &Contract,
+    tranche: &Tranche,
+) -> Result<u64, UnitsError> {
+    match tranche.quantity {
+        Quantity::Units(n) => Ok(n),
+        Quantity::PowerMw(mw) => {
+            let hw = catalog
+                .hardware(&tranche.hardware)
+                .ok_or(UnitsError::UnknownHardware)?;
+            units_from_power(mw, hw.watts_per_unit, catalog.pue_of(contract))
+        }
+    }
+}
+
+/// `floor(mw * 1e6 / (watts * pue))`, exactly.
+pub fn units_from_power(mw: Decimal, watts: Decimal, pue: Decimal) -> Result<u64, UnitsError> {
+    let facility_watts = watts.checked_mul(pue).ok_or(UnitsError::Overflow)?;
+    let total_watts = mw
+        .checked_mul(Decimal::from(1_000_000))
+        .ok_or(UnitsError::Overflow)?;
+    if facility_watts <= Decimal::ZERO {
+        return Err(UnitsError::Overflow);
+    }
+    let units = floor_div(total_watts, facility_watts).ok_or(UnitsError::Overflow)?;
+    u64::try_from(units).map_err(|_| UnitsError::Overflow)
+}
+
+/// The ramp of a tranche on its contract, as day numbers.
+pub fn ramp_shape(contract: &Contract, tranche: &Tranche, units: u64) -> RampShape {
+    RampShape {
+        units,
+        from: day_number(tranche.online_from),
+        by: day_number(tranche.online_by),
+        until: day_number(tranche.until_or(contract.end)),
+        ramp: tranche.ramp,
     }
 }
 

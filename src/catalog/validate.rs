@@ -8,67 +8,17 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::catalog::model::*;
-use crate::catalog::ramp::{RampShape, day_number};
+use crate::catalog::ramp::{day_number, ramp_shape, tranche_units};
 use crate::catalog::reader::did_you_mean;
 use crate::catalog::value::{format_money, format_ratio};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::exact::{Rational, floor_div};
+use crate::exact::Rational;
 
 /// The implied price must lie within these multiples of the reference rate.
 const PRICE_BAND: (Decimal, Decimal) = (
     Decimal::from_parts(25, 0, 0, false, 2),
     Decimal::from_parts(4, 0, 0, false, 0),
 );
-
-/// Why a tranche's unit count could not be computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnitsError {
-    /// The arithmetic does not fit.
-    Overflow,
-    /// The hardware id is unknown.
-    UnknownHardware,
-}
-
-/// A tranche's units: `units`, or `floor(power_mw * 1e6 / (watts_per_unit * pue))`.
-pub fn tranche_units(
-    catalog: &Catalog,
-    contract: &Contract,
-    tranche: &Tranche,
-) -> Result<u64, UnitsError> {
-    match tranche.quantity {
-        Quantity::Units(n) => Ok(n),
-        Quantity::PowerMw(mw) => {
-            let hw = catalog
-                .hardware(&tranche.hardware)
-                .ok_or(UnitsError::UnknownHardware)?;
-            units_from_power(mw, hw.watts_per_unit, catalog.pue_of(contract))
-        }
-    }
-}
-
-/// `floor(mw * 1e6 / (watts * pue))`, exactly.
-pub fn units_from_power(mw: Decimal, watts: Decimal, pue: Decimal) -> Result<u64, UnitsError> {
-    let facility_watts = watts.checked_mul(pue).ok_or(UnitsError::Overflow)?;
-    let total_watts = mw
-        .checked_mul(Decimal::from(1_000_000))
-        .ok_or(UnitsError::Overflow)?;
-    if facility_watts <= Decimal::ZERO {
-        return Err(UnitsError::Overflow);
-    }
-    let units = floor_div(total_watts, facility_watts).ok_or(UnitsError::Overflow)?;
-    u64::try_from(units).map_err(|_| UnitsError::Overflow)
-}
-
-/// The ramp of a tranche on its contract, as day numbers.
-pub fn ramp_shape(contract: &Contract, tranche: &Tranche, units: u64) -> RampShape {
-    RampShape {
-        units,
-        from: day_number(tranche.online_from),
-        by: day_number(tranche.online_by),
-        until: day_number(tranche.until_or(contract.end)),
-        ramp: tranche.ramp,
-    }
-}
 
 /// Which checks to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -109,7 +109,10 @@ pub fn run(
             .find_map(|(_, c)| resolve_filter(c, &args.filter).ok())
             .ok_or(e)?,
     };
-    let grid = Grid::new(args.period.by, baseline.portfolio.fiscal_year_start_month);
+    let grid = Grid::new(
+        args.period.by.into(),
+        baseline.portfolio.fiscal_year_start_month,
+    );
     let (from, to) = resolve_window(baseline, &grid, &args.period)?;
     // One timeline for every group, long enough for the contracts of each, as `Timeline::new`
     // makes for one catalog.

@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use thiserror::Error;
 
 use crate::catalog::{CatalogFiles, LoadError};
+use crate::engine::{By, GroupBy};
 use crate::scenario::Selector;
 use crate::scenario::flags::{DelayFlag, ScaleFlag, WhatIf, parse_factor};
 
@@ -137,6 +138,46 @@ impl Format {
             Format::Csv => "csv",
             Format::Markdown => "markdown",
             Format::Github => "github",
+        }
+    }
+}
+
+/// `--by`: the period length, as the command line spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ByArg {
+    Month,
+    Quarter,
+    Year,
+}
+
+impl From<ByArg> for By {
+    fn from(b: ByArg) -> By {
+        match b {
+            ByArg::Month => By::Month,
+            ByArg::Quarter => By::Quarter,
+            ByArg::Year => By::Year,
+        }
+    }
+}
+
+/// `--group-by`: what report rows are grouped by, as the command line spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GroupByArg {
+    Total,
+    Provider,
+    Contract,
+    Hardware,
+    Tranche,
+}
+
+impl From<GroupByArg> for GroupBy {
+    fn from(g: GroupByArg) -> GroupBy {
+        match g {
+            GroupByArg::Total => GroupBy::Total,
+            GroupByArg::Provider => GroupBy::Provider,
+            GroupByArg::Contract => GroupBy::Contract,
+            GroupByArg::Hardware => GroupBy::Hardware,
+            GroupByArg::Tranche => GroupBy::Tranche,
         }
     }
 }
@@ -308,7 +349,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u
         ),
         Command::Capacity(a) => report::run(
             g,
-            Which::Capacity(a.group_by),
+            Which::Capacity(a.group_by.into()),
             Some(&a.period),
             &a.filter,
             stderr_color,
@@ -317,7 +358,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u
         ),
         Command::Spend(a) => report::run(
             g,
-            Which::Spend(a.group_by),
+            Which::Spend(a.group_by.into()),
             Some(&a.period),
             &a.filter,
             stderr_color,

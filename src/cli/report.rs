@@ -9,11 +9,12 @@ use chrono::NaiveDate;
 use crate::catalog::reader::did_you_mean;
 use crate::catalog::validate::Checks;
 use crate::catalog::{self, Catalog, LoadError, Target};
+use crate::cli::{ByArg, GroupByArg};
 use crate::cli::{
     CliError, EXIT_GATE, EXIT_INVALID, EXIT_OK, Format, GlobalArgs, catalog_files, emit, gate,
 };
 use crate::diagnostic::Report;
-use crate::engine::{Bound, By, EngineError, Filter, Grid, GroupBy, Timeline};
+use crate::engine::{Bound, EngineError, Filter, Grid, GroupBy, Timeline};
 use crate::report::build::{self, Context};
 use crate::report::diagnostics::{DiagnosticFormat, render as render_diagnostics};
 use crate::report::{Document, ReportFormat, render};
@@ -23,8 +24,8 @@ use crate::scenario::{self, Scenario};
 #[derive(Debug, Clone, clap::Args)]
 pub struct PeriodArgs {
     /// Period length
-    #[arg(long, value_enum, default_value_t = By::Quarter)]
-    pub by: By,
+    #[arg(long, value_enum, default_value_t = ByArg::Quarter)]
+    pub by: ByArg,
     /// Start of the window: a period label (2026Q1, 2026-01, 2026, FY2026Q1) or a date
     /// [default: the horizon's start]
     #[arg(long, value_name = "PERIOD|DATE")]
@@ -68,8 +69,8 @@ pub struct GroupedArgs {
     #[command(flatten)]
     pub period: PeriodArgs,
     /// How rows are grouped
-    #[arg(long, value_enum, default_value_t = GroupBy::Total)]
-    pub group_by: GroupBy,
+    #[arg(long, value_enum, default_value_t = GroupByArg::Total)]
+    pub group_by: GroupByArg,
     #[command(flatten)]
     pub filter: FilterArgs,
 }
@@ -365,12 +366,12 @@ pub fn run(
     let target = resolve_target(&catalog, filter.target.as_deref())?;
     let filter = resolve_filter(&catalog, filter)?;
     let default_period = PeriodArgs {
-        by: By::Quarter,
+        by: ByArg::Quarter,
         from: None,
         to: None,
     };
     let period = period.unwrap_or(&default_period);
-    let grid = Grid::new(period.by, catalog.portfolio.fiscal_year_start_month);
+    let grid = Grid::new(period.by.into(), catalog.portfolio.fiscal_year_start_month);
     let (from, to) = resolve_window(&catalog, &grid, period)?;
     let timeline = Timeline::new(&catalog, grid, from, to);
     let ctx = Context {

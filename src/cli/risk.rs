@@ -134,7 +134,10 @@ pub fn run(
     };
     let target = resolve_target(&catalog, args.filter.target.as_deref())?;
     let filter = resolve_filter(&catalog, &args.filter)?;
-    let grid = Grid::new(args.period.by, catalog.portfolio.fiscal_year_start_month);
+    let grid = Grid::new(
+        args.period.by.into(),
+        catalog.portfolio.fiscal_year_start_month,
+    );
     let (from, to) = resolve_window(&catalog, &grid, &args.period)?;
     let timeline = Timeline::new(&catalog, grid, from, to);
     let power_gw = target.and_then(|t| t.power_gw);

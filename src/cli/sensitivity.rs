@@ -32,7 +32,7 @@ use crate::catalog::validate::Checks;
 use crate::catalog::value::Duration;
 use crate::catalog::{Catalog, Contract, Origin};
 use crate::cli::report::{FilterArgs, load_catalog, report_format, resolve_filter};
-use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, GlobalArgs, emit};
+use crate::cli::{ByArg, CliError, EXIT_INVALID, EXIT_OK, GlobalArgs, emit};
 use crate::diagnostic::{FileId, Report, SourceFile, SourceMap};
 use crate::engine::metric::{Metric, Probe, Share};
 use crate::engine::{Bound, By, EngineError, Grid, Period, Timeline};
@@ -87,7 +87,7 @@ pub struct Args {
     /// Period length [default: that of the period's label, such as quarter for 2027Q4; quarter
     /// for a date]
     #[arg(long, value_enum)]
-    pub by: Option<By>,
+    pub by: Option<ByArg>,
     /// How late each contract comes online in its delayed variant: all its tranches shifted
     #[arg(
         long,
@@ -352,7 +352,7 @@ pub fn run(
             target: None,
         },
     )?;
-    let (grid, period) = resolve_period(&catalog, args.by, &args.metric)?;
+    let (grid, period) = resolve_period(&catalog, args.by.map(By::from), &args.metric)?;
     let timeline = Timeline::new(&catalog, grid, period.start, period.end);
     let at = timeline.window.start;
     let probe = match Probe::new(&catalog, &timeline, at, args.metric.metric, &filter) {

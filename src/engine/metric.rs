@@ -15,7 +15,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use crate::catalog::ramp::day_number;
-use crate::catalog::validate::{ramp_shape, tranche_units};
+use crate::catalog::ramp::{ramp_shape, tranche_units};
 use crate::catalog::{Catalog, Contract, HardwareKind};
 use crate::engine::num::Num;
 use crate::engine::spend::contract_cents;

@@ -10,7 +10,7 @@ use rust_decimal::prelude::ToPrimitive;
 use thiserror::Error;
 
 use crate::catalog::ramp::{RampShape, day_number};
-use crate::catalog::validate::{ramp_shape, tranche_units};
+use crate::catalog::ramp::{ramp_shape, tranche_units};
 use crate::catalog::{Catalog, Contract, HardwareKind, Status, Target};
 use crate::engine::num::Num;
 use crate::engine::period::{Grid, Period};
@@ -18,7 +18,7 @@ use crate::engine::spend::{contract_cents, value_cents};
 use crate::exact::Rational;
 
 /// What the rows of a report are grouped by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum GroupBy {
     Total,
     Provider,

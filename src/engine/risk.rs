@@ -83,7 +83,7 @@ use thiserror::Error;
 
 use crate::catalog::model::{Catalog, HardwareKind, Ramp};
 use crate::catalog::ramp::{RampShape, day_number};
-use crate::catalog::validate::{ramp_shape, tranche_units};
+use crate::catalog::ramp::{ramp_shape, tranche_units};
 use crate::engine::num::Num;
 use crate::engine::{EngineError, Filter, Period, Timeline};
 use crate::exact::Rational;

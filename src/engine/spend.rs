@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use rust_decimal::Decimal;
 
 use crate::catalog::ramp::day_number;
-use crate::catalog::validate::{ramp_shape, tranche_units};
+use crate::catalog::ramp::{ramp_shape, tranche_units};
 use crate::catalog::{Catalog, Contract, Ramp, SpendModel};
 use crate::engine::num::Num;
 use crate::engine::period::Period;

@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use crate::catalog::ramp::day_number;
-use crate::catalog::validate::{ramp_shape, tranche_units};
+use crate::catalog::ramp::{ramp_shape, tranche_units};
 use crate::catalog::value::{format_money_short, group_thousands};
 use crate::catalog::{Catalog, Contract, HardwareKind, Status, Target};
 use crate::engine::num::Num;
