@@ -4,6 +4,8 @@
 //! cross-checks ([`validate`]) -> a [`Catalog`] the engine can trust. The catalog knows nothing
 //! of periods or reports.
 
+pub mod diff;
+pub mod git;
 pub mod load;
 pub mod model;
 pub mod parse;

@@ -1,17 +1,21 @@
-//! CI gates: `--fail-if EXPR`, repeatable, on every report command. The report is written
-//! first; then, if any condition holds, capplan says which on stderr and exits with code 3.
+//! CI gates: `--fail-if EXPR`, repeatable, on every report command but `compare` and
+//! `sensitivity`. The report is written first; then, if any condition holds, capplan says which
+//! on stderr and exits with code 3.
 //!
 //! Grammar (spaces are allowed around the operator):
 //!
 //! ```text
 //! gate      := metric "@" period op value      gw@2027Q4<10   spend@2026>60B
 //!            | "target-met" op period          target-met>2030Q4
-//! metric    := gw | mw | gpus | cpus | spend | cumulative-spend
+//! metric    := figure
+//!            | "delta-" figure                 delta-gw@2026Q4<-0.5        (diff only)
 //!            | "p" N "-" (gw | mw | gpus)      p50-gw@2028Q4<15            (risk only)
 //!            | "probability"                   probability@2030Q4<0.5      (risk only)
+//! figure    := gw | mw | gpus | cpus | spend | cumulative-spend
 //! period    := a period label (2027Q4, 2027-10, 2027, FY2027Q2) or a date
 //! op        := < | <= | > | >= | == | !=
-//! value     := a number with an optional K, M, B or T suffix: 10, 2.5, 60B, 1.4T
+//! value     := a number, optionally negative, with an optional K, M, B or T suffix:
+//!              10, 2.5, 60B, 1.4T, -0.5, -5B
 //! ```
 //!
 //! `gw` and `mw` are facility power at the period's end, `gpus` and `cpus` units online at its
@@ -19,6 +23,10 @@
 //! period's end, all for the report's catalog, scenarios and filters, over every group.
 //! `target-met` compares the period in which the report's target is met with the one given; a
 //! target never met counts as later than any period.
+//!
+//! On `diff`, `delta-FIGURE` is the change of the figure from OLD to NEW (NEW minus OLD, so
+//! `delta-gw@2026Q4<-0.5` holds when NEW has more than half a gigawatt less than OLD at the end of
+//! 2026Q4); a plain figure and `target-met` are NEW's.
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -50,7 +58,19 @@ pub enum Metric {
     Quantile(u8, Base),
     /// The probability, from a risk run, of having reached the target's power by then.
     Probability,
+    /// The change of a plain figure from OLD to NEW, from `diff`: one of [`DELTA_OF`].
+    Delta(&'static Metric),
 }
+
+/// The figures whose change `diff` gates can test, as `delta-gw` and so on.
+pub static DELTA_OF: [Metric; 6] = [
+    Metric::Gw,
+    Metric::Mw,
+    Metric::Gpus,
+    Metric::Cpus,
+    Metric::Spend,
+    Metric::CumulativeSpend,
+];
 
 /// The figure a risk quantile is of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,6 +96,7 @@ impl fmt::Display for Metric {
             Metric::CumulativeSpend => f.write_str("cumulative-spend"),
             Metric::Quantile(p, b) => write!(f, "p{p}-{}", base(b)),
             Metric::Probability => f.write_str("probability"),
+            Metric::Delta(m) => write!(f, "delta-{m}"),
         }
     }
 }
@@ -143,6 +164,18 @@ fn split_op(text: &str) -> Option<(&str, Op, &str)> {
 }
 
 fn parse_metric(text: &str) -> Result<Metric, String> {
+    if let Some(figure) = text.strip_prefix("delta-") {
+        let inner = parse_metric(figure).ok();
+        return DELTA_OF
+            .iter()
+            .find(|m| Some(**m) == inner)
+            .map(Metric::Delta)
+            .ok_or_else(|| {
+                format!(
+                    "`{text}` is not a metric: `delta-` takes gw, mw, gpus, cpus, spend or cumulative-spend"
+                )
+            });
+    }
     Ok(match text {
         "gw" => Metric::Gw,
         "mw" => Metric::Mw,
@@ -157,7 +190,7 @@ fn parse_metric(text: &str) -> Result<Metric, String> {
                 .and_then(|rest| rest.split_once('-'));
             let Some((n, base)) = q else {
                 return Err(format!(
-                    "`{other}` is not a metric: expected gw, mw, gpus, cpus, spend, cumulative-spend, pN-gw, pN-mw, pN-gpus or probability"
+                    "`{other}` is not a metric: expected gw, mw, gpus, cpus, spend, cumulative-spend, delta-FIGURE, pN-gw, pN-mw, pN-gpus or probability"
                 ));
             };
             let n: u8 = n
@@ -202,7 +235,7 @@ impl FromStr for Gate {
                 return Err(format!("`{left}` needs a period after `@`"));
             }
             let value = parse_money(right).map_err(|_| {
-                format!("`{right}` is not a number (a K, M, B or T suffix may follow)")
+                format!("`{right}` is not a number (a leading `-` and a K, M, B or T suffix are allowed)")
             })?;
             Condition::At {
                 metric,
@@ -420,7 +453,7 @@ impl Figures for Totals<'_> {
             Metric::Cpus => Decimal::from_i128_with_scale(c.cpus, 0),
             Metric::Spend => engine::dollars(s.spend[p]),
             Metric::CumulativeSpend => engine::dollars(s.cumulative[p]),
-            Metric::Quantile(..) | Metric::Probability => return None,
+            Metric::Quantile(..) | Metric::Probability | Metric::Delta(_) => return None,
         })
     }
 
@@ -430,6 +463,40 @@ impl Figures for Totals<'_> {
         let s = cache.values().find_map(|s| s.as_ref().ok())?;
         let power: Vec<i128> = s.capacity.iter().map(|c| c.power_kw).collect();
         Some(engine::target_status(target, &s.timeline, &power, &s.spend).met_in)
+    }
+}
+
+/// The figures of `diff`: `delta-` metrics are NEW's totals minus OLD's; plain metrics and
+/// `target-met` are NEW's.
+pub struct Change<'a> {
+    pub old: Totals<'a>,
+    pub new: Totals<'a>,
+}
+
+impl Change<'_> {
+    /// Computes, once, the totals of both catalogs on every grid the gates need.
+    pub fn prepare(
+        &self,
+        gates: &[Gate],
+        grid: &Grid,
+    ) -> Result<Result<(), EngineError>, GateError> {
+        match self.old.prepare(gates, grid)? {
+            Ok(()) => self.new.prepare(gates, grid),
+            Err(e) => Ok(Err(e)),
+        }
+    }
+}
+
+impl Figures for Change<'_> {
+    fn value(&self, metric: Metric, period: &Period) -> Option<Decimal> {
+        match metric {
+            Metric::Delta(m) => Some(self.new.value(*m, period)? - self.old.value(*m, period)?),
+            m => self.new.value(m, period),
+        }
+    }
+
+    fn target_met(&self) -> Option<Option<Period>> {
+        self.new.target_met()
     }
 }
 
@@ -502,6 +569,41 @@ mod tests {
                 ..
             }
         ));
+        let g: Gate = "delta-gw@2026Q4<-0.5".parse().unwrap();
+        assert_eq!(
+            g.condition,
+            Condition::At {
+                metric: Metric::Delta(&Metric::Gw),
+                period: "2026Q4".into(),
+                op: Op::Lt,
+                value: Decimal::new(-5, 1)
+            }
+        );
+        let g: Gate = "delta-cumulative-spend@2027 >= -5B".parse().unwrap();
+        assert_eq!(
+            g.condition,
+            Condition::At {
+                metric: Metric::Delta(&Metric::CumulativeSpend),
+                period: "2027".into(),
+                op: Op::Ge,
+                value: Decimal::from(-5_000_000_000_i64)
+            }
+        );
+        assert_eq!(g.text, "delta-cumulative-spend@2027 >= -5B");
+        for (text, shown) in [
+            ("delta-gw@2026Q4<=-0.5", "delta-gw"),
+            ("delta-mw@2026Q4!=0", "delta-mw"),
+            ("delta-gpus@2026Q4>-1K", "delta-gpus"),
+            ("delta-cpus@2026Q4==0", "delta-cpus"),
+            ("delta-spend@2027>5B", "delta-spend"),
+            ("delta-cum-spend@2027<0", "delta-cumulative-spend"),
+        ] {
+            let g: Gate = text.parse().unwrap();
+            let Condition::At { metric, .. } = g.condition else {
+                panic!("{text}")
+            };
+            assert_eq!(metric.to_string(), shown);
+        }
         for bad in [
             "",
             "gw",
@@ -513,6 +615,11 @@ mod tests {
             "p50-cpus@2027Q4<1",
             "gw@2027Q4<ten",
             "gw@2027Q4=>10",
+            "delta-probability@2027Q4<1",
+            "delta-p50-gw@2027Q4<1",
+            "delta-delta-gw@2027Q4<1",
+            "delta-gw@2027Q4<--1",
+            "delta-gw@2027Q4<-",
         ] {
             assert!(bad.parse::<Gate>().is_err(), "{bad}");
         }

@@ -17,6 +17,7 @@ use crate::scenario::Selector;
 use crate::scenario::flags::{DelayFlag, ScaleFlag, WhatIf, parse_factor};
 
 pub mod compare;
+pub mod diff;
 pub mod gate;
 pub mod report;
 pub mod risk;
@@ -127,6 +128,8 @@ pub enum Format {
     Markdown,
     /// GitHub workflow commands that annotate files (validate)
     Github,
+    /// Concise markdown for a pull-request comment (diff)
+    GithubComment,
 }
 
 impl Format {
@@ -138,6 +141,7 @@ impl Format {
             Format::Csv => "csv",
             Format::Markdown => "markdown",
             Format::Github => "github",
+            Format::GithubComment => "github-comment",
         }
     }
 }
@@ -207,6 +211,8 @@ pub enum Command {
     Risk(risk::Args),
     /// Check catalogs and contract files; report every problem with its code and location
     Validate(validate::Args),
+    /// What changed between two catalogs: contracts and fields, figures per period, targets
+    Diff(diff::Args),
 }
 
 /// Why a command could not run. Each maps to exit code 2.
@@ -378,5 +384,6 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u
         Command::Sensitivity(a) => sensitivity::run(g, a, stderr_color, stdout, stderr),
         Command::Risk(a) => risk::run(g, a, stderr_color, stdout, stderr),
         Command::Validate(args) => validate::run(g, args, stdout_color, stdout),
+        Command::Diff(a) => diff::run(g, a, stderr_color, stdout, stderr),
     }
 }

@@ -115,6 +115,10 @@ pub fn report_format(global: &GlobalArgs) -> Result<ReportFormat, CliError> {
             "reports are `table`, `json`, `csv` or `markdown`; `github` is for `validate`"
                 .to_owned(),
         )),
+        Format::GithubComment => Err(CliError::Usage(
+            "reports are `table`, `json`, `csv` or `markdown`; `github-comment` is for `diff`"
+                .to_owned(),
+        )),
     }
 }
 
@@ -127,7 +131,7 @@ pub struct Inputs {
 }
 
 /// Prints the errors of `report` and a closing line; the caller exits with code 1.
-fn print_errors(
+pub(crate) fn print_errors(
     report: &mut Report,
     what: &str,
     color: bool,

@@ -30,14 +30,19 @@ pub struct Group<'a> {
 }
 
 /// Totals of one group over the whole timeline.
-struct Totals {
-    gpus: Vec<i128>,
-    power_kw: Vec<i128>,
-    spend: Vec<i128>,
-    cumulative: Vec<i128>,
+pub(crate) struct Totals {
+    pub(crate) gpus: Vec<i128>,
+    pub(crate) cpus: Vec<i128>,
+    pub(crate) power_kw: Vec<i128>,
+    pub(crate) spend: Vec<i128>,
+    pub(crate) cumulative: Vec<i128>,
 }
 
-fn totals(catalog: &Catalog, timeline: &Timeline, filter: &Filter) -> Result<Totals, EngineError> {
+pub(crate) fn totals(
+    catalog: &Catalog,
+    timeline: &Timeline,
+    filter: &Filter,
+) -> Result<Totals, EngineError> {
     // Capacity over the whole timeline, not only the window: when a target is met does not
     // depend on the rows shown.
     let whole = Timeline {
@@ -50,22 +55,23 @@ fn totals(catalog: &Catalog, timeline: &Timeline, filter: &Filter) -> Result<Tot
     let spend = spend.values[0].clone();
     Ok(Totals {
         gpus: cap.iter().map(|c| c.gpus).collect(),
+        cpus: cap.iter().map(|c| c.cpus).collect(),
         power_kw: cap.iter().map(|c| c.power_kw).collect(),
         cumulative: engine::cumulative(&spend),
         spend,
     })
 }
 
-fn mw(kw: i128) -> Decimal {
+pub(crate) fn mw(kw: i128) -> Decimal {
     Decimal::try_from_i128_with_scale(kw, 3).unwrap_or(Decimal::MAX)
 }
 
-fn label(p: &Option<Period>) -> Option<String> {
+pub(crate) fn label(p: &Option<Period>) -> Option<String> {
     p.as_ref().map(|p| p.label.clone())
 }
 
 /// When one group meets a target, in words: `met in 2029Q2`, `not met (power reached 2029Q1)`.
-fn status_text(target: &Target, status: &TargetStatus) -> String {
+pub(crate) fn status_text(target: &Target, status: &TargetStatus) -> String {
     match (&status.met_in, status.met_by_deadline, target.by) {
         (Some(p), Some(false), Some(by)) => format!("met in {}, after {by}", p.label),
         (Some(p), _, _) => format!("met in {}", p.label),

@@ -166,7 +166,7 @@ struct JsonReport<'a> {
 
 fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut doc = JsonReport {
-        schema_version: 1,
+        schema_version: crate::report::SCHEMA_VERSION,
         files: report.sources.len(),
         errors: Vec::new(),
         warnings: Vec::new(),

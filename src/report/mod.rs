@@ -4,6 +4,7 @@
 pub mod build;
 pub mod compare;
 pub mod diagnostics;
+pub mod diff;
 pub mod document;
 pub mod render;
 pub mod risk;

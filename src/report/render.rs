@@ -121,6 +121,10 @@ fn summary_text(doc: &Document) -> String {
 
 fn table(doc: &Document) -> String {
     let mut out = summary_text(doc);
+    // A document without columns is a summary alone.
+    if doc.columns.is_empty() {
+        return out;
+    }
     let mut builder = Builder::default();
     let shown: Vec<usize> = (0..doc.columns.len())
         .filter(|&i| doc.columns[i].in_table)
@@ -162,6 +166,9 @@ fn markdown(doc: &Document) -> String {
     }
     if !doc.summary.is_empty() {
         out.push('\n');
+    }
+    if doc.columns.is_empty() {
+        return out;
     }
     let shown: Vec<usize> = (0..doc.columns.len())
         .filter(|&i| doc.columns[i].in_table)

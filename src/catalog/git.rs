@@ -1,0 +1,194 @@
+//! Reading a catalog folder as it was at a git revision, without a checkout: the files of
+//! `capplan diff --git REV`.
+//!
+//! capplan shells out to the `git` program: `rev-parse` finds the repository holding the folder
+//! and the folder's path in it, and resolves the revision to a commit; `ls-tree` lists the
+//! folder at that commit; one `cat-file --batch` reads every file. Only regular files named
+//! `*.toml` directly in the folder count, as for a folder on disk; a symbolic link in the tree is
+//! left out, since its target may not exist at that revision.
+//!
+//! Files are named `REV:PATH` (`origin/main:contracts/aws.toml`), so that a diagnostic on the
+//! old side says where it comes from. Every failure is a [`GitError`] whose message says what to
+//! do; commands exit with code 2 on it.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use thiserror::Error;
+
+use crate::catalog::CatalogFiles;
+
+/// Why a catalog could not be read at a revision.
+#[derive(Debug, Error)]
+pub enum GitError {
+    #[error("`--git` needs the `git` program, which could not be run")]
+    NoGit(#[source] io::Error),
+    #[error("`{dir}` is not in a git repository, so `--git` has no revision to read it at")]
+    NotARepository { dir: String },
+    #[error(
+        "revision `{rev}` does not resolve to a commit in the repository at `{repo}`; in a shallow clone, fetch it first (`git fetch origin BRANCH`, or `fetch-depth: 0` with actions/checkout)"
+    )]
+    NoRevision { rev: String, repo: String },
+    #[error("there is no folder `{folder}` at revision `{rev}` of the repository at `{repo}`")]
+    NoFolder {
+        folder: String,
+        rev: String,
+        repo: String,
+    },
+    #[error("`git {command}` failed: {message}")]
+    Failed { command: String, message: String },
+}
+
+/// Runs `git -C dir ARGS`, returning its standard output, or its standard error on failure.
+fn git(dir: &Path, args: &[&str]) -> Result<Result<Vec<u8>, String>, GitError> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(GitError::NoGit)?;
+    if out.status.success() {
+        Ok(Ok(out.stdout))
+    } else {
+        Ok(Err(String::from_utf8_lossy(&out.stderr).trim().to_owned()))
+    }
+}
+
+fn lines(bytes: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// One entry of `git ls-tree -z`: `MODE TYPE OID\tNAME`.
+fn tree_entry(entry: &[u8]) -> Option<(&str, &str, &str, &str)> {
+    let text = std::str::from_utf8(entry).ok()?;
+    let (meta, name) = text.split_once('\t')?;
+    let mut parts = meta.split(' ');
+    Some((parts.next()?, parts.next()?, parts.next()?, name))
+}
+
+/// Reads blobs by object id with one `git cat-file --batch`.
+fn read_blobs(dir: &Path, oids: &[String]) -> Result<Vec<Vec<u8>>, GitError> {
+    let failed = |message: String| GitError::Failed {
+        command: "cat-file --batch".to_owned(),
+        message,
+    };
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(GitError::NoGit)?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| failed("no input".into()))?;
+    let request: String = oids.iter().map(|o| format!("{o}\n")).collect();
+    // Write from another thread: git answers while it reads, and a full pipe would block both.
+    let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| failed("no output".into()))?;
+    let mut reader = BufReader::new(stdout);
+    let mut blobs = Vec::with_capacity(oids.len());
+    for oid in oids {
+        let mut header = String::new();
+        reader
+            .read_line(&mut header)
+            .map_err(|e| failed(e.to_string()))?;
+        let size = header
+            .trim_end()
+            .strip_prefix(oid.as_str())
+            .and_then(|rest| rest.strip_prefix(" blob "))
+            .and_then(|n| n.parse::<usize>().ok())
+            .ok_or_else(|| failed(format!("unexpected answer `{}`", header.trim_end())))?;
+        let mut blob = vec![0; size + 1];
+        reader
+            .read_exact(&mut blob)
+            .map_err(|e| failed(e.to_string()))?;
+        blob.pop();
+        blobs.push(blob);
+    }
+    let _ = writer.join();
+    let status = child.wait().map_err(|e| failed(e.to_string()))?;
+    if !status.success() {
+        let mut message = String::new();
+        if let Some(mut err) = child.stderr.take() {
+            let _ = err.read_to_string(&mut message);
+        }
+        return Err(failed(message.trim().to_owned()));
+    }
+    Ok(blobs)
+}
+
+/// The catalog folder `dir` (on disk, inside a git repository) as it was at revision `rev`.
+pub fn read_at_revision(dir: &Path, rev: &str) -> Result<CatalogFiles, GitError> {
+    let shown = dir.display().to_string();
+    let not_repo = || GitError::NotARepository { dir: shown.clone() };
+    let found =
+        git(dir, &["rev-parse", "--show-toplevel", "--show-prefix"])?.map_err(|_| not_repo())?;
+    let found = lines(&found);
+    let (repo, prefix) = match found.as_slice() {
+        [repo] => (repo.clone(), String::new()),
+        [repo, prefix, ..] => (repo.clone(), prefix.clone()),
+        _ => return Err(not_repo()),
+    };
+    // A revision that starts with `-` would be read as an option.
+    let no_revision = || GitError::NoRevision {
+        rev: rev.to_owned(),
+        repo: repo.clone(),
+    };
+    if rev.is_empty() || rev.starts_with('-') {
+        return Err(no_revision());
+    }
+    let commit = git(
+        dir,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ],
+    )?
+    .map_err(|_| no_revision())?;
+    let commit = lines(&commit).into_iter().next().ok_or_else(no_revision)?;
+    // `COMMIT:PATH` names a tree by its path from the repository's root.
+    let folder = prefix.trim_end_matches('/');
+    // From the root: run in a subfolder, `ls-tree` shows only the entries under it.
+    let root = Path::new(&repo);
+    let listing = git(root, &["ls-tree", "-z", &format!("{commit}:{folder}")])?.map_err(|_| {
+        GitError::NoFolder {
+            folder: if folder.is_empty() { "." } else { folder }.to_owned(),
+            rev: rev.to_owned(),
+            repo: repo.clone(),
+        }
+    })?;
+    let mut entries: Vec<(String, String)> = listing
+        .split(|b| *b == 0)
+        .filter_map(tree_entry)
+        .filter(|(mode, kind, _, name)| {
+            *kind == "blob" && *mode != "120000" && name.ends_with(".toml")
+        })
+        .map(|(_, _, oid, name)| (name.to_owned(), oid.to_owned()))
+        .collect();
+    entries.sort();
+    let oids: Vec<String> = entries.iter().map(|(_, oid)| oid.clone()).collect();
+    let blobs = read_blobs(root, &oids)?;
+    let path = |name: &str| -> PathBuf { Path::new(folder).join(name) };
+    Ok(CatalogFiles {
+        label: format!("{rev}:{folder}"),
+        files: entries
+            .iter()
+            .zip(blobs)
+            .map(|((name, _), bytes)| (format!("{rev}:{}", path(name).display()), bytes))
+            .collect(),
+    })
+}
