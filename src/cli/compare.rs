@@ -47,14 +47,8 @@ pub fn run(
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let format = report_format(global)?;
-    // A gate over several groups, or over variants, would be ambiguous: refuse it rather than
-    // let a CI job pass without it.
-    if !global.fail_if.is_empty() {
-        return Err(CliError::Usage(
-            "`--fail-if` does not apply to `compare`: gate one catalog, such as `plan --scenario FILE --fail-if EXPR`"
-                .to_owned(),
-        ));
-    }
+    // A gate over several groups, or over variants, would be ambiguous.
+    crate::cli::gate::refuse(&global.fail_if, "compare")?;
     let Some(mut inputs) = load_inputs(global, color, stderr)? else {
         return Ok(EXIT_INVALID);
     };

@@ -130,28 +130,6 @@ fn load(
     }
 }
 
-/// A timeline for a window of `grid`, long enough for the contracts of every catalog.
-fn timeline(
-    catalogs: &[&Catalog],
-    grid: Grid,
-    from: chrono::NaiveDate,
-    to: chrono::NaiveDate,
-) -> Timeline {
-    let (mut lo, mut hi) = (from, to);
-    for k in catalogs.iter().flat_map(|c| &c.contracts) {
-        lo = lo.min(k.start);
-        hi = hi.max(k.end);
-    }
-    let periods = grid.periods(lo, hi);
-    let first = periods.partition_point(|p| p.end <= from);
-    let last = periods.partition_point(|p| p.start < to);
-    Timeline {
-        grid,
-        periods,
-        window: first..last.max(first),
-    }
-}
-
 /// Runs `capplan diff`.
 pub fn run(
     global: &GlobalArgs,
@@ -185,7 +163,7 @@ pub fn run(
         .or_else(|e| resolve_filter(&old, &args.filter).map_err(|_| e))?;
     let grid = Grid::new(args.period.by.into(), new.portfolio.fiscal_year_start_month);
     let (from, to) = resolve_window(&new, &grid, &args.period)?;
-    let timeline = timeline(&[&old, &new], grid, from, to);
+    let timeline = Timeline::covering(&[&old, &new], grid, from, to);
     let sides = (
         Side {
             label: old_label,

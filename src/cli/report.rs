@@ -348,7 +348,8 @@ pub fn resolve_window(
     Ok((from, to))
 }
 
-fn engine_error(err: &EngineError, stderr: &mut dyn Write) -> u8 {
+/// Prints an overflow the engine found; the input is invalid (exit 1).
+pub(crate) fn engine_error(err: &EngineError, stderr: &mut dyn Write) -> u8 {
     let _ = writeln!(stderr, "error[overflow]: {err}");
     EXIT_INVALID
 }

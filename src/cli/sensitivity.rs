@@ -31,7 +31,7 @@ use crate::catalog::reader::did_you_mean;
 use crate::catalog::validate::Checks;
 use crate::catalog::value::Duration;
 use crate::catalog::{Catalog, Contract, Origin};
-use crate::cli::report::{FilterArgs, load_catalog, report_format, resolve_filter};
+use crate::cli::report::{FilterArgs, engine_error, load_catalog, report_format, resolve_filter};
 use crate::cli::{ByArg, CliError, EXIT_INVALID, EXIT_OK, GlobalArgs, emit};
 use crate::diagnostic::{FileId, Report, SourceFile, SourceMap};
 use crate::engine::metric::{Metric, Probe, Share};
@@ -311,11 +311,6 @@ fn contract_row(
     ))
 }
 
-fn engine_error(err: &EngineError, stderr: &mut dyn Write) -> u8 {
-    let _ = writeln!(stderr, "error[overflow]: {err}");
-    EXIT_INVALID
-}
-
 /// Runs `capplan sensitivity`.
 pub fn run(
     global: &GlobalArgs,
@@ -325,14 +320,8 @@ pub fn run(
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let format = report_format(global)?;
-    // A gate over several groups, or over variants, would be ambiguous: refuse it rather than
-    // let a CI job pass without it.
-    if !global.fail_if.is_empty() {
-        return Err(CliError::Usage(
-            "`--fail-if` does not apply to `sensitivity`: gate one catalog, such as `plan --scenario FILE --fail-if EXPR`"
-                .to_owned(),
-        ));
-    }
+    // A gate over several groups, or over variants, would be ambiguous.
+    crate::cli::gate::refuse(&global.fail_if, "sensitivity")?;
     if args.shift.count == 0 && args.factor == Decimal::ONE {
         return Err(CliError::Usage(format!(
             "nothing would change: `--shift {}` and `--factor {}` leave every contract as it is; give a non-zero `--shift` or a `--factor` other than 1",

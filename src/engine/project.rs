@@ -131,9 +131,14 @@ pub struct Timeline {
 impl Timeline {
     /// A timeline for a window `[from, to)` of whole periods, long enough for every contract.
     pub fn new(catalog: &Catalog, grid: Grid, from: NaiveDate, to: NaiveDate) -> Timeline {
+        Timeline::covering(&[catalog], grid, from, to)
+    }
+
+    /// [`Timeline::new`], long enough for the contracts of every catalog given.
+    pub fn covering(catalogs: &[&Catalog], grid: Grid, from: NaiveDate, to: NaiveDate) -> Timeline {
         let mut lo = from;
         let mut hi = to;
-        for c in &catalog.contracts {
+        for c in catalogs.iter().flat_map(|k| &k.contracts) {
             lo = lo.min(c.start);
             hi = hi.max(c.end);
         }

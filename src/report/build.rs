@@ -183,6 +183,27 @@ fn gw_text(mw: Decimal) -> String {
     format!("{:.2} GW", (mw / Decimal::from(1000)).round_dp(2))
 }
 
+/// The summary line naming the target a report measures against.
+pub(crate) fn target_item(t: &Target) -> SummaryItem {
+    let mut sets = Vec::new();
+    if let Some(s) = t.spend_usd {
+        sets.push(format_money_short(s));
+    }
+    if let Some(g) = t.power_gw {
+        sets.push(format!("{g} GW"));
+    }
+    if let Some(by) = t.by {
+        sets.push(format!("by {by}"));
+    }
+    SummaryItem {
+        key: "target".into(),
+        label: "target".into(),
+        text: format!("{} ({})", t.id, sets.join(", ")),
+        json: json!({"id": t.id, "name": t.name, "spend_usd": t.spend_usd.map(|s| format!("{s:.2}")),
+            "power_gw": t.power_gw.map(|g| g.to_string()), "by": t.by.map(|d| d.to_string())}),
+    }
+}
+
 /// `capplan plan`: the summary and one row per period of total capacity, power and spend.
 pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
     // Capacity over the whole timeline, not only the window: when a target is met does not
@@ -233,23 +254,7 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
     let mut summary = vec![status_summary(ctx.catalog, ctx.filter)];
     let contracted = engine::contracted(ctx.catalog, ctx.filter);
     if let Some(t) = ctx.target {
-        let mut sets = Vec::new();
-        if let Some(s) = t.spend_usd {
-            sets.push(format_money_short(s));
-        }
-        if let Some(g) = t.power_gw {
-            sets.push(format!("{g} GW"));
-        }
-        if let Some(by) = t.by {
-            sets.push(format!("by {by}"));
-        }
-        summary.push(SummaryItem {
-            key: "target".into(),
-            label: "target".into(),
-            text: format!("{} ({})", t.id, sets.join(", ")),
-            json: json!({"id": t.id, "name": t.name, "spend_usd": t.spend_usd.map(|s| format!("{s:.2}")),
-                "power_gw": t.power_gw.map(|g| g.to_string()), "by": t.by.map(|d| d.to_string())}),
-        });
+        summary.push(target_item(t));
         let (text, json) = match t.spend_usd {
             Some(goal) => {
                 let share =

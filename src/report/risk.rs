@@ -123,23 +123,7 @@ pub fn risk(ctx: &RiskContext<'_>) -> Document {
         },
     ];
     if let Some(t) = ctx.target {
-        let mut sets = Vec::new();
-        if let Some(s) = t.spend_usd {
-            sets.push(crate::catalog::value::format_money_short(s));
-        }
-        if let Some(g) = t.power_gw {
-            sets.push(format!("{g} GW"));
-        }
-        if let Some(by) = t.by {
-            sets.push(format!("by {by}"));
-        }
-        summary.push(SummaryItem {
-            key: "target".into(),
-            label: "target".into(),
-            text: format!("{} ({})", t.id, sets.join(", ")),
-            json: json!({"id": t.id, "name": t.name, "spend_usd": t.spend_usd.map(|s| format!("{s:.2}")),
-                "power_gw": t.power_gw.map(|g| g.to_string()), "by": t.by.map(|d| d.to_string())}),
-        });
+        summary.push(crate::report::build::target_item(t));
     }
     let (text, value) = match &out.reached_in {
         Some(firsts) => {
