@@ -22,6 +22,7 @@ pub mod gate;
 pub mod report;
 pub mod risk;
 pub mod sensitivity;
+pub mod shell;
 pub mod validate;
 
 /// Exit code: success.
@@ -211,6 +212,10 @@ pub enum Command {
     Risk(risk::Args),
     /// Check catalogs and contract files; report every problem with its code and location
     Validate(validate::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page (roff)
+    Man,
     /// What changed between two catalogs: contracts and fields, figures per period, targets
     Diff(diff::Args),
 }
@@ -384,6 +389,8 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u
         Command::Sensitivity(a) => sensitivity::run(g, a, stderr_color, stdout, stderr),
         Command::Risk(a) => risk::run(g, a, stderr_color, stdout, stderr),
         Command::Validate(args) => validate::run(g, args, stdout_color, stdout),
+        Command::Completions(args) => shell::completions(g, args, stdout),
+        Command::Man => shell::man(g, stdout),
         Command::Diff(a) => diff::run(g, a, stderr_color, stdout, stderr),
     }
 }
