@@ -37,7 +37,13 @@ pub enum LoadError {
     },
     #[error("`{path}` is not a folder or a `.toml` file")]
     NotToml { path: String },
+    #[error("`{path}` is larger than {limit} MiB: a catalog file holds one contract or the portfolio, a few KiB; is this the right file?", limit = MAX_FILE_BYTES >> 20)]
+    TooLarge { path: String },
 }
+
+/// The largest catalog or scenario file capplan reads, in bytes. Real contract files are a few
+/// KiB; the cap keeps a wrong path (a log, a dump) from filling memory.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
 
 /// The raw files of one catalog, before parsing.
 #[derive(Clone, Debug)]
@@ -112,11 +118,27 @@ impl CatalogFiles {
 }
 
 fn read_file(path: &Path) -> Result<(String, Vec<u8>), LoadError> {
-    let bytes = fs::read(path).map_err(|source| LoadError::Io {
+    Ok((path.display().to_string(), read_capped(path)?))
+}
+
+/// A file's bytes, refusing more than [`MAX_FILE_BYTES`] without reading them all.
+pub fn read_capped(path: &Path) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read;
+    let io = |source| LoadError::Io {
         path: path.display().to_string(),
         source,
-    })?;
-    Ok((path.display().to_string(), bytes))
+    };
+    let file = fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(LoadError::TooLarge {
+            path: path.display().to_string(),
+        });
+    }
+    Ok(bytes)
 }
 
 fn is_portfolio_name(path: &Path) -> bool {

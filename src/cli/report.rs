@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use crate::catalog::reader::did_you_mean;
 use crate::catalog::validate::Checks;
-use crate::catalog::{self, Catalog, LoadError, Target};
+use crate::catalog::{self, Catalog, Target};
 use crate::cli::{ByArg, GroupByArg};
 use crate::cli::{
     CliError, EXIT_GATE, EXIT_INVALID, EXIT_OK, Format, GlobalArgs, catalog_files, emit, gate,
@@ -168,10 +168,7 @@ pub fn load_inputs(
     let mut scenarios = Vec::new();
     for path in &global.scenarios {
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-            path: name.clone(),
-            source,
-        })?;
+        let bytes = catalog::load::read_capped(path)?;
         scenarios.extend(scenario::read_scenario(&name, bytes, &mut report));
     }
     scenarios.extend(global.what_if.to_what_if().to_scenario(&mut report.sources));

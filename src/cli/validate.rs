@@ -30,13 +30,7 @@ struct Inputs {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|source| {
-        LoadError::Io {
-            path: path.display().to_string(),
-            source,
-        }
-        .into()
-    })
+    Ok(catalog::load::read_capped(path)?)
 }
 
 fn catalogs(paths: &[PathBuf]) -> Result<Inputs, CliError> {
