@@ -96,11 +96,11 @@ pub fn run(
         None => baseline.targets.iter().collect(),
     };
     // A filter only has to match in one of the groups: a scenario may add a provider.
-    let filter = match resolve_filter(baseline, &args.filter) {
+    let filter = match resolve_filter(baseline, &args.filter.scope) {
         Ok(f) => f,
         Err(e) => catalogs
             .iter()
-            .find_map(|(_, c)| resolve_filter(c, &args.filter).ok())
+            .find_map(|(_, c)| resolve_filter(c, &args.filter.scope).ok())
             .ok_or(e)?,
     };
     let grid = Grid::new(

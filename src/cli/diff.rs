@@ -159,8 +159,8 @@ pub fn run(
         None => new.targets.iter().collect(),
     };
     // A filter only has to match on one side: a pull request may add or remove a provider.
-    let filter = resolve_filter(&new, &args.filter)
-        .or_else(|e| resolve_filter(&old, &args.filter).map_err(|_| e))?;
+    let filter = resolve_filter(&new, &args.filter.scope)
+        .or_else(|e| resolve_filter(&old, &args.filter.scope).map_err(|_| e))?;
     let grid = Grid::new(args.period.by.into(), new.portfolio.fiscal_year_start_month);
     let (from, to) = resolve_window(&new, &grid, &args.period)?;
     let timeline = Timeline::covering(&[&old, &new], grid, from, to);

@@ -39,6 +39,16 @@ pub struct PeriodArgs {
 /// Which contracts count, and the target to measure against.
 #[derive(Debug, Clone, clap::Args)]
 pub struct FilterArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// The target to measure against [default: the first in portfolio.toml]
+    #[arg(long, value_name = "ID")]
+    pub target: Option<String>,
+}
+
+/// Which contracts and tranches count.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScopeArgs {
     /// Only this provider (repeatable)
     #[arg(long, value_name = "NAME")]
     pub provider: Vec<String>,
@@ -51,9 +61,6 @@ pub struct FilterArgs {
     /// Leave non-binding contracts (letters of intent) out
     #[arg(long)]
     pub signed_only: bool,
-    /// The target to measure against [default: the first in portfolio.toml]
-    #[arg(long, value_name = "ID")]
-    pub target: Option<String>,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -260,7 +267,7 @@ pub fn resolve_target<'a>(
 }
 
 /// Checks the filter options against the catalog: a filter that matches nothing is an error.
-pub fn resolve_filter(catalog: &Catalog, args: &FilterArgs) -> Result<Filter, CliError> {
+pub fn resolve_filter(catalog: &Catalog, args: &ScopeArgs) -> Result<Filter, CliError> {
     for p in &args.provider {
         if !catalog
             .contracts
@@ -366,7 +373,7 @@ pub fn run(
         return Ok(EXIT_INVALID);
     };
     let target = resolve_target(&catalog, filter.target.as_deref())?;
-    let filter = resolve_filter(&catalog, filter)?;
+    let filter = resolve_filter(&catalog, &filter.scope)?;
     let default_period = PeriodArgs {
         by: ByArg::Quarter,
         from: None,

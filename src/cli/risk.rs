@@ -133,7 +133,7 @@ pub fn run(
         return Ok(EXIT_INVALID);
     };
     let target = resolve_target(&catalog, args.filter.target.as_deref())?;
-    let filter = resolve_filter(&catalog, &args.filter)?;
+    let filter = resolve_filter(&catalog, &args.filter.scope)?;
     let grid = Grid::new(
         args.period.by.into(),
         catalog.portfolio.fiscal_year_start_month,

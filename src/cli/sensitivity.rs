@@ -31,7 +31,7 @@ use crate::catalog::reader::did_you_mean;
 use crate::catalog::validate::Checks;
 use crate::catalog::value::Duration;
 use crate::catalog::{Catalog, Contract, Origin};
-use crate::cli::report::{FilterArgs, engine_error, load_catalog, report_format, resolve_filter};
+use crate::cli::report::{ScopeArgs, engine_error, load_catalog, report_format, resolve_filter};
 use crate::cli::{ByArg, CliError, EXIT_INVALID, EXIT_OK, GlobalArgs, emit};
 use crate::diagnostic::{FileId, Report, SourceFile, SourceMap};
 use crate::engine::metric::{Metric, Probe, Share};
@@ -99,18 +99,8 @@ pub struct Args {
     /// What each contract's units and value are multiplied by in its scaled variant
     #[arg(long, value_name = "FACTOR", default_value = "0.9", value_parser = parse_factor)]
     pub factor: Decimal,
-    /// Only contracts of this provider (repeatable)
-    #[arg(long, value_name = "NAME")]
-    pub provider: Vec<String>,
-    /// Only this contract (repeatable)
-    #[arg(long, value_name = "ID")]
-    pub contract: Vec<String>,
-    /// Only tranches of this hardware (repeatable)
-    #[arg(long, value_name = "ID")]
-    pub hardware: Vec<String>,
-    /// Leave non-binding contracts (letters of intent) out
-    #[arg(long)]
-    pub signed_only: bool,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 }
 
 /// The grid and the period that `--metric` names: a label picks its own period length unless
@@ -331,16 +321,7 @@ pub fn run(
     let Some((catalog, scenarios)) = load_catalog(global, color, stderr)? else {
         return Ok(EXIT_INVALID);
     };
-    let filter = resolve_filter(
-        &catalog,
-        &FilterArgs {
-            provider: args.provider.clone(),
-            contract: args.contract.clone(),
-            hardware: args.hardware.clone(),
-            signed_only: args.signed_only,
-            target: None,
-        },
-    )?;
+    let filter = resolve_filter(&catalog, &args.scope)?;
     let (grid, period) = resolve_period(&catalog, args.by.map(By::from), &args.metric)?;
     let timeline = Timeline::new(&catalog, grid, period.start, period.end);
     let at = timeline.window.start;

@@ -56,6 +56,26 @@ fn target_spend(target: Option<&Target>) -> Option<Decimal> {
     target.and_then(|t| t.spend_usd)
 }
 
+/// A report of rows per period and group, with no summary.
+fn grouped(
+    report: &'static str,
+    ctx: &Context<'_>,
+    by: GroupBy,
+    columns: Vec<Column>,
+    rows: Vec<Vec<Cell>>,
+) -> Document {
+    Document {
+        report,
+        by: Some(ctx.timeline.grid.by.name()),
+        group_by: Some(by.name()),
+        scenarios: ctx.scenarios.clone(),
+        title: None,
+        summary: Vec::new(),
+        columns,
+        rows,
+    }
+}
+
 /// `capplan capacity`: units, unit-hours and facility power per period and group.
 pub fn capacity(ctx: &Context<'_>, by: GroupBy) -> Result<Document, EngineError> {
     let series = engine::capacity(ctx.catalog, ctx.timeline, by, ctx.filter)?;
@@ -85,16 +105,7 @@ pub fn capacity(ctx: &Context<'_>, by: GroupBy) -> Result<Document, EngineError>
             rows.push(row);
         }
     }
-    Ok(Document {
-        report: "capacity",
-        by: Some(ctx.timeline.grid.by.name()),
-        group_by: Some(by.name()),
-        scenarios: ctx.scenarios.clone(),
-        title: None,
-        summary: Vec::new(),
-        columns,
-        rows,
-    })
+    Ok(grouped("capacity", ctx, by, columns, rows))
 }
 
 /// `capplan spend`: spend, cumulative spend and its share of the target, per period and group.
@@ -125,16 +136,7 @@ pub fn spend(ctx: &Context<'_>, by: GroupBy) -> Result<Document, EngineError> {
             rows.push(row);
         }
     }
-    Ok(Document {
-        report: "spend",
-        by: Some(ctx.timeline.grid.by.name()),
-        group_by: Some(by.name()),
-        scenarios: ctx.scenarios.clone(),
-        title: None,
-        summary: Vec::new(),
-        columns,
-        rows,
-    })
+    Ok(grouped("spend", ctx, by, columns, rows))
 }
 
 /// Status counts and values for the summary.
