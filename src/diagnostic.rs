@@ -205,6 +205,32 @@ impl SourceFile {
         }
     }
 
+    /// A file's text from its bytes. Bytes that are not UTF-8 become U+FFFD, and the result then
+    /// also holds a `not-utf8` error at the first of them, to be pushed once the file has an id.
+    pub fn decode(name: impl Into<String>, bytes: Vec<u8>) -> (Self, Option<Range<usize>>) {
+        let name = name.into();
+        match String::from_utf8(bytes) {
+            Ok(text) => (SourceFile::new(name, text), None),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                // The bad bytes are one replacement character in the text.
+                let range = at..at + char::REPLACEMENT_CHARACTER.len_utf8();
+                (SourceFile::new(name, text), Some(range))
+            }
+        }
+    }
+
+    /// The `not-utf8` error of a file [`SourceFile::decode`] found bytes that are not UTF-8 in.
+    pub fn not_utf8(&self, file: FileId, range: Range<usize>) -> Diagnostic {
+        Diagnostic::new(
+            Code::NotUtf8,
+            Span::new(file, range),
+            format!("`{}` is not valid UTF-8", self.name),
+        )
+        .with_help("save the file as UTF-8")
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());

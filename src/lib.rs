@@ -13,5 +13,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod engine;
 pub mod exact;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod report;
 pub mod scenario;

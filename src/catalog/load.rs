@@ -188,28 +188,15 @@ fn read_one(name: String, bytes: Vec<u8>, file: FileId, label: &str) -> FileResu
         Parsed::Contract(None)
     };
     let mut diagnostics = Vec::new();
-    let (text, bad_utf8_at) = match String::from_utf8(bytes) {
-        Ok(s) => (s, None),
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
-        }
-    };
-    let source = SourceFile::new(name, text);
+    let (source, bad_utf8) = SourceFile::decode(name, bytes);
     let name = source.name.as_str();
     let text = source.text.as_str();
     let mut ctx = Ctx {
         file,
         diagnostics: &mut diagnostics,
     };
-    if let Some(at) = bad_utf8_at {
-        let d = Diagnostic::new(
-            Code::NotUtf8,
-            Span::new(file, at..at + 1),
-            format!("`{name}` is not valid UTF-8"),
-        )
-        .with_help("save the file as UTF-8");
-        ctx.push(d);
+    if let Some(range) = bad_utf8 {
+        ctx.push(source.not_utf8(file, range));
         return FileResult {
             source,
             diagnostics,

@@ -170,8 +170,8 @@ impl Grid {
                 };
                 let prefix = if self.fiscal() { "FY" } else { "" };
                 match self.by {
-                    By::Quarter => format!("{prefix}{fy}Q{}", offset / 3 + 1),
-                    _ => format!("{prefix}{fy}"),
+                    By::Quarter => format!("{prefix}{fy:04}Q{}", offset / 3 + 1),
+                    _ => format!("{prefix}{fy:04}"),
                 }
             }
         }

@@ -12,7 +12,7 @@ use crate::catalog::parse::{
 };
 use crate::catalog::reader::{self, Ctx, Table, Value};
 use crate::catalog::value::Duration;
-use crate::diagnostic::{Code, Diagnostic, Report, SourceFile, Span};
+use crate::diagnostic::{Code, Diagnostic, Report, SourceFile};
 use crate::scenario::{Adjust, Risk, Scenario, Selector, Slip};
 
 const SCENARIO_FILE_KEYS: &[&str] = &[
@@ -308,29 +308,16 @@ pub fn parse_scenario(
 /// Reads a scenario file's bytes: its problems go to `report`, whose sources gain the file.
 /// `None` if the file cannot be used (not UTF-8, bad TOML, no `[scenario]` table).
 pub fn read_scenario(name: &str, bytes: Vec<u8>, report: &mut Report) -> Option<Scenario> {
-    let (text, bad_utf8_at) = match String::from_utf8(bytes) {
-        Ok(s) => (s, None),
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
-        }
-    };
-    let file = report.sources.add(SourceFile::new(name.to_owned(), text));
+    let (source, bad_utf8) = SourceFile::decode(name, bytes);
+    let file = report.sources.add(source);
     let mut diagnostics = Vec::new();
     let scenario = {
         let mut ctx = Ctx {
             file,
             diagnostics: &mut diagnostics,
         };
-        if let Some(at) = bad_utf8_at {
-            ctx.push(
-                Diagnostic::new(
-                    Code::NotUtf8,
-                    Span::new(file, at..at + 1),
-                    format!("`{name}` is not valid UTF-8"),
-                )
-                .with_help("save the file as UTF-8"),
-            );
+        if let Some(range) = bad_utf8 {
+            ctx.push(report.sources.get(file).not_utf8(file, range));
             None
         } else {
             let text = report.sources.get(file).text.as_str();
