@@ -19,13 +19,12 @@
 use std::io::Write;
 
 use crate::cli::report::{
-    FilterArgs, PeriodArgs, load_inputs, report_format, resolve_filter, resolve_target,
+    FilterArgs, PeriodArgs, Produced, load_inputs, report_format, resolve_filter, resolve_target,
     resolve_window,
 };
-use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, GlobalArgs, emit};
+use crate::cli::{CliError, EXIT_INVALID, GlobalArgs};
 use crate::engine::{Grid, Timeline};
 use crate::report::compare::{Group, compare};
-use crate::report::render;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -46,11 +45,22 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
-    let format = report_format(global)?;
+    let output = report_format(global)?;
+    produce(global, args, color, stderr)?.finish(global, output, stdout, stderr)
+}
+
+/// Computes the comparison: [`run`] without the writing.
+pub fn produce(
+    global: &GlobalArgs,
+    args: &Args,
+    color: bool,
+    stderr: &mut dyn Write,
+) -> Result<Produced, CliError> {
+    let stopped = |code| Ok(Produced::Stopped(code));
     // A gate over several groups, or over variants, would be ambiguous.
     crate::cli::gate::refuse(&global.fail_if, "compare")?;
     let Some(mut inputs) = load_inputs(global, color, stderr)? else {
-        return Ok(EXIT_INVALID);
+        return stopped(EXIT_INVALID);
     };
     let scenarios = std::mem::take(&mut inputs.scenarios);
     if scenarios.is_empty() {
@@ -85,7 +95,7 @@ pub fn run(
     for s in &scenarios {
         match inputs.apply(std::slice::from_ref(s), color, stderr)? {
             Some(c) => catalogs.push((s.name.clone(), c)),
-            None => return Ok(EXIT_INVALID),
+            None => return stopped(EXIT_INVALID),
         }
     }
     let baseline = &inputs.baseline;
@@ -137,9 +147,12 @@ pub fn run(
         Ok(doc) => doc,
         Err(e) => {
             let _ = writeln!(stderr, "error[overflow]: {e}");
-            return Ok(EXIT_INVALID);
+            return stopped(EXIT_INVALID);
         }
     };
-    emit(global, &render(&doc, format), stdout)?;
-    Ok(EXIT_OK)
+    Ok(Produced::Report {
+        doc,
+        tripped: Vec::new(),
+        targets: targets.into_iter().cloned().collect(),
+    })
 }

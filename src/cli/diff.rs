@@ -26,8 +26,8 @@ use std::path::{Path, PathBuf};
 use crate::catalog::validate::Checks;
 use crate::catalog::{self, Catalog, CatalogFiles};
 use crate::cli::report::{
-    FilterArgs, PeriodArgs, print_errors, report_format, report_gates, resolve_filter,
-    resolve_target, resolve_window,
+    FilterArgs, PeriodArgs, ReportOutput, emit_documents, print_errors, report_format,
+    report_gates, resolve_filter, resolve_target, resolve_window,
 };
 use crate::cli::{CliError, EXIT_INVALID, Format, GlobalArgs, default_catalog, emit, gate};
 use crate::diagnostic::Report;
@@ -55,7 +55,7 @@ pub struct Args {
 
 /// How `diff` writes its output.
 enum Output {
-    Report(report::ReportFormat),
+    Report(ReportOutput),
     Comment,
 }
 
@@ -208,10 +208,24 @@ pub fn run(
         }
         gate::evaluate(&global.fail_if, &timeline.grid, &change).map_err(usage)?
     };
-    let bytes = match output {
-        Output::Report(format) => report::diff::render_diff(&diff, format),
-        Output::Comment => report::diff::github_comment(&diff, COMMENT_LIMIT).into_bytes(),
-    };
-    emit(global, &bytes, stdout)?;
+    match output {
+        Output::Report(ReportOutput::Text(format)) => {
+            emit(global, &report::diff::render_diff(&diff, format), stdout)?;
+        }
+        Output::Report(xlsx) => {
+            let changes = report::diff::changes_document(&diff);
+            let periods = report::diff::document(&diff);
+            emit_documents(
+                global,
+                xlsx,
+                &[("changes", &changes), ("periods", &periods)],
+                stdout,
+            )?;
+        }
+        Output::Comment => {
+            let comment = report::diff::github_comment(&diff, COMMENT_LIMIT);
+            emit(global, comment.as_bytes(), stdout)?;
+        }
+    }
     Ok(report_gates(&tripped, stderr))
 }

@@ -16,9 +16,11 @@ use crate::engine::{By, GroupBy};
 use crate::scenario::Selector;
 use crate::scenario::flags::{DelayFlag, ScaleFlag, WhatIf, parse_factor};
 
+pub mod chart;
 pub mod compare;
 pub mod diff;
 pub mod gate;
+pub mod page;
 pub mod report;
 pub mod risk;
 pub mod sensitivity;
@@ -131,6 +133,8 @@ pub enum Format {
     Github,
     /// Concise markdown for a pull-request comment (diff)
     GithubComment,
+    /// An Excel workbook (reports; needs --output)
+    Xlsx,
 }
 
 impl Format {
@@ -143,6 +147,7 @@ impl Format {
             Format::Markdown => "markdown",
             Format::Github => "github",
             Format::GithubComment => "github-comment",
+            Format::Xlsx => "xlsx",
         }
     }
 }
@@ -218,6 +223,12 @@ pub enum Command {
     Man,
     /// What changed between two catalogs: contracts and fields, figures per period, targets
     Diff(diff::Args),
+    /// Draw a report as a chart: SVG (the default, also on standard output) or PNG, from the
+    /// extension of --output
+    #[command(subcommand)]
+    Chart(chart::ChartCommand),
+    /// The plan as one self-contained HTML page: summary, charts, plan, contracts and sources
+    Report(page::Args),
 }
 
 /// Why a command could not run. Each maps to exit code 2.
@@ -392,5 +403,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u
         Command::Completions(args) => shell::completions(g, args, stdout),
         Command::Man => shell::man(g, stdout),
         Command::Diff(a) => diff::run(g, a, stderr_color, stdout, stderr),
+        Command::Chart(c) => chart::run(g, c, stderr_color, stdout, stderr),
+        Command::Report(a) => page::run(g, a, stderr_color, stdout, stderr),
     }
 }

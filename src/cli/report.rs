@@ -1,7 +1,7 @@
 //! The report commands: `plan`, `capacity`, `spend` and `contracts`. Each loads the catalog,
 //! resolves the window, target and filters, asks the engine, and renders a document.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -12,12 +12,14 @@ use crate::catalog::{self, Catalog, Target};
 use crate::cli::{ByArg, GroupByArg};
 use crate::cli::{
     CliError, EXIT_GATE, EXIT_INVALID, EXIT_OK, Format, GlobalArgs, catalog_files, emit, gate,
+    use_color,
 };
 use crate::diagnostic::Report;
 use crate::engine::{Bound, EngineError, Filter, Grid, GroupBy, Timeline};
 use crate::report::build::{self, Context};
 use crate::report::diagnostics::{DiagnosticFormat, render as render_diagnostics};
-use crate::report::{Document, ReportFormat, render};
+use crate::report::render::render_styled;
+use crate::report::{Document, ReportFormat, xlsx};
 use crate::scenario::{self, Scenario};
 
 /// The report window and period length.
@@ -98,35 +100,124 @@ pub enum Which {
 }
 
 /// The output format: `--format`, else the `--output` file's extension, else `table`.
-pub fn report_format(global: &GlobalArgs) -> Result<ReportFormat, CliError> {
+pub fn report_format(global: &GlobalArgs) -> Result<ReportOutput, CliError> {
     let format = match global.format {
         Some(f) => f,
-        None => match global
-            .output
-            .as_deref()
-            .and_then(Path::extension)
-            .and_then(|e| e.to_str())
-        {
-            Some("json") => Format::Json,
-            Some("csv") => Format::Csv,
-            Some("md" | "markdown") => Format::Markdown,
-            _ => Format::Table,
+        None => match &global.output {
+            Some(path) => format_of_path(path, REPORT_EXTENSIONS, Some(Format::Table))?,
+            None => Format::Table,
         },
     };
+    let reports = "reports are `table`, `json`, `csv`, `markdown` or `xlsx`";
     match format {
-        Format::Table | Format::Human => Ok(ReportFormat::Table),
-        Format::Json => Ok(ReportFormat::Json),
-        Format::Csv => Ok(ReportFormat::Csv),
-        Format::Markdown => Ok(ReportFormat::Markdown),
-        Format::Github => Err(CliError::Usage(
-            "reports are `table`, `json`, `csv` or `markdown`; `github` is for `validate`"
-                .to_owned(),
+        Format::Table | Format::Human => Ok(ReportOutput::Text(ReportFormat::Table)),
+        Format::Json => Ok(ReportOutput::Text(ReportFormat::Json)),
+        Format::Csv => Ok(ReportOutput::Text(ReportFormat::Csv)),
+        Format::Markdown => Ok(ReportOutput::Text(ReportFormat::Markdown)),
+        Format::Xlsx if global.output.is_none() => Err(CliError::Usage(
+            "an xlsx workbook is a binary file: give `--output FILE.xlsx`".to_owned(),
         )),
-        Format::GithubComment => Err(CliError::Usage(
-            "reports are `table`, `json`, `csv` or `markdown`; `github-comment` is for `diff`"
-                .to_owned(),
-        )),
+        Format::Xlsx => Ok(ReportOutput::Xlsx),
+        Format::Github => Err(CliError::Usage(format!(
+            "{reports}; `github` is for `validate`"
+        ))),
+        Format::GithubComment => Err(CliError::Usage(format!(
+            "{reports}; `github-comment` is for `diff`"
+        ))),
     }
+}
+
+/// The extensions of `--output` that name a report format.
+pub const REPORT_EXTENSIONS: &[(&str, Format)] = &[
+    ("txt", Format::Table),
+    ("json", Format::Json),
+    ("csv", Format::Csv),
+    ("md", Format::Markdown),
+    ("markdown", Format::Markdown),
+    ("xlsx", Format::Xlsx),
+];
+
+/// The format an output path's extension names, or `bare` for a path without one. An
+/// extension that names none of `known` is an error that lists them.
+pub fn format_of_path<T: Copy>(
+    path: &Path,
+    known: &[(&str, T)],
+    bare: Option<T>,
+) -> Result<T, CliError> {
+    let ext = match (path.extension(), bare) {
+        (Some(ext), _) => ext.to_string_lossy().to_ascii_lowercase(),
+        (None, Some(format)) => return Ok(format),
+        (None, None) => String::new(),
+    };
+    known
+        .iter()
+        .find(|(e, _)| *e == ext)
+        .map(|(_, f)| *f)
+        .ok_or_else(|| {
+            let names: Vec<String> = known.iter().map(|(e, _)| format!("`.{e}`")).collect();
+            CliError::Usage(format!(
+                "`{}`: `.{ext}` names no format here; use {}, or give `--format`",
+                path.display(),
+                names.join(", ")
+            ))
+        })
+}
+
+/// How a report leaves capplan: as text in a [`ReportFormat`], or as an Excel workbook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportOutput {
+    Text(ReportFormat),
+    Xlsx,
+}
+
+/// Renders `doc` as `output` says and sends it to standard output or `--output`. Tables are
+/// colored on a terminal unless `NO_COLOR` or `--color never` says otherwise.
+pub fn emit_document(
+    global: &GlobalArgs,
+    output: ReportOutput,
+    doc: &Document,
+    stdout: &mut dyn Write,
+) -> Result<(), CliError> {
+    emit_documents(global, output, &[(doc.report, doc)], stdout)
+}
+
+/// [`emit_document`] for a report of several parts: one sheet each in a workbook; text formats
+/// render the first part only.
+pub fn emit_documents(
+    global: &GlobalArgs,
+    output: ReportOutput,
+    parts: &[(&str, &Document)],
+    stdout: &mut dyn Write,
+) -> Result<(), CliError> {
+    let bytes = match output {
+        ReportOutput::Text(format) => {
+            let color = use_color(
+                global.color,
+                global.output.is_none() && std::io::stdout().is_terminal(),
+            );
+            match parts.first() {
+                Some((_, doc)) => render_styled(doc, format, color),
+                None => Vec::new(),
+            }
+        }
+        ReportOutput::Xlsx => {
+            let title = parts
+                .iter()
+                .find_map(|(_, d)| d.title.clone())
+                .unwrap_or_else(|| "capplan".to_owned());
+            let mut book = xlsx::workbook(&title).map_err(workbook_error)?;
+            for (name, doc) in parts {
+                xlsx::add_document(&mut book, name, doc).map_err(workbook_error)?;
+            }
+            book.save_to_buffer()
+                .map_err(|e| workbook_error(e.into()))?
+        }
+    };
+    emit(global, &bytes, stdout)
+}
+
+fn workbook_error(e: xlsx::WorkbookError) -> CliError {
+    CliError::Usage(e.to_string())
 }
 
 /// What a report is computed from: the catalog as loaded, and the scenarios to apply.
@@ -358,6 +449,113 @@ pub(crate) fn engine_error(err: &EngineError, stderr: &mut dyn Write) -> u8 {
     EXIT_INVALID
 }
 
+/// What a report command made: its document and the `--fail-if` gates that hold, or the exit
+/// code of a run that stopped on invalid input (the diagnostics are printed).
+// One value per run: boxing the large variant would save nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Produced {
+    Report {
+        doc: Document,
+        tripped: Vec<String>,
+        /// The catalog's targets, the one the report measures against first.
+        targets: Vec<Target>,
+    },
+    Stopped(u8),
+}
+
+/// The targets of `catalog`, `first` first.
+pub fn targets_from(catalog: &Catalog, first: Option<&Target>) -> Vec<Target> {
+    let mut out: Vec<Target> = first.into_iter().cloned().collect();
+    out.extend(
+        catalog
+            .targets
+            .iter()
+            .filter(|t| first.is_none_or(|f| f.id != t.id))
+            .cloned(),
+    );
+    out
+}
+
+impl Produced {
+    /// Writes the report, says which gates hold and gives the exit code.
+    pub fn finish(
+        self,
+        global: &GlobalArgs,
+        output: ReportOutput,
+        stdout: &mut dyn Write,
+        stderr: &mut dyn Write,
+    ) -> Result<u8, CliError> {
+        match self {
+            Produced::Stopped(code) => Ok(code),
+            Produced::Report { doc, tripped, .. } => {
+                emit_document(global, output, &doc, stdout)?;
+                Ok(report_gates(&tripped, stderr))
+            }
+        }
+    }
+}
+
+/// A catalog with the command line's scenarios applied and its target, filters and window
+/// resolved: what the reports of one run are computed from.
+pub struct Setting {
+    pub catalog: Catalog,
+    pub scenarios: Vec<String>,
+    /// Index of the target in the catalog's targets.
+    target: Option<usize>,
+    pub filter: Filter,
+    pub timeline: Timeline,
+}
+
+impl Setting {
+    /// Loads the catalog and resolves the options. `None`: invalid input, already reported.
+    pub fn load(
+        global: &GlobalArgs,
+        period: Option<&PeriodArgs>,
+        filter: &FilterArgs,
+        color: bool,
+        stderr: &mut dyn Write,
+    ) -> Result<Option<Setting>, CliError> {
+        let Some((catalog, scenarios)) = load_catalog(global, color, stderr)? else {
+            return Ok(None);
+        };
+        let target = resolve_target(&catalog, filter.target.as_deref())?
+            .and_then(|t| catalog.targets.iter().position(|u| u.id == t.id));
+        let filter = resolve_filter(&catalog, &filter.scope)?;
+        let default_period = PeriodArgs {
+            by: ByArg::Quarter,
+            from: None,
+            to: None,
+        };
+        let period = period.unwrap_or(&default_period);
+        let grid = Grid::new(period.by.into(), catalog.portfolio.fiscal_year_start_month);
+        let (from, to) = resolve_window(&catalog, &grid, period)?;
+        let timeline = Timeline::new(&catalog, grid, from, to);
+        Ok(Some(Setting {
+            catalog,
+            scenarios,
+            target,
+            filter,
+            timeline,
+        }))
+    }
+
+    /// The target the reports measure against.
+    pub fn target(&self) -> Option<&Target> {
+        self.target.map(|i| &self.catalog.targets[i])
+    }
+
+    /// What the report builders take.
+    pub fn context(&self) -> Context<'_> {
+        Context {
+            catalog: &self.catalog,
+            timeline: &self.timeline,
+            filter: &self.filter,
+            target: self.target(),
+            scenarios: self.scenarios.clone(),
+        }
+    }
+}
+
 /// Runs one report command.
 pub fn run(
     global: &GlobalArgs,
@@ -368,28 +566,25 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
-    let format = report_format(global)?;
-    let Some((catalog, scenarios)) = load_catalog(global, color, stderr)? else {
-        return Ok(EXIT_INVALID);
+    let output = report_format(global)?;
+    produce(global, which, period, filter, color, stderr)?.finish(global, output, stdout, stderr)
+}
+
+/// Computes one report command's document: [`run`] without the writing.
+pub fn produce(
+    global: &GlobalArgs,
+    which: Which,
+    period: Option<&PeriodArgs>,
+    filter: &FilterArgs,
+    color: bool,
+    stderr: &mut dyn Write,
+) -> Result<Produced, CliError> {
+    let stopped = |code| Ok(Produced::Stopped(code));
+    let Some(setting) = Setting::load(global, period, filter, color, stderr)? else {
+        return stopped(EXIT_INVALID);
     };
-    let target = resolve_target(&catalog, filter.target.as_deref())?;
-    let filter = resolve_filter(&catalog, &filter.scope)?;
-    let default_period = PeriodArgs {
-        by: ByArg::Quarter,
-        from: None,
-        to: None,
-    };
-    let period = period.unwrap_or(&default_period);
-    let grid = Grid::new(period.by.into(), catalog.portfolio.fiscal_year_start_month);
-    let (from, to) = resolve_window(&catalog, &grid, period)?;
-    let timeline = Timeline::new(&catalog, grid, from, to);
-    let ctx = Context {
-        catalog: &catalog,
-        timeline: &timeline,
-        filter: &filter,
-        target,
-        scenarios,
-    };
+    let ctx = setting.context();
+    let (catalog, timeline, filter, target) = (ctx.catalog, ctx.timeline, ctx.filter, ctx.target);
     let doc: Result<Document, EngineError> = match which {
         Which::Plan => build::plan(&ctx),
         Which::Capacity(by) => build::capacity(&ctx, by),
@@ -406,25 +601,28 @@ pub fn run(
     };
     let doc = match doc {
         Ok(doc) => doc,
-        Err(e) => return Ok(engine_error(&e, stderr)),
+        Err(e) => return stopped(engine_error(&e, stderr)),
     };
     // Gates are evaluated before the report is written, so that a gate that cannot be
     // evaluated is a usage error with no output; what they find is said after the report.
     let tripped = if global.fail_if.is_empty() {
         Vec::new()
     } else {
-        let totals = gate::Totals::new(&catalog, &timeline, &filter, target);
+        let totals = gate::Totals::new(catalog, timeline, filter, target);
         let usage = |e: gate::GateError| CliError::Usage(e.0);
         if let Err(e) = totals
             .prepare(&global.fail_if, &timeline.grid)
             .map_err(usage)?
         {
-            return Ok(engine_error(&e, stderr));
+            return stopped(engine_error(&e, stderr));
         }
         gate::evaluate(&global.fail_if, &timeline.grid, &totals).map_err(usage)?
     };
-    emit(global, &render(&doc, format), stdout)?;
-    Ok(report_gates(&tripped, stderr))
+    Ok(Produced::Report {
+        doc,
+        tripped,
+        targets: targets_from(catalog, target),
+    })
 }
 
 /// Says which gates hold, on stderr, and gives the exit code: 3 if any does.

@@ -16,17 +16,16 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::catalog::value::group_thousands;
 use crate::cli::report::{
-    FilterArgs, PeriodArgs, load_inputs, report_format, report_gates, resolve_filter,
-    resolve_target, resolve_window,
+    FilterArgs, PeriodArgs, Produced, load_inputs, report_format, resolve_filter, resolve_target,
+    resolve_window, targets_from,
 };
-use crate::cli::{CliError, EXIT_INVALID, GlobalArgs, emit, gate};
+use crate::cli::{CliError, EXIT_INVALID, GlobalArgs, gate};
 use crate::diagnostic::{Code, Diagnostic, Report};
 use crate::engine::risk::{
     DEFAULT_SAMPLES, DEFAULT_SEED, MAX_SAMPLES, Quantile, RiskError, RiskModel, RiskOutcome,
 };
 use crate::engine::{Grid, Timeline};
 use crate::report::diagnostics::{DiagnosticFormat, render as render_diagnostics};
-use crate::report::render;
 use crate::report::risk::{RiskContext, risk};
 use crate::scenario::Risk;
 
@@ -94,7 +93,18 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
-    let format = report_format(global)?;
+    let output = report_format(global)?;
+    produce(global, args, color, stderr)?.finish(global, output, stdout, stderr)
+}
+
+/// Runs the simulation and makes its document: [`run`] without the writing.
+pub fn produce(
+    global: &GlobalArgs,
+    args: &Args,
+    color: bool,
+    stderr: &mut dyn Write,
+) -> Result<Produced, CliError> {
+    let stopped = |code| Ok(Produced::Stopped(code));
     if global.scenarios.is_empty() {
         return Err(CliError::Usage(
             "`risk` samples the `[[risk]]` entries of scenario files: give one with `--scenario FILE`"
@@ -110,7 +120,7 @@ pub fn run(
         }
     }
     let Some(mut inputs) = load_inputs(global, color, stderr)? else {
-        return Ok(EXIT_INVALID);
+        return stopped(EXIT_INVALID);
     };
     let scenarios = std::mem::take(&mut inputs.scenarios);
     let risks: Vec<Risk> = scenarios
@@ -130,7 +140,7 @@ pub fn run(
     }
     let names: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
     let Some(catalog) = inputs.apply(&scenarios, color, stderr)? else {
-        return Ok(EXIT_INVALID);
+        return stopped(EXIT_INVALID);
     };
     let target = resolve_target(&catalog, args.filter.target.as_deref())?;
     let filter = resolve_filter(&catalog, &args.filter.scope)?;
@@ -148,7 +158,7 @@ pub fn run(
             let d = match e {
                 RiskError::Overflow(e) => {
                     let _ = writeln!(stderr, "error[overflow]: {e}");
-                    return Ok(EXIT_INVALID);
+                    return stopped(EXIT_INVALID);
                 }
                 RiskError::Unmatched { index, .. } => Diagnostic::new(
                     Code::UnmatchedSelector,
@@ -164,7 +174,7 @@ pub fn run(
                 sources: inputs.report.sources.clone(),
                 diagnostics: vec![d],
             };
-            return print_diagnostics(&mut report, color, stderr);
+            return stopped(print_diagnostics(&mut report, color, stderr)?);
         }
     };
     let show_progress = io::stderr().is_terminal() && std::env::var_os("CI").is_none();
@@ -181,8 +191,11 @@ pub fn run(
     });
     let tripped = gate::evaluate(&global.fail_if, &timeline.grid, &outcome)
         .map_err(|e| CliError::Usage(e.0))?;
-    emit(global, &render(&doc, format), stdout)?;
-    Ok(report_gates(&tripped, stderr))
+    Ok(Produced::Report {
+        doc,
+        tripped,
+        targets: targets_from(&catalog, target),
+    })
 }
 
 /// Runs the samples; with `progress`, on a worker thread while this one draws a bar on stderr

@@ -31,13 +31,14 @@ use crate::catalog::reader::did_you_mean;
 use crate::catalog::validate::Checks;
 use crate::catalog::value::Duration;
 use crate::catalog::{Catalog, Contract, Origin};
-use crate::cli::report::{ScopeArgs, engine_error, load_catalog, report_format, resolve_filter};
-use crate::cli::{ByArg, CliError, EXIT_INVALID, EXIT_OK, GlobalArgs, emit};
+use crate::cli::report::{
+    ScopeArgs, emit_document, engine_error, load_catalog, report_format, resolve_filter,
+};
+use crate::cli::{ByArg, CliError, EXIT_INVALID, EXIT_OK, GlobalArgs};
 use crate::diagnostic::{FileId, Report, SourceFile, SourceMap};
 use crate::engine::metric::{Metric, Probe, Share};
 use crate::engine::{Bound, By, EngineError, Grid, Period, Timeline};
 use crate::report::compare::{NotApplicable, Sensitivity, SensitivityRow, sensitivity};
-use crate::report::render;
 use crate::scenario::flags::parse_factor;
 use crate::scenario::{Adjust, Scenario, Selector, apply_all};
 
@@ -381,6 +382,6 @@ pub fn run(
         rows,
         not_applicable,
     });
-    emit(global, &render(&doc, format), stdout)?;
+    emit_document(global, format, &doc, stdout)?;
     Ok(EXIT_OK)
 }

@@ -223,7 +223,9 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
     let spend_goal = target_spend(ctx.target);
     let window = ctx.timeline.window.clone();
 
-    let columns = vec![
+    // With a power goal, tables also draw the share of it as a bar.
+    let bar = power_goal.is_some();
+    let mut columns = vec![
         Column::new("period", "period", Kind::Text),
         Column::new("start", "start", Kind::Date).data_only(),
         Column::new("end", "end", Kind::Date).data_only(),
@@ -232,10 +234,15 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
         Column::new("cpus", "CPUs", Kind::Count),
         Column::new("power_mw", "GW", Kind::MwAsGw),
         Column::new("target_power_pct", "% GW", Kind::Pct),
+    ];
+    if bar {
+        columns.push(Column::new("target_power_bar", "GW vs target", Kind::Bar).table_only());
+    }
+    columns.extend([
         Column::new("spend_usd", "spend", Kind::Money),
         Column::new("cumulative_spend_usd", "cumulative", Kind::Money),
         Column::new("target_spend_pct", "% $", Kind::Pct),
-    ];
+    ]);
     let mut rows = Vec::new();
     for p in window.clone() {
         let c = &cap[p];
@@ -246,6 +253,11 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
             Cell::Count(c.cpus),
             Cell::Decimal(c.power_mw()),
             pct(c.power_mw(), power_goal),
+        ]);
+        if bar {
+            row.push(pct(c.power_mw(), power_goal));
+        }
+        row.extend([
             Cell::Decimal(engine::dollars(spend[p])),
             Cell::Decimal(total),
             pct(total, spend_goal),

@@ -601,7 +601,8 @@ fn summary(d: &Diff) -> Vec<SummaryItem> {
 }
 
 /// The changes as a table: one row per changed field, one per contract added or removed.
-fn changes_document(d: &Diff) -> Document {
+/// One row per contract change.
+pub fn changes_document(d: &Diff) -> Document {
     let columns = vec![
         Column::new("contract", "contract", Kind::Text),
         Column::new("change", "change", Kind::Text),

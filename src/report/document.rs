@@ -23,6 +23,8 @@ pub enum Kind {
     /// A percentage with two decimals. JSON strings.
     Pct,
     Bool,
+    /// A percentage of a target drawn as a bar, ten cells to 100%: tables and markdown only.
+    Bar,
 }
 
 /// One column: its name in JSON and CSV, its header in tables, and its kind.
@@ -35,6 +37,9 @@ pub struct Column {
     pub in_table: bool,
     /// Whether tables and markdown show a sign on positive values too (`+1,234`): differences.
     pub signed: bool,
+    /// Whether JSON, CSV and workbooks carry the column; a drawing of another column's
+    /// figure, such as a bar, is for people only.
+    pub in_data: bool,
 }
 
 impl Column {
@@ -45,7 +50,14 @@ impl Column {
             kind,
             in_table: true,
             signed: false,
+            in_data: true,
         }
+    }
+
+    /// A column that only tables and markdown show: a drawing of a figure another column holds.
+    pub const fn table_only(mut self) -> Self {
+        self.in_data = false;
+        self
     }
 
     /// A column that only JSON and CSV carry, to keep tables narrow.

@@ -2,12 +2,15 @@
 //! Renderers return bytes or write to a `dyn Write`, and never touch files themselves.
 
 pub mod build;
+pub mod chart;
 pub mod compare;
 pub mod diagnostics;
 pub mod diff;
 pub mod document;
+pub mod html;
 pub mod render;
 pub mod risk;
+pub mod xlsx;
 
 pub use document::{Cell, Column, Document, Kind, SummaryItem};
 pub use render::{ReportFormat, SCHEMA_VERSION, render};

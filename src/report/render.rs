@@ -23,7 +23,13 @@ pub enum ReportFormat {
 }
 
 pub fn render(doc: &Document, format: ReportFormat) -> Vec<u8> {
+    render_styled(doc, format, false)
+}
+
+/// [`render`], with colors in tables when `color` is set (a terminal, no `NO_COLOR`).
+pub fn render_styled(doc: &Document, format: ReportFormat, color: bool) -> Vec<u8> {
     match format {
+        ReportFormat::Table if color => color_bars(&table(doc)).into_bytes(),
         ReportFormat::Table => table(doc).into_bytes(),
         ReportFormat::Json => json_doc(doc),
         ReportFormat::Csv => csv_doc(doc),
@@ -73,14 +79,64 @@ fn human(cell: &Cell, kind: Kind) -> String {
             }
             Kind::MwAsGw => fixed(*d / Decimal::from(1000), 2),
             Kind::Pct => format!("{}%", fixed(*d, 2)),
+            Kind::Bar => bar(*d),
             _ => d.to_string(),
         },
         other => plain(other, kind),
     }
 }
 
+/// Cells of a [`Kind::Bar`] column: 100% fills them.
+pub const BAR_CELLS: u32 = 10;
+
+/// A percentage as a bar of [`BAR_CELLS`] cells in eighths, with `+` past 100%.
+fn bar(pct: Decimal) -> String {
+    const EIGHTHS: [char; 8] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
+    let full = Decimal::from(BAR_CELLS * 8);
+    let eighths = (pct * full / Decimal::ONE_HUNDRED)
+        .round()
+        .clamp(Decimal::ZERO, full);
+    // In range by the clamp.
+    let eighths = u32::try_from(eighths.mantissa() / 10i128.pow(eighths.scale())).unwrap_or(0);
+    let mut out = "█".repeat((eighths / 8) as usize);
+    if eighths % 8 > 0 {
+        out.push(EIGHTHS[(eighths % 8 - 1) as usize]);
+    }
+    if pct > Decimal::ONE_HUNDRED {
+        out.push('+');
+    }
+    out
+}
+
+/// Colors the bars of a rendered table: green where past the target, cyan below it.
+fn color_bars(text: &str) -> String {
+    let is_bar = |c: char| ('▏'..='█').contains(&c);
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !is_bar(c) {
+            out.push(c);
+            continue;
+        }
+        let mut run = String::from(c);
+        while let Some(&n) = chars.peek().filter(|n| is_bar(**n)) {
+            run.push(n);
+            chars.next();
+        }
+        let over = chars.peek() == Some(&'+');
+        let color = if over { "32" } else { "36" };
+        out.push_str(&format!("\x1b[{color}m{run}"));
+        if over {
+            chars.next();
+            out.push('+');
+        }
+        out.push_str("\x1b[0m");
+    }
+    out
+}
+
 /// A cell of a column for people: [`human`], with a `+` on positive differences.
-fn for_people(cell: &Cell, col: &Column) -> String {
+pub(crate) fn for_people(cell: &Cell, col: &Column) -> String {
     let text = human(cell, col.kind);
     let positive = match cell {
         Cell::Count(n) => *n > 0,
@@ -94,8 +150,8 @@ fn for_people(cell: &Cell, col: &Column) -> String {
     }
 }
 
-fn is_numeric(kind: Kind) -> bool {
-    !matches!(kind, Kind::Text | Kind::Date | Kind::Bool)
+pub(crate) fn is_numeric(kind: Kind) -> bool {
+    !matches!(kind, Kind::Text | Kind::Date | Kind::Bool | Kind::Bar)
 }
 
 fn summary_text(doc: &Document) -> String {
@@ -213,7 +269,7 @@ fn json_doc(doc: &Document) -> Vec<u8> {
         .iter()
         .map(|row| {
             let mut m = Map::new();
-            for (cell, col) in row.iter().zip(&doc.columns) {
+            for (cell, col) in row.iter().zip(&doc.columns).filter(|(_, c)| c.in_data) {
                 m.insert(col.name.to_owned(), json_value(cell, col));
             }
             Value::Object(m)
@@ -241,13 +297,19 @@ fn json_doc(doc: &Document) -> Vec<u8> {
 
 fn csv_doc(doc: &Document) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let header: Vec<&str> = doc.columns.iter().map(|c| c.name).collect();
+    let header: Vec<&str> = doc
+        .columns
+        .iter()
+        .filter(|c| c.in_data)
+        .map(|c| c.name)
+        .collect();
     // Writing to a Vec cannot fail.
     let _ = w.write_record(&header);
     for row in &doc.rows {
         let _ = w.write_record(
             row.iter()
                 .zip(&doc.columns)
+                .filter(|(_, col)| col.in_data)
                 .map(|(cell, col)| plain(cell, col.kind)),
         );
     }

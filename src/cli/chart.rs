@@ -1,0 +1,217 @@
+//! `capplan chart`: a report drawn as an SVG or PNG chart.
+
+use std::io::Write;
+
+use clap::{Subcommand, ValueEnum};
+
+use crate::cli::report::{
+    FilterArgs, PeriodArgs, Produced, Which, format_of_path, produce as produce_report,
+};
+use crate::cli::{CliError, GlobalArgs, compare, emit, risk};
+use crate::engine::GroupBy;
+use crate::report::chart::{self, Chart, Measure};
+
+#[derive(Debug, Subcommand)]
+pub enum ChartCommand {
+    /// Capacity as stacked areas by provider or hardware: facility GW against the target, or GPUs
+    Capacity(CapacityArgs),
+    /// Cumulative spend as stacked areas by provider or contract, against each target's spend
+    Spend(SpendArgs),
+    /// The risk fan of `[[risk]]` entries: the P10 to P90 band of power, the median, the target
+    Risk(risk::Args),
+    /// One line per group of `compare`: the baseline and each scenario
+    Compare(CompareArgs),
+}
+
+/// What areas are stacked by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StackBy {
+    Provider,
+    Hardware,
+    Contract,
+}
+
+/// What a capacity chart measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CapacityMeasure {
+    /// Facility power, GW
+    Gw,
+    /// GPUs online
+    Gpus,
+}
+
+/// What a comparison chart measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompareMeasure {
+    /// Facility power, GW
+    Gw,
+    /// GPUs online
+    Gpus,
+    /// Cumulative spend, USD
+    CumulativeSpend,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CapacityArgs {
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// What the areas are stacked by
+    #[arg(long, value_enum, default_value_t = StackBy::Provider)]
+    pub group_by: StackBy,
+    /// What the chart measures
+    #[arg(long, value_enum, default_value_t = CapacityMeasure::Gw)]
+    pub measure: CapacityMeasure,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SpendArgs {
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// What the areas are stacked by
+    #[arg(long, value_enum, default_value_t = SpendBy::Provider)]
+    pub group_by: SpendBy,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// What spend areas are stacked by: spend belongs to a contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SpendBy {
+    Total,
+    Provider,
+    Contract,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub compare: compare::Args,
+    /// What the lines measure
+    #[arg(long, value_enum, default_value_t = CompareMeasure::Gw)]
+    pub measure: CompareMeasure,
+}
+
+/// A chart's file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChartFormat {
+    Svg,
+    Png,
+}
+
+const CHART_EXTENSIONS: &[(&str, ChartFormat)] =
+    &[("svg", ChartFormat::Svg), ("png", ChartFormat::Png)];
+
+/// The chart format `--output` names; SVG on standard output.
+fn chart_format(global: &GlobalArgs) -> Result<ChartFormat, CliError> {
+    if let Some(f) = global.format {
+        return Err(CliError::Usage(format!(
+            "`chart` takes its format from `--output`'s extension (`.svg` or `.png`), not `--format {}`",
+            f.name()
+        )));
+    }
+    match &global.output {
+        Some(path) => format_of_path(path, CHART_EXTENSIONS, None),
+        None => Ok(ChartFormat::Svg),
+    }
+}
+
+/// Runs `capplan chart`.
+pub fn run(
+    global: &GlobalArgs,
+    command: &ChartCommand,
+    color: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<u8, CliError> {
+    let format = chart_format(global)?;
+    let Some((chart, tripped)) = produce(global, command, color, stderr)? else {
+        return Ok(crate::cli::EXIT_INVALID);
+    };
+    let bytes = render(&chart, format)?;
+    emit(global, &bytes, stdout)?;
+    Ok(crate::cli::report::report_gates(&tripped, stderr))
+}
+
+/// The chart as bytes in `format`.
+pub fn render(chart: &Chart, format: ChartFormat) -> Result<Vec<u8>, CliError> {
+    let drawn = match format {
+        ChartFormat::Svg => chart::svg(chart).map(String::into_bytes),
+        ChartFormat::Png => chart::png(chart),
+    };
+    drawn.map_err(|e| CliError::Usage(e.to_string()))
+}
+
+/// Computes the report a chart draws and builds the chart, with the gates that hold. `None`:
+/// invalid input, already reported.
+pub fn produce(
+    global: &GlobalArgs,
+    command: &ChartCommand,
+    color: bool,
+    stderr: &mut dyn Write,
+) -> Result<Option<(Chart, Vec<String>)>, CliError> {
+    let produced = match command {
+        ChartCommand::Capacity(a) => {
+            let by = match a.group_by {
+                StackBy::Provider => GroupBy::Provider,
+                StackBy::Hardware => GroupBy::Hardware,
+                StackBy::Contract => GroupBy::Contract,
+            };
+            produce_report(
+                global,
+                Which::Capacity(by),
+                Some(&a.period),
+                &a.filter,
+                color,
+                stderr,
+            )?
+        }
+        ChartCommand::Spend(a) => {
+            let by = match a.group_by {
+                SpendBy::Total => GroupBy::Total,
+                SpendBy::Provider => GroupBy::Provider,
+                SpendBy::Contract => GroupBy::Contract,
+            };
+            produce_report(
+                global,
+                Which::Spend(by),
+                Some(&a.period),
+                &a.filter,
+                color,
+                stderr,
+            )?
+        }
+        ChartCommand::Risk(a) => risk::produce(global, a, color, stderr)?,
+        ChartCommand::Compare(a) => compare::produce(global, &a.compare, color, stderr)?,
+    };
+    let Produced::Report {
+        doc,
+        tripped,
+        targets,
+    } = produced
+    else {
+        return Ok(None);
+    };
+    let chart = match command {
+        ChartCommand::Capacity(a) => {
+            let measure = match a.measure {
+                CapacityMeasure::Gw => Measure::Gw,
+                CapacityMeasure::Gpus => Measure::Gpus,
+            };
+            chart::capacity(&doc, measure, targets.first())
+        }
+        ChartCommand::Spend(_) => chart::spend(&doc, &targets),
+        ChartCommand::Risk(_) => chart::risk(&doc, targets.first()),
+        ChartCommand::Compare(a) => {
+            let measure = match a.measure {
+                CompareMeasure::Gw => Measure::Gw,
+                CompareMeasure::Gpus => Measure::Gpus,
+                CompareMeasure::CumulativeSpend => Measure::CumulativeSpend,
+            };
+            chart::compare(&doc, measure)
+        }
+    }
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok(Some((chart, tripped)))
+}

@@ -1,0 +1,117 @@
+//! `capplan report`: the plan as one self-contained HTML page.
+
+use std::io::Write;
+
+use crate::cli::report::{
+    FilterArgs, PeriodArgs, Setting, engine_error, format_of_path, targets_from,
+};
+use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, GlobalArgs, emit};
+use crate::engine::GroupBy;
+use crate::report::build;
+use crate::report::chart::{self, Measure};
+use crate::report::html::{self, Page, Sources};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+const HTML_EXTENSIONS: &[(&str, ())] = &[("html", ()), ("htm", ())];
+
+/// Runs `capplan report`.
+pub fn run(
+    global: &GlobalArgs,
+    args: &Args,
+    color: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<u8, CliError> {
+    if let Some(f) = global.format {
+        return Err(CliError::Usage(format!(
+            "`report` writes HTML; `--format {}` is for the other commands",
+            f.name()
+        )));
+    }
+    if let Some(path) = &global.output {
+        format_of_path(path, HTML_EXTENSIONS, None)?;
+    }
+    let Some(setting) = Setting::load(global, Some(&args.period), &args.filter, color, stderr)?
+    else {
+        return Ok(EXIT_INVALID);
+    };
+    let ctx = setting.context();
+    let built = (|| {
+        Ok::<_, crate::engine::EngineError>((
+            build::plan(&ctx)?,
+            build::contracts(&ctx)?,
+            build::capacity(&ctx, GroupBy::Provider)?,
+            build::spend(&ctx, GroupBy::Provider)?,
+        ))
+    })();
+    let (plan, contracts, capacity, spend) = match built {
+        Ok(docs) => docs,
+        Err(e) => return Ok(engine_error(&e, stderr)),
+    };
+    let targets = targets_from(&setting.catalog, setting.target());
+    let drawn = [
+        chart::capacity(&capacity, Measure::Gw, targets.first()).map(|c| {
+            (
+                "Facility power by provider at each period's end, against the target.",
+                c,
+            )
+        }),
+        chart::spend(&spend, &targets).map(|c| {
+            (
+                "Cumulative spend by provider, against each target's spend.",
+                c,
+            )
+        }),
+    ];
+    let mut charts = Vec::new();
+    for d in drawn {
+        let (caption, c) = d.map_err(|e| CliError::Usage(e.to_string()))?;
+        let svg = chart::svg(&c).map_err(|e| CliError::Usage(e.to_string()))?;
+        charts.push((caption.to_owned(), svg));
+    }
+    let listed: Vec<&str> = contracts
+        .rows
+        .iter()
+        .filter_map(|row| match row.first() {
+            Some(crate::report::Cell::Text(id)) => Some(id.as_str()),
+            _ => None,
+        })
+        .collect();
+    let sources = setting
+        .catalog
+        .contracts
+        .iter()
+        .filter(|c| listed.contains(&c.id.as_str()))
+        .map(|c| Sources {
+            id: c.id.clone(),
+            title: c.title.clone(),
+            sources: c.sources.clone(),
+            notes: c.notes.clone(),
+        })
+        .collect();
+    let mut subtitle = format!(
+        "{} contracts; by {}",
+        listed.len(),
+        setting.timeline.grid.by.name()
+    );
+    if !setting.scenarios.is_empty() {
+        subtitle.push_str(&format!("; scenario {}", setting.scenarios.join(" then ")));
+    }
+    let page = html::page(&Page {
+        title: setting.catalog.portfolio.name.clone(),
+        subtitle,
+        plan: &plan,
+        contracts: &contracts,
+        charts,
+        sources,
+    });
+    emit(global, page.as_bytes(), stdout)?;
+    Ok(EXIT_OK)
+}
