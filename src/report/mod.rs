@@ -6,6 +6,7 @@ pub mod compare;
 pub mod diagnostics;
 pub mod diff;
 pub mod document;
+pub mod focus;
 pub mod render;
 pub mod risk;
 
