@@ -25,7 +25,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::catalog::ramp::day_number;
-use crate::catalog::{Contract, HardwareKind, Status};
+use crate::catalog::{Contract, HardwareKind, SpendModel, Status};
 use crate::engine::{self, CapacityCell, EngineError, GroupBy, Period};
 use crate::report::build::Context;
 
@@ -248,9 +248,7 @@ pub fn build(ctx: &Context<'_>) -> Result<FocusExport, EngineError> {
                 contract: info.clone(),
                 id: c.id.clone(),
                 kind: match c.spend {
-                    crate::catalog::SpendModel::CapacityLinked => {
-                        "Committed spend, capacity-linked"
-                    }
+                    SpendModel::CapacityLinked => "Committed spend, capacity-linked",
                     _ => "Committed spend, straight-line",
                 },
                 description: c.title.clone(),
