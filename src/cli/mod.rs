@@ -19,6 +19,7 @@ use crate::scenario::flags::{DelayFlag, ScaleFlag, WhatIf, parse_factor};
 pub mod chart;
 pub mod compare;
 pub mod diff;
+pub mod export;
 pub mod gate;
 pub mod page;
 pub mod report;
@@ -26,6 +27,7 @@ pub mod risk;
 pub mod sensitivity;
 pub mod shell;
 pub mod validate;
+pub mod workbook;
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -229,6 +231,8 @@ pub enum Command {
     Chart(chart::ChartCommand),
     /// The plan as one self-contained HTML page: summary, charts, plan, contracts and sources
     Report(page::Args),
+    /// Write the projection as files for other tools, such as FOCUS datasets for FinOps tools
+    Export(export::Args),
 }
 
 /// Why a command could not run. Each maps to exit code 2.
@@ -352,6 +356,112 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Writes several files into `dir` all or nothing, for commands whose output is more than one
+/// file. Each file is first written in full to a temporary file in `dir`; only when every one is
+/// complete are they renamed over their targets, in order. If a rename fails, the files already
+/// renamed are put back as they were (the earlier version, or no file), so a failed run leaves
+/// `dir` as it found it. A `dir` that does not exist is created, and removed again on failure.
+/// Only a crash between two renames can leave some files new and others old.
+pub fn write_files_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), CliError> {
+    let created = if dir.exists() {
+        false
+    } else {
+        std::fs::create_dir(dir).map_err(|source| CliError::Write {
+            path: dir.display().to_string(),
+            source: system_reason(source),
+        })?;
+        true
+    };
+    let result = stage_and_rename(dir, files);
+    if result.is_err() && created {
+        // Empty again by now: the temporary files are gone and nothing was renamed into it.
+        let _ = std::fs::remove_dir(dir);
+    }
+    result
+}
+
+fn stage_and_rename(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), CliError> {
+    let err = |path: &Path| {
+        let path = path.display().to_string();
+        move |source: io::Error| CliError::Write {
+            path,
+            source: system_reason(source),
+        }
+    };
+    let builder = || {
+        let mut b = tempfile::Builder::new();
+        b.prefix(".capplan-").suffix(".tmp");
+        // Files for other tools to read: the permissions of any new file (the umask applies),
+        // not a temporary file's owner-only ones.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            b.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        b
+    };
+    // Every file in full first: a failure here leaves nothing behind, since each temporary
+    // file is deleted when dropped.
+    let mut staged = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        let mut tmp = builder().tempfile_in(dir).map_err(err(&path))?;
+        tmp.write_all(bytes).map_err(err(&path))?;
+        tmp.as_file().sync_all().map_err(err(&path))?;
+        staged.push((path, tmp.into_temp_path()));
+    }
+    // Then the renames, keeping each replaced file under a second name (a hard link, or a copy
+    // where links are not supported) until every rename has succeeded.
+    let mut done: Vec<(PathBuf, Option<tempfile::TempPath>)> = Vec::with_capacity(files.len());
+    let undo = |done: Vec<(PathBuf, Option<tempfile::TempPath>)>| {
+        for (path, old) in done.into_iter().rev() {
+            match old {
+                Some(old) => {
+                    if std::fs::rename(&old, &path).is_ok() {
+                        let _ = old.keep();
+                    }
+                }
+                None => {
+                    let _ = std::fs::remove_file(&path);
+                }
+            }
+        }
+    };
+    for (path, tmp) in staged {
+        let old = if path.is_file() {
+            let kept = builder()
+                .make_in(dir, |p| std::fs::hard_link(&path, p))
+                .or_else(|_| {
+                    builder().make_in(dir, |p| {
+                        let mut to = std::fs::OpenOptions::new()
+                            .write(true)
+                            .create_new(true)
+                            .open(p)?;
+                        io::copy(&mut std::fs::File::open(&path)?, &mut to)?;
+                        to.sync_all()
+                    })
+                });
+            match kept {
+                Ok(kept) => Some(kept.into_temp_path()),
+                Err(e) => {
+                    undo(done);
+                    return Err(err(&path)(e));
+                }
+            }
+        } else {
+            None
+        };
+        if let Err(e) = tmp.persist(&path) {
+            drop(old);
+            undo(done);
+            return Err(err(&path)(e.error));
+        }
+        done.push((path, old));
+    }
+    // Success: the earlier versions kept aside are deleted as they drop.
+    Ok(())
+}
+
 /// Runs a parsed command line and returns the exit code. Errors that stop the command
 /// (unreadable paths, bad usage) are returned for the caller to print; they mean exit code 2.
 pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u8, CliError> {
@@ -405,5 +515,6 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u
         Command::Diff(a) => diff::run(g, a, stderr_color, stdout, stderr),
         Command::Chart(c) => chart::run(g, c, stderr_color, stdout, stderr),
         Command::Report(a) => page::run(g, a, stderr_color, stdout, stderr),
+        Command::Export(a) => export::run(g, a, stderr_color, stdout, stderr),
     }
 }

@@ -104,7 +104,8 @@ pub fn report_format(global: &GlobalArgs) -> Result<ReportOutput, CliError> {
     let format = match global.format {
         Some(f) => f,
         None => match &global.output {
-            Some(path) => format_of_path(path, REPORT_EXTENSIONS, Some(Format::Table))?,
+            Some(path) => format_of_path(path, REPORT_EXTENSIONS, Some(Format::Table))
+                .map_err(|e| CliError::Usage(format!("{e}, or give `--format`")))?,
             None => Format::Table,
         },
     };
@@ -156,7 +157,7 @@ pub fn format_of_path<T: Copy>(
         .ok_or_else(|| {
             let names: Vec<String> = known.iter().map(|(e, _)| format!("`.{e}`")).collect();
             CliError::Usage(format!(
-                "`{}`: `.{ext}` names no format here; use {}, or give `--format`",
+                "`{}`: `.{ext}` names no format here; use {}",
                 path.display(),
                 names.join(", ")
             ))
@@ -402,9 +403,33 @@ pub fn resolve_window(
     args: &PeriodArgs,
 ) -> Result<(NaiveDate, NaiveDate), CliError> {
     let p = &catalog.portfolio;
+    resolve_window_within(
+        grid,
+        args,
+        "horizon",
+        (p.horizon_start, p.horizon_end),
+        &|from, to| {
+            format!(
+                "the window [{from}, {to}) is outside the horizon [{}, {}) of `portfolio.toml`; choose --from and --to within it, or widen `horizon`",
+                p.horizon_start, p.horizon_end
+            )
+        },
+    )
+}
+
+/// Resolves `--from` and `--to` to a window of whole periods within `[start, end)`, the
+/// `span` (named so in messages), which is also the default window; `outside` words the error
+/// for a window that leaves it.
+pub fn resolve_window_within(
+    grid: &Grid,
+    args: &PeriodArgs,
+    span: &str,
+    (start, end): (NaiveDate, NaiveDate),
+    outside: &dyn Fn(NaiveDate, NaiveDate) -> String,
+) -> Result<(NaiveDate, NaiveDate), CliError> {
     let usage = |m: String| CliError::Usage(m);
     let from = match &args.from {
-        None => grid.period_start(p.horizon_start),
+        None => grid.period_start(start),
         Some(text) => match grid
             .parse_bound(text)
             .map_err(|e| usage(format!("--from: {e}")))?
@@ -413,11 +438,11 @@ pub fn resolve_window(
             Bound::Span(start, _) => grid.period_start(start),
         },
     };
-    let horizon_end = grid
-        .period_of(p.horizon_end.pred_opt().unwrap_or(p.horizon_end))
-        .map_or(p.horizon_end, |q| q.end);
+    let last_end = grid
+        .period_of(end.pred_opt().unwrap_or(end))
+        .map_or(end, |q| q.end);
     let to = match &args.to {
-        None => horizon_end,
+        None => last_end,
         Some(text) => match grid
             .parse_bound(text)
             .map_err(|e| usage(format!("--to: {e}")))?
@@ -429,16 +454,13 @@ pub fn resolve_window(
     if to <= from {
         return Err(usage(format!(
             "the window is empty: --from {} starts on {from}, but --to {} ends on {to}",
-            args.from.as_deref().unwrap_or("(horizon start)"),
-            args.to.as_deref().unwrap_or("(horizon end)")
+            args.from.as_deref().unwrap_or(&format!("({span} start)")),
+            args.to.as_deref().unwrap_or(&format!("({span} end)"))
         )));
     }
-    let earliest = grid.period_start(p.horizon_start);
-    if from < earliest || to > horizon_end {
-        return Err(usage(format!(
-            "the window [{from}, {to}) is outside the horizon [{}, {}) of `portfolio.toml`; choose --from and --to within it, or widen `horizon`",
-            p.horizon_start, p.horizon_end
-        )));
+    let earliest = grid.period_start(start);
+    if from < earliest || to > last_end {
+        return Err(usage(outside(from, to)));
     }
     Ok((from, to))
 }

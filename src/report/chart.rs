@@ -155,7 +155,7 @@ fn column(doc: &Document, name: &str) -> Result<usize, ChartError> {
 
 /// The period labels of `doc` in order, and one series per group of the values of `value`
 /// times `scale`, groups in order of first appearance.
-fn pivot(
+pub fn pivot(
     doc: &Document,
     value: &str,
     scale: f64,

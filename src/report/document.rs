@@ -23,6 +23,8 @@ pub enum Kind {
     /// A percentage with two decimals. JSON strings.
     Pct,
     Bool,
+    /// A chance from 0 to 1 with four decimals. JSON strings.
+    Probability,
     /// A percentage of a target drawn as a bar, ten cells to 100%: tables and markdown only.
     Bar,
 }

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod diagnostics;
 pub mod diff;
 pub mod document;
+pub mod focus;
 pub mod html;
 pub mod render;
 pub mod risk;

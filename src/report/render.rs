@@ -55,6 +55,7 @@ fn plain(cell: &Cell, kind: Kind) -> String {
         Cell::Null | Cell::NotApplicable => String::new(),
         Cell::Decimal(d) => match kind {
             Kind::Mw | Kind::MwAsGw => fixed(*d, 3),
+            Kind::Probability => fixed(*d, 4),
             _ => fixed(*d, 2),
         },
     }
@@ -79,6 +80,7 @@ fn human(cell: &Cell, kind: Kind) -> String {
             }
             Kind::MwAsGw => fixed(*d / Decimal::from(1000), 2),
             Kind::Pct => format!("{}%", fixed(*d, 2)),
+            Kind::Probability => fixed(*d, 4),
             Kind::Bar => bar(*d),
             _ => d.to_string(),
         },

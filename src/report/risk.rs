@@ -71,7 +71,7 @@ pub fn risk(ctx: &RiskContext<'_>) -> Document {
     columns.push(Column::new(
         "target_power_probability",
         "P(target GW)",
-        Kind::Text,
+        Kind::Probability,
     ));
 
     let mut rows = Vec::with_capacity(out.periods.len());
@@ -88,10 +88,7 @@ pub fn risk(ctx: &RiskContext<'_>) -> Document {
                 .iter()
                 .map(|kw| Cell::Decimal(kw_to_mw(*kw))),
         );
-        row.push(
-            out.probability(p)
-                .map_or(Cell::Null, |d| Cell::Text(format!("{d:.4}"))),
-        );
+        row.push(out.probability(p).map_or(Cell::Null, Cell::Decimal));
         rows.push(row);
     }
 

@@ -13,6 +13,7 @@ use rust_xlsxwriter::{
 };
 use thiserror::Error;
 
+use crate::report::chart::Series;
 use crate::report::document::{Cell, Column, Document, Kind};
 
 /// Why a workbook could not be made.
@@ -64,6 +65,7 @@ fn number_format(kind: Kind) -> Option<&'static str> {
         Kind::Money | Kind::Price => Some("$#,##0.00"),
         Kind::Mw | Kind::MwAsGw => Some("#,##0.000"),
         Kind::Pct => Some("0.00%"),
+        Kind::Probability => Some("0.0000"),
         Kind::Date => Some("yyyy-mm-dd"),
         Kind::Text | Kind::Bool | Kind::Bar => None,
     }
@@ -177,7 +179,7 @@ pub struct Ramp {
     pub title: String,
     pub unit: String,
     pub periods: Vec<String>,
-    pub series: Vec<(String, Vec<Decimal>)>,
+    pub series: Vec<Series>,
 }
 
 /// Adds the sheet `name` with `ramp` as a table and a native stacked-area chart of it.
@@ -190,33 +192,26 @@ pub fn add_ramp(book: &mut Workbook, name: &str, ramp: &Ramp) -> Result<(), Work
     for (i, p) in ramp.periods.iter().enumerate() {
         sheet.write_string(row_index(i + 1)?, 0, p)?;
     }
-    for (j, (series, values)) in ramp.series.iter().enumerate() {
+    for (j, series) in ramp.series.iter().enumerate() {
         let c = col_index(j + 1)?;
-        sheet.write_string_with_format(0, c, format!("{series} ({})", ramp.unit), &bold)?;
-        for (i, v) in values.iter().enumerate() {
-            sheet.write_number_with_format(
-                row_index(i + 1)?,
-                c,
-                v.to_f64().unwrap_or(0.0),
-                &number,
-            )?;
+        let header = format!("{} ({})", series.name, ramp.unit);
+        sheet.write_string_with_format(0, c, &header, &bold)?;
+        for (i, v) in series.values.iter().enumerate() {
+            sheet.write_number_with_format(row_index(i + 1)?, c, *v, &number)?;
         }
-        sheet.set_column_width(
-            c,
-            (series.len() + ramp.unit.len()).clamp(10, 30) as f64 + 4.0,
-        )?;
+        sheet.set_column_width(c, header.len().clamp(10, 30) as f64 + 2.0)?;
     }
     sheet.set_column_width(0, 10)?;
     sheet.set_freeze_panes(1, 1)?;
     let last = row_index(ramp.periods.len())?;
     let mut chart = Chart::new(ChartType::AreaStacked);
-    for (j, (series, _)) in ramp.series.iter().enumerate() {
+    for (j, series) in ramp.series.iter().enumerate() {
         let c = col_index(j + 1)?;
         chart
             .add_series()
             .set_categories((name, 1, 0, last, 0))
             .set_values((name, 1, c, last, c))
-            .set_name(series.as_str());
+            .set_name(series.name.as_str());
     }
     chart.title().set_name(&ramp.title);
     chart.x_axis().set_name("period");

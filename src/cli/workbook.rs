@@ -1,0 +1,105 @@
+//! `capplan export xlsx FILE.xlsx`: one workbook with every report of the plan and a native
+//! Excel chart of the capacity ramp.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::cli::report::{FilterArgs, PeriodArgs, Produced, Setting, engine_error, format_of_path};
+use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, GlobalArgs, compare, write_atomically};
+use crate::engine::GroupBy;
+use crate::report::build;
+use crate::report::chart::pivot;
+use crate::report::xlsx::{self, Ramp, WorkbookError};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// The workbook to write (atomically), ending in `.xlsx`
+    #[arg(value_name = "FILE.xlsx")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// Runs `capplan export xlsx`.
+pub fn run(
+    global: &GlobalArgs,
+    args: &Args,
+    color: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<u8, CliError> {
+    if global.output.is_some() || global.format.is_some() {
+        return Err(CliError::Usage(
+            "`export xlsx FILE.xlsx` names its file itself; leave out `--output` and `--format`"
+                .to_owned(),
+        ));
+    }
+    crate::cli::gate::refuse(&global.fail_if, "export xlsx")?;
+    format_of_path(&args.file, &[("xlsx", ())], None)?;
+    let Some(setting) = Setting::load(global, Some(&args.period), &args.filter, color, stderr)?
+    else {
+        return Ok(EXIT_INVALID);
+    };
+    let ctx = setting.context();
+    let built = (|| {
+        Ok::<_, crate::engine::EngineError>([
+            ("plan", build::plan(&ctx)?),
+            ("capacity", build::capacity(&ctx, GroupBy::Provider)?),
+            ("spend", build::spend(&ctx, GroupBy::Provider)?),
+            ("contracts", build::contracts(&ctx)?),
+        ])
+    })();
+    let sheets = match built {
+        Ok(sheets) => sheets,
+        Err(e) => return Ok(engine_error(&e, stderr)),
+    };
+    // The comparison, when there is something to compare the baseline with.
+    let compared = if global.scenarios.is_empty() && global.what_if.to_what_if().is_empty() {
+        None
+    } else {
+        let compare_args = compare::Args {
+            period: args.period.clone(),
+            filter: args.filter.clone(),
+        };
+        match compare::produce(global, &compare_args, color, stderr)? {
+            Produced::Report { doc, .. } => Some(doc),
+            Produced::Stopped(code) => return Ok(code),
+        }
+    };
+    let capacity = &sheets[1].1;
+    let (periods, series) =
+        pivot(capacity, "power_mw", 1e-3).map_err(|e| CliError::Usage(e.to_string()))?;
+    let ramp = Ramp {
+        title: "Facility power by provider".to_owned(),
+        unit: "GW".to_owned(),
+        periods,
+        series,
+    };
+    let bytes = (|| {
+        let mut book = xlsx::workbook(&setting.catalog.portfolio.name)?;
+        for (name, doc) in &sheets {
+            xlsx::add_document(&mut book, name, doc)?;
+        }
+        if let Some(doc) = &compared {
+            xlsx::add_document(&mut book, "compare", doc)?;
+        }
+        xlsx::add_ramp(&mut book, "ramp", &ramp)?;
+        Ok::<_, WorkbookError>(book.save_to_buffer()?)
+    })()
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    write_atomically(&args.file, &bytes)?;
+    let mut names: Vec<&str> = sheets.iter().map(|(n, _)| *n).collect();
+    if compared.is_some() {
+        names.push("compare");
+    }
+    names.push("ramp");
+    let _ = writeln!(
+        stdout,
+        "wrote `{}`: sheets {}",
+        args.file.display(),
+        names.join(", ")
+    );
+    Ok(EXIT_OK)
+}
