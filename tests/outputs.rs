@@ -272,7 +272,7 @@ fn the_export_workbook_has_every_sheet_and_a_native_chart_of_the_ramp() {
         let provider = row["group"].as_str().expect("a group");
         let line = ramp
             .iter()
-            .find(|r| r[0].1.to_string() == period)
+            .find(|r| r[0].1 == Data::String(period.to_owned()))
             .expect("a ramp row per period");
         let (_, cell) = line
             .iter()
