@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "sensitivity",
     "risk",
     "diff",
+    "schema",
 ];
 
 #[test]
