@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "risk",
     "diff",
     "export",
+    "schema",
 ];
 
 #[test]

@@ -11,6 +11,7 @@ pub mod model;
 pub mod parse;
 pub mod ramp;
 pub mod reader;
+pub mod schema;
 pub mod validate;
 pub mod value;
 

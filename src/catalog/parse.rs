@@ -80,6 +80,8 @@ pub const RAMPS: &[(&str, Ramp)] = &[
 ];
 pub const KINDS: &[(&str, HardwareKind)] =
     &[("gpu", HardwareKind::Gpu), ("cpu", HardwareKind::Cpu)];
+/// The only currency capplan plans in.
+pub const CURRENCY: &str = "USD";
 
 /// Records a value's span under `key` in the entity's origin and returns the value.
 fn keep<T>(origin: &mut Origin, key: &'static str, value: Option<Spanned<T>>) -> Option<T> {
@@ -150,7 +152,7 @@ pub fn portfolio_patch(ctx: &mut Ctx<'_>, mut t: Table<'_>, required: bool) -> P
         .take("currency")
         .and_then(|v| reader::string(ctx, "currency", v));
     let currency = match currency {
-        Some(c) if c.get_ref() != "USD" => {
+        Some(c) if c.get_ref() != CURRENCY => {
             let d = Diagnostic::new(
                 Code::UnsupportedCurrency,
                 ctx.span(c.span()),
@@ -231,7 +233,7 @@ fn portfolio_with_placeholders(p: Option<PortfolioPatch>, origin: Origin) -> Por
     let (horizon_start, horizon_end) = p.horizon.unwrap_or(wide);
     Portfolio {
         name: p.name.unwrap_or_default(),
-        currency: p.currency.unwrap_or_else(|| "USD".to_owned()),
+        currency: p.currency.unwrap_or_else(|| CURRENCY.to_owned()),
         horizon_start,
         horizon_end,
         pue: p.pue.unwrap_or(Decimal::ONE),

@@ -24,6 +24,7 @@ pub mod gate;
 pub mod page;
 pub mod report;
 pub mod risk;
+pub mod schema;
 pub mod sensitivity;
 pub mod shell;
 pub mod validate;
@@ -223,6 +224,8 @@ pub enum Command {
     Completions(shell::CompletionsArgs),
     /// Print the manual page (roff)
     Man,
+    /// Print the JSON Schema of a contract file, `portfolio.toml` or a scenario file, for editors
+    Schema(schema::Args),
     /// What changed between two catalogs: contracts and fields, figures per period, targets
     Diff(diff::Args),
     /// Draw a report as a chart: SVG (the default, also on standard output) or PNG, from the
@@ -512,6 +515,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u
         Command::Validate(args) => validate::run(g, args, stdout_color, stdout),
         Command::Completions(args) => shell::completions(g, args, stdout),
         Command::Man => shell::man(g, stdout),
+        Command::Schema(args) => schema::run(g, args, stdout),
         Command::Diff(a) => diff::run(g, a, stderr_color, stdout, stderr),
         Command::Chart(c) => chart::run(g, c, stderr_color, stdout, stderr),
         Command::Report(a) => page::run(g, a, stderr_color, stdout, stderr),

@@ -21,6 +21,7 @@ pub mod apply;
 pub mod flags;
 pub mod load;
 pub mod parse;
+pub mod schema;
 
 pub use apply::apply;
 pub use load::apply_all;
