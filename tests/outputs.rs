@@ -533,3 +533,26 @@ fn the_html_report_is_one_self_contained_page_with_sources_as_links() {
     }
     assert!(links > 20, "{links} links");
 }
+
+#[test]
+fn the_readme_chart_and_the_example_page_are_current() {
+    // scripts/screenshot.sh remakes them.
+    for (args, file) in [
+        (
+            &["--catalog", "contracts", "chart", "capacity"][..],
+            "examples/capacity.svg",
+        ),
+        (
+            &["--catalog", "contracts", "report"][..],
+            "examples/report.html",
+        ),
+    ] {
+        let (code, out, err) = run(args);
+        assert_eq!(code, 0, "{err}");
+        let committed = fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).expect(file);
+        assert!(
+            out == committed,
+            "{file} is stale: run scripts/screenshot.sh"
+        );
+    }
+}
