@@ -2,7 +2,8 @@
 //! `run`. `main.rs` only parses, calls [`run`] and exits with the code it returns.
 //!
 //! Exit codes: 0 success; 1 the catalog or a scenario is invalid (diagnostics printed); 2 bad
-//! usage or an unreadable path; 3 a `--fail-if` condition holds.
+//! usage or an unreadable path; 3 a `--fail-if` condition holds; 130 and 143 interrupted by
+//! SIGINT or SIGTERM (`main.rs` handles the signals).
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -19,11 +20,14 @@ use crate::scenario::flags::{DelayFlag, ScaleFlag, WhatIf, parse_factor};
 pub mod compare;
 pub mod diff;
 pub mod gate;
+pub mod output;
 pub mod report;
 pub mod risk;
 pub mod sensitivity;
 pub mod shell;
 pub mod validate;
+
+pub use output::write_atomically;
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -33,6 +37,10 @@ pub const EXIT_INVALID: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code: a `--fail-if` condition holds (the report was written).
 pub const EXIT_GATE: u8 = 3;
+/// Exit code: interrupted by SIGINT (Ctrl-C); no `--output` file was changed or left behind.
+pub const EXIT_INTERRUPTED: u8 = 130;
+/// Exit code: ended by SIGTERM; no `--output` file was changed or left behind.
+pub const EXIT_TERMINATED: u8 = 143;
 
 /// A planner for multi-cloud compute commitments: capacity, power and spend by period.
 #[derive(Debug, Parser)]
@@ -281,9 +289,8 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     }
 }
 
-/// Sends a finished output to standard output or, with `--output`, to a file, atomically: the
-/// bytes go to a temporary file in the same folder, which then replaces the target, so a
-/// failed or interrupted run never leaves half a report.
+/// Sends a finished output to standard output or, with `--output`, to a file, atomically
+/// ([`output`]): a failed, interrupted or concurrent run never leaves half a report.
 pub fn emit(global: &GlobalArgs, bytes: &[u8], stdout: &mut dyn Write) -> Result<(), CliError> {
     match &global.output {
         None => {
@@ -296,49 +303,6 @@ pub fn emit(global: &GlobalArgs, bytes: &[u8], stdout: &mut dyn Write) -> Result
         }
         Some(path) => write_atomically(path, bytes),
     }
-}
-
-/// The operating system's own error inside `e`, without the paths that wrappers add.
-fn system_reason(e: io::Error) -> io::Error {
-    if e.raw_os_error().is_some() {
-        return e;
-    }
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|inner| inner as _);
-    while let Some(c) = cause {
-        if let Some(code) = c
-            .downcast_ref::<io::Error>()
-            .and_then(io::Error::raw_os_error)
-        {
-            return io::Error::from_raw_os_error(code);
-        }
-        cause = c.source();
-    }
-    io::Error::new(e.kind(), e.kind().to_string())
-}
-
-/// Writes `bytes` to `path` through a temporary file and a rename.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    // The temporary file's random name means nothing to the user: keep the system's reason only.
-    let err = |source: io::Error| CliError::Write {
-        path: path.display().to_string(),
-        source: system_reason(source),
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    // Name a missing or unusable folder with the system's own words before the temporary
-    // file's error, which only knows the temporary name, can.
-    std::fs::read_dir(dir).map_err(err)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".capplan-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    tmp.write_all(bytes).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
 }
 
 /// Runs a parsed command line and returns the exit code. Errors that stop the command
