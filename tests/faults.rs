@@ -6,7 +6,9 @@
 //!
 //! These tests send signals with the `kill` program and mount file systems with `mount`, so
 //! they need neither unsafe code nor a crate for system calls. Where mounting is not
-//! permitted, the test says it skipped and the simulated failures cover the case.
+//! permitted, the test says it skipped and the simulated failures cover the case. Signals,
+//! devices and mounts are Unix matters: the file is compiled on Unix only.
+#![cfg(unix)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
