@@ -1,11 +1,13 @@
 //! The `capplan` binary: parse the command line, run it, exit with its code.
-//! 0 success; 1 invalid catalog or scenario; 2 bad usage or an unreadable path.
+//! 0 success; 1 invalid catalog or scenario; 2 bad usage or an unreadable path; 3 a
+//! `--fail-if` condition holds; 130 and 143 interrupted by SIGINT or SIGTERM.
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
+    exit_on_signals();
     let cli = capplan::cli::Cli::parse();
     let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
     match capplan::cli::run(cli, &mut stdout, &mut stderr) {
@@ -16,6 +18,33 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// On SIGINT or SIGTERM, removes any temporary `--output` file and exits with 130 or 143 (128
+/// plus the signal's number, as a shell reports a process the signal ended). Without a
+/// handler (it could not be installed) the signal ends the process as usual, which can leave
+/// a temporary file, never a half-written report.
+#[cfg(unix)]
+fn exit_on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    let _ = std::thread::Builder::new()
+        .name("signals".to_owned())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                let _held = capplan::cli::output::abandon_temporary_files();
+                let code = match signal {
+                    SIGINT => capplan::cli::EXIT_INTERRUPTED,
+                    _ => capplan::cli::EXIT_TERMINATED,
+                };
+                std::process::exit(i32::from(code));
+            }
+        });
+}
+
+#[cfg(not(unix))]
+fn exit_on_signals() {}
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -18,6 +18,8 @@ use std::process::{Command, Stdio};
 use thiserror::Error;
 
 use crate::catalog::CatalogFiles;
+use crate::catalog::limits::{MAX_CATALOG_FILES, MAX_FILE_BYTES};
+use crate::catalog::value::group_thousands;
 
 /// Why a catalog could not be read at a revision.
 #[derive(Debug, Error)]
@@ -38,6 +40,10 @@ pub enum GitError {
     },
     #[error("`git {command}` failed: {message}")]
     Failed { command: String, message: String },
+    #[error("`{name}` is larger than {} MiB: a catalog file holds one contract or the portfolio, a few KiB; is this the right revision?", MAX_FILE_BYTES >> 20)]
+    TooLarge { name: String },
+    #[error("`{folder}` holds more than {} `.toml` files at revision `{rev}`, the most a catalog may have", group_thousands(&MAX_CATALOG_FILES.to_string()))]
+    TooManyFiles { folder: String, rev: String },
 }
 
 /// Runs `git -C dir ARGS`, returning its standard output, or its standard error on failure.
@@ -71,8 +77,9 @@ fn tree_entry(entry: &[u8]) -> Option<(&str, &str, &str, &str)> {
     Some((parts.next()?, parts.next()?, parts.next()?, name))
 }
 
-/// Reads blobs by object id with one `git cat-file --batch`.
-fn read_blobs(dir: &Path, oids: &[String]) -> Result<Vec<Vec<u8>>, GitError> {
+/// Reads blobs by object id with one `git cat-file --batch`; `names` are how messages name
+/// them. A blob over [`MAX_FILE_BYTES`] is refused before it is read.
+fn read_blobs(dir: &Path, oids: &[String], names: &[String]) -> Result<Vec<Vec<u8>>, GitError> {
     let failed = |message: String| GitError::Failed {
         command: "cat-file --batch".to_owned(),
         message,
@@ -98,8 +105,33 @@ fn read_blobs(dir: &Path, oids: &[String]) -> Result<Vec<Vec<u8>>, GitError> {
         .take()
         .ok_or_else(|| failed("no output".into()))?;
     let mut reader = BufReader::new(stdout);
+    let read = read_answers(&mut reader, oids, names, &failed);
+    if read.is_err() {
+        // Stop git rather than leave it writing to a pipe nobody reads.
+        let _ = child.kill();
+    }
+    let _ = writer.join();
+    let status = child.wait().map_err(|e| failed(e.to_string()))?;
+    let blobs = read?;
+    if !status.success() {
+        let mut message = String::new();
+        if let Some(mut err) = child.stderr.take() {
+            let _ = err.read_to_string(&mut message);
+        }
+        return Err(failed(message.trim().to_owned()));
+    }
+    Ok(blobs)
+}
+
+/// The blobs of `oids` from `git cat-file --batch`'s answers.
+fn read_answers(
+    reader: &mut impl BufRead,
+    oids: &[String],
+    names: &[String],
+    failed: &dyn Fn(String) -> GitError,
+) -> Result<Vec<Vec<u8>>, GitError> {
     let mut blobs = Vec::with_capacity(oids.len());
-    for oid in oids {
+    for (i, oid) in oids.iter().enumerate() {
         let mut header = String::new();
         reader
             .read_line(&mut header)
@@ -110,21 +142,17 @@ fn read_blobs(dir: &Path, oids: &[String]) -> Result<Vec<Vec<u8>>, GitError> {
             .and_then(|rest| rest.strip_prefix(" blob "))
             .and_then(|n| n.parse::<usize>().ok())
             .ok_or_else(|| failed(format!("unexpected answer `{}`", header.trim_end())))?;
+        if size as u64 > MAX_FILE_BYTES {
+            return Err(GitError::TooLarge {
+                name: names.get(i).cloned().unwrap_or_else(|| oid.clone()),
+            });
+        }
         let mut blob = vec![0; size + 1];
         reader
             .read_exact(&mut blob)
             .map_err(|e| failed(e.to_string()))?;
         blob.pop();
         blobs.push(blob);
-    }
-    let _ = writer.join();
-    let status = child.wait().map_err(|e| failed(e.to_string()))?;
-    if !status.success() {
-        let mut message = String::new();
-        if let Some(mut err) = child.stderr.take() {
-            let _ = err.read_to_string(&mut message);
-        }
-        return Err(failed(message.trim().to_owned()));
     }
     Ok(blobs)
 }
@@ -179,16 +207,22 @@ pub fn read_at_revision(dir: &Path, rev: &str) -> Result<CatalogFiles, GitError>
         })
         .map(|(_, _, oid, name)| (name.to_owned(), oid.to_owned()))
         .collect();
+    if entries.len() > MAX_CATALOG_FILES {
+        return Err(GitError::TooManyFiles {
+            folder: if folder.is_empty() { "." } else { folder }.to_owned(),
+            rev: rev.to_owned(),
+        });
+    }
     entries.sort();
-    let oids: Vec<String> = entries.iter().map(|(_, oid)| oid.clone()).collect();
-    let blobs = read_blobs(root, &oids)?;
     let path = |name: &str| -> PathBuf { Path::new(folder).join(name) };
+    let oids: Vec<String> = entries.iter().map(|(_, oid)| oid.clone()).collect();
+    let names: Vec<String> = entries
+        .iter()
+        .map(|(name, _)| format!("{rev}:{}", path(name).display()))
+        .collect();
+    let blobs = read_blobs(root, &oids, &names)?;
     Ok(CatalogFiles {
         label: format!("{rev}:{folder}"),
-        files: entries
-            .iter()
-            .zip(blobs)
-            .map(|((name, _), bytes)| (format!("{rev}:{}", path(name).display()), bytes))
-            .collect(),
+        files: names.into_iter().zip(blobs).collect(),
     })
 }

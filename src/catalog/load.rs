@@ -17,6 +17,7 @@ use crate::catalog::model::{Catalog, Contract};
 use crate::catalog::parse::{self, PortfolioFile};
 use crate::catalog::reader::Ctx;
 use crate::catalog::validate::{self, Checks};
+use crate::catalog::value::group_thousands;
 use crate::diagnostic::{Code, Diagnostic, FileId, Location, Report, SourceFile, Span};
 
 /// The file that holds the portfolio settings.
@@ -39,11 +40,13 @@ pub enum LoadError {
     NotToml { path: String },
     #[error("`{path}` is larger than {limit} MiB: a catalog file holds one contract or the portfolio, a few KiB; is this the right file?", limit = MAX_FILE_BYTES >> 20)]
     TooLarge { path: String },
+    #[error("`{path}` holds more than {} `.toml` files, the most a catalog may have: is this the right folder?", group_thousands(&limit.to_string()))]
+    TooManyFiles { path: String, limit: usize },
+    #[error("`{path}` changed while it was being read; run again")]
+    Changed { path: String },
 }
 
-/// The largest catalog or scenario file capplan reads, in bytes. Real contract files are a few
-/// KiB; the cap keeps a wrong path (a log, a dump) from filling memory.
-pub const MAX_FILE_BYTES: u64 = 16 << 20;
+pub use crate::catalog::limits::{MAX_CATALOG_FILES, MAX_FILE_BYTES};
 
 /// The raw files of one catalog, before parsing.
 #[derive(Clone, Debug)]
@@ -68,6 +71,12 @@ impl CatalogFiles {
 
     /// Every `*.toml` directly in `dir`.
     pub fn read_dir(dir: &Path) -> Result<Self, LoadError> {
+        Self::read_dir_capped(dir, MAX_CATALOG_FILES)
+    }
+
+    /// [`CatalogFiles::read_dir`], refusing a folder with more than `max_files` `*.toml` files
+    /// before reading any.
+    pub fn read_dir_capped(dir: &Path, max_files: usize) -> Result<Self, LoadError> {
         let io_err = |source| LoadError::Io {
             path: dir.display().to_string(),
             source,
@@ -83,6 +92,12 @@ impl CatalogFiles {
                 Err(_) => path.is_file(),
             };
             if is_file && path.extension().is_some_and(|e| e == "toml") {
+                if paths.len() == max_files {
+                    return Err(LoadError::TooManyFiles {
+                        path: dir.display().to_string(),
+                        limit: max_files,
+                    });
+                }
                 paths.push(path);
             }
         }
@@ -106,6 +121,12 @@ impl CatalogFiles {
         }
         paths.sort();
         paths.dedup();
+        if paths.len() > MAX_CATALOG_FILES {
+            return Err(LoadError::TooManyFiles {
+                path: dir.display().to_string(),
+                limit: MAX_CATALOG_FILES,
+            });
+        }
         let mut files = Vec::with_capacity(paths.len());
         for path in paths {
             files.push(read_file(&path)?);
@@ -121,24 +142,75 @@ fn read_file(path: &Path) -> Result<(String, Vec<u8>), LoadError> {
     Ok((path.display().to_string(), read_capped(path)?))
 }
 
-/// A file's bytes, refusing more than [`MAX_FILE_BYTES`] without reading them all.
+/// A file's bytes, refusing more than [`MAX_FILE_BYTES`] without reading them all, and
+/// refusing a file that changed while it was read.
 pub fn read_capped(path: &Path) -> Result<Vec<u8>, LoadError> {
+    read_checked(path, MAX_FILE_BYTES, &mut || {})
+}
+
+/// A file's bytes, at most `cap` of them, checked not to have changed while they were read:
+/// the open file must have the same length, modification and change times before and after
+/// the read, and the path must still name it afterwards. Otherwise a file rewritten, replaced
+/// or deleted mid-read (an editor saving, a checkout) could yield a report of half an old and
+/// half a new file. `during` runs after the read, before the check: tests change the file
+/// there, since a real race cannot be reproduced. Pipes and devices (`--scenario <(...)`)
+/// have no such identity and are read as they come.
+pub fn read_checked(path: &Path, cap: u64, during: &mut dyn FnMut()) -> Result<Vec<u8>, LoadError> {
     use std::io::Read;
+    let shown = || path.display().to_string();
     let io = |source| LoadError::Io {
-        path: path.display().to_string(),
+        path: shown(),
         source,
     };
     let file = fs::File::open(path).map_err(io)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(LoadError::TooLarge {
-            path: path.display().to_string(),
-        });
+    let before = file.metadata().map_err(io)?;
+    let regular = before.is_file();
+    if regular && before.len() > cap {
+        return Err(LoadError::TooLarge { path: shown() });
+    }
+    let mut bytes = Vec::with_capacity(if regular { before.len() as usize } else { 0 });
+    (&file).take(cap + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > cap {
+        return Err(LoadError::TooLarge { path: shown() });
+    }
+    during();
+    if regular {
+        let changed = || LoadError::Changed { path: shown() };
+        let after = file.metadata().map_err(io)?;
+        // A path that no longer exists is a file deleted mid-read.
+        let now = fs::metadata(path).map_err(|_| changed())?;
+        if Identity::of(&before) != Identity::of(&after)
+            || Identity::of(&after) != Identity::of(&now)
+            || bytes.len() as u64 != after.len()
+        {
+            return Err(changed());
+        }
     }
     Ok(bytes)
+}
+
+/// What tells one version of a file from another without reading it.
+#[derive(Debug, PartialEq, Eq)]
+struct Identity {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    node: (u64, u64, i64, i64),
+}
+
+impl Identity {
+    fn of(meta: &fs::Metadata) -> Self {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Identity {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            // Device and inode: the same file; change time: any write or rename, even one
+            // that restored the modification time.
+            #[cfg(unix)]
+            node: (meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec()),
+        }
+    }
 }
 
 fn is_portfolio_name(path: &Path) -> bool {
@@ -378,6 +450,126 @@ pub fn load_owned(files: CatalogFiles, checks: Checks, report: &mut Report) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn changed(result: Result<Vec<u8>, LoadError>) -> bool {
+        matches!(result, Err(LoadError::Changed { .. }))
+    }
+
+    /// A file whose times lie in the past, so that any write during the test shows.
+    fn old_file(dir: &Path, text: &str) -> PathBuf {
+        let path = dir.join("acme.toml");
+        fs::write(&path, text).unwrap();
+        let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let times = fs::FileTimes::new().set_modified(past).set_accessed(past);
+        fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_times(times)
+            .unwrap();
+        path
+    }
+
+    #[test]
+    fn a_file_left_alone_reads_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = old_file(dir.path(), "id = \"acme\"\n");
+        let bytes = read_checked(&path, MAX_FILE_BYTES, &mut || {}).unwrap();
+        assert_eq!(bytes, b"id = \"acme\"\n");
+    }
+
+    #[test]
+    fn a_file_changed_while_it_is_read_is_an_error_that_names_it() {
+        let append = |p: &Path| {
+            let mut f = fs::OpenOptions::new().append(true).open(p).unwrap();
+            std::io::Write::write_all(&mut f, b"value_usd = \"1B\"\n").unwrap();
+        };
+        // The same length, other bytes: only the times tell.
+        let rewrite = |p: &Path| fs::write(p, "id = \"acne\"\n").unwrap();
+        let delete = |p: &Path| fs::remove_file(p).unwrap();
+        // An editor's save: a new file renamed over the old one.
+        let replace = |p: &Path| {
+            let new = p.with_extension("new");
+            fs::write(&new, "id = \"acme\"\n").unwrap();
+            fs::rename(&new, p).unwrap();
+        };
+        type Change<'a> = (&'a str, &'a dyn Fn(&Path));
+        let changes: [Change<'_>; 4] = [
+            ("append", &append),
+            ("rewrite", &rewrite),
+            ("delete", &delete),
+            ("replace", &replace),
+        ];
+        for (what, change) in changes {
+            let dir = tempfile::tempdir().unwrap();
+            let path = old_file(dir.path(), "id = \"acme\"\n");
+            let result = read_checked(&path, MAX_FILE_BYTES, &mut || change(&path));
+            assert!(changed(result), "{what}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = old_file(dir.path(), "id = \"acme\"\n");
+        let err = read_checked(&path, MAX_FILE_BYTES, &mut || append(&path)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "`{}` changed while it was being read; run again",
+                path.display()
+            )
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_read_as_it_comes() {
+        assert_eq!(
+            read_checked(Path::new("/dev/null"), MAX_FILE_BYTES, &mut || {}).unwrap(),
+            b""
+        );
+    }
+
+    #[test]
+    fn a_file_over_the_cap_is_refused_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = old_file(dir.path(), "0123456789");
+        assert!(read_checked(&path, 10, &mut || {}).is_ok());
+        let mut read = false;
+        let result = read_checked(&path, 9, &mut || read = true);
+        assert!(matches!(result, Err(LoadError::TooLarge { .. })));
+        assert!(!read);
+    }
+
+    #[test]
+    fn a_folder_with_more_files_than_the_cap_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..11 {
+            fs::write(dir.path().join(format!("c{i:02}.toml")), "").unwrap();
+        }
+        // Other files do not count.
+        fs::write(dir.path().join("notes.txt"), "").unwrap();
+        assert_eq!(
+            CatalogFiles::read_dir_capped(dir.path(), 11)
+                .unwrap()
+                .files
+                .len(),
+            11
+        );
+        let err = CatalogFiles::read_dir_capped(dir.path(), 10).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "`{}` holds more than 10 `.toml` files, the most a catalog may have: is this the right folder?",
+                dir.path().display()
+            )
+        );
+        let full = LoadError::TooManyFiles {
+            path: "contracts".to_owned(),
+            limit: MAX_CATALOG_FILES,
+        };
+        assert_eq!(
+            full.to_string(),
+            "`contracts` holds more than 1,000,000 `.toml` files, the most a catalog may have: is this the right folder?"
+        );
+    }
 
     #[test]
     fn the_builtin_catalog_is_sorted_and_has_a_portfolio() {

@@ -6,6 +6,7 @@
 
 pub mod diff;
 pub mod git;
+pub mod limits;
 pub mod load;
 pub mod model;
 pub mod parse;

@@ -9,8 +9,10 @@ use rust_decimal::Decimal;
 use toml::Spanned;
 use toml::de::DeTable;
 
+use crate::catalog::limits::MAX_TRANCHES_PER_CONTRACT;
 use crate::catalog::model::*;
 use crate::catalog::reader::{self, Ctx, Table};
+use crate::catalog::value::group_thousands;
 use crate::diagnostic::{Code, Diagnostic};
 
 /// What `portfolio.toml` holds.
@@ -426,10 +428,31 @@ pub fn contract_table(ctx: &mut Ctx<'_>, t: &mut Table<'_>) -> Option<Contract> 
         })
         .unwrap_or_default();
     let written = tranche_tables.len();
-    let tranches: Vec<Tranche> = tranche_tables
-        .into_iter()
-        .filter_map(|tt| tranche(ctx, tt))
-        .collect();
+    let tranches: Vec<Tranche> = match tranche_tables.get(MAX_TRANCHES_PER_CONTRACT) {
+        // Past the cap, the tranches are not read: the contract is left out, and its other
+        // problems are still reported.
+        Some(first_over) => {
+            let span = ctx.span(first_over.span.clone());
+            ctx.push(
+                Diagnostic::new(
+                    Code::TooManyTranches,
+                    span,
+                    format!(
+                        "{} has {} `[[tranche]]` tables, more than the {} capplan takes in one contract",
+                        t.what,
+                        group_thousands(&written.to_string()),
+                        group_thousands(&MAX_TRANCHES_PER_CONTRACT.to_string()),
+                    ),
+                )
+                .with_help("split the deal into several contract files, or merge tranches that come online together"),
+            );
+            Vec::new()
+        }
+        None => tranche_tables
+            .into_iter()
+            .filter_map(|tt| tranche(ctx, tt))
+            .collect(),
+    };
     let schedule_tables = t
         .take("spend_schedule")
         .map(|v| {

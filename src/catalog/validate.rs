@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
+use crate::catalog::limits::MAX_CATALOG_TRANCHES;
 use crate::catalog::model::*;
 use crate::catalog::ramp::{day_number, ramp_shape, tranche_units};
 use crate::catalog::reader::did_you_mean;
-use crate::catalog::value::{format_money, format_ratio};
+use crate::catalog::value::{format_money, format_ratio, group_thousands};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::exact::Rational;
 
@@ -51,7 +52,39 @@ pub fn validate_with(catalog: &Catalog, checks: Checks, out: &mut Vec<Diagnostic
         out,
     );
     total_fits(catalog, out);
+    tranche_count(catalog, out);
     contracted_vs_target(catalog, out);
+}
+
+/// The catalog's tranches in all, against [`MAX_CATALOG_TRANCHES`].
+fn tranche_count(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
+    tranche_count_capped(catalog, MAX_CATALOG_TRANCHES, out);
+}
+
+/// The catalog's tranches in all, against `cap`: reported once, at the contract whose
+/// tranches pass it.
+fn tranche_count_capped(catalog: &Catalog, cap: usize, out: &mut Vec<Diagnostic>) {
+    let mut total = 0usize;
+    for c in &catalog.contracts {
+        total += c.tranches.len();
+        if total > cap {
+            let all: usize = catalog.contracts.iter().map(|c| c.tranches.len()).sum();
+            out.push(
+                Diagnostic::new(
+                    Code::TooManyTranches,
+                    c.origin.span("tranche"),
+                    format!(
+                        "contract `{}`: with its tranches the catalog has {} tranches, more than the {} capplan takes in one catalog",
+                        c.id,
+                        group_thousands(&all.to_string()),
+                        group_thousands(&cap.to_string()),
+                    ),
+                )
+                .with_help("split the catalog into several, or merge tranches that come online together"),
+            );
+            return;
+        }
+    }
 }
 
 fn duplicates<'a>(
@@ -710,5 +743,36 @@ fn contracted_vs_target(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
             )
             .with_help("check for double-counted deals, or raise the target"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{CatalogFiles, load};
+    use crate::diagnostic::{Location, Report};
+
+    #[test]
+    fn a_catalog_past_the_tranche_cap_is_reported_once_at_the_contract_that_passes_it() {
+        let mut report = Report::default();
+        let catalog = load(&CatalogFiles::builtin(), &mut report).unwrap();
+        let all: usize = catalog.contracts.iter().map(|c| c.tranches.len()).sum();
+        let mut out = Vec::new();
+        tranche_count_capped(&catalog, all, &mut out);
+        assert!(out.is_empty());
+        tranche_count_capped(&catalog, all - 1, &mut out);
+        assert_eq!(out.len(), 1);
+        let d = &out[0];
+        assert_eq!(d.code, Code::TooManyTranches);
+        let last = catalog.contracts.last().unwrap();
+        assert_eq!(
+            d.message,
+            format!(
+                "contract `{}`: with its tranches the catalog has {all} tranches, more than the {} capplan takes in one catalog",
+                last.id,
+                all - 1
+            )
+        );
+        assert!(matches!(d.location, Location::Span(_)));
     }
 }

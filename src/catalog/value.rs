@@ -150,18 +150,28 @@ pub struct Duration {
     pub unit: DurationUnit,
 }
 
+/// The largest count a duration may have, of any unit: far past the calendar's ends in
+/// months, and small enough that arithmetic in days or months never overflows.
+pub const MAX_DURATION_COUNT: u64 = 10_000_000;
+
 /// Why a duration string was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error(
-    "`{0}` is not a duration: expected a whole number and a unit `d`, `w`, `m`, `q` or `y`, such as `7y` or `-1q`"
-)]
-pub struct DurationError(pub String);
+pub enum DurationError {
+    #[error(
+        "`{0}` is not a duration: expected a whole number and a unit `d`, `w`, `m`, `q` or `y`, such as `7y` or `-1q`"
+    )]
+    Malformed(String),
+    #[error(
+        "`{0}` is too long: a duration counts at most 10,000,000 days, weeks, months, quarters or years"
+    )]
+    TooLong(String),
+}
 
 impl FromStr for Duration {
     type Err = DurationError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let err = || DurationError(text.to_owned());
+        let err = || DurationError::Malformed(text.to_owned());
         let t = text.trim();
         let unit = match t.chars().last().ok_or_else(err)? {
             'd' => DurationUnit::Days,
@@ -176,10 +186,11 @@ impl FromStr for Duration {
         if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
             return Err(err());
         }
-        let count = number.parse::<i64>().map_err(|_| err())?;
+        let too_long = || DurationError::TooLong(text.trim().to_owned());
+        let count = number.parse::<i64>().map_err(|_| too_long())?;
         // Bound the count so that any later arithmetic in days or months stays in i64.
-        if count.unsigned_abs() > 10_000_000 {
-            return Err(err());
+        if count.unsigned_abs() > MAX_DURATION_COUNT {
+            return Err(too_long());
         }
         Ok(Duration { count, unit })
     }
@@ -404,18 +415,14 @@ mod tests {
             })
         );
         assert_eq!(p("90d").unwrap().to_string(), "90d");
-        for bad in [
-            "",
-            "y",
-            "7",
-            "7x",
-            "1.5y",
-            "--1q",
-            "7 y",
-            "99999999999999999999d",
-        ] {
-            assert!(p(bad).is_err(), "{bad}");
+        for bad in ["", "y", "7", "7x", "1.5y", "--1q", "7 y"] {
+            assert!(matches!(p(bad), Err(DurationError::Malformed(_))), "{bad}");
         }
+        for long in ["99999999999999999999d", "10000001y", "-10000001d"] {
+            assert!(matches!(p(long), Err(DurationError::TooLong(_))), "{long}");
+        }
+        assert!(p("10000000y").is_ok());
+        assert!(p("-10000000d").is_ok());
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! `run`. `main.rs` only parses, calls [`run`] and exits with the code it returns.
 //!
 //! Exit codes: 0 success; 1 the catalog or a scenario is invalid (diagnostics printed); 2 bad
-//! usage or an unreadable path; 3 a `--fail-if` condition holds.
+//! usage or an unreadable path; 3 a `--fail-if` condition holds; 130 and 143 interrupted by
+//! SIGINT or SIGTERM (`main.rs` handles the signals).
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ pub mod compare;
 pub mod diff;
 pub mod export;
 pub mod gate;
+pub mod output;
 pub mod page;
 pub mod report;
 pub mod risk;
@@ -30,6 +32,8 @@ pub mod shell;
 pub mod validate;
 pub mod workbook;
 
+pub use output::{write_atomically, write_files_atomically};
+
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
 /// Exit code: the catalog or a scenario is invalid.
@@ -38,6 +42,10 @@ pub const EXIT_INVALID: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code: a `--fail-if` condition holds (the report was written).
 pub const EXIT_GATE: u8 = 3;
+/// Exit code: interrupted by SIGINT (Ctrl-C); no `--output` file was changed or left behind.
+pub const EXIT_INTERRUPTED: u8 = 130;
+/// Exit code: ended by SIGTERM; no `--output` file was changed or left behind.
+pub const EXIT_TERMINATED: u8 = 143;
 
 /// A planner for multi-cloud compute commitments: capacity, power and spend by period.
 #[derive(Debug, Parser)]
@@ -299,9 +307,8 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     }
 }
 
-/// Sends a finished output to standard output or, with `--output`, to a file, atomically: the
-/// bytes go to a temporary file in the same folder, which then replaces the target, so a
-/// failed or interrupted run never leaves half a report.
+/// Sends a finished output to standard output or, with `--output`, to a file, atomically
+/// ([`output`]): a failed, interrupted or concurrent run never leaves half a report.
 pub fn emit(global: &GlobalArgs, bytes: &[u8], stdout: &mut dyn Write) -> Result<(), CliError> {
     match &global.output {
         None => {
@@ -314,155 +321,6 @@ pub fn emit(global: &GlobalArgs, bytes: &[u8], stdout: &mut dyn Write) -> Result
         }
         Some(path) => write_atomically(path, bytes),
     }
-}
-
-/// The operating system's own error inside `e`, without the paths that wrappers add.
-fn system_reason(e: io::Error) -> io::Error {
-    if e.raw_os_error().is_some() {
-        return e;
-    }
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|inner| inner as _);
-    while let Some(c) = cause {
-        if let Some(code) = c
-            .downcast_ref::<io::Error>()
-            .and_then(io::Error::raw_os_error)
-        {
-            return io::Error::from_raw_os_error(code);
-        }
-        cause = c.source();
-    }
-    io::Error::new(e.kind(), e.kind().to_string())
-}
-
-/// Writes `bytes` to `path` through a temporary file and a rename.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    // The temporary file's random name means nothing to the user: keep the system's reason only.
-    let err = |source: io::Error| CliError::Write {
-        path: path.display().to_string(),
-        source: system_reason(source),
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    // Name a missing or unusable folder with the system's own words before the temporary
-    // file's error, which only knows the temporary name, can.
-    std::fs::read_dir(dir).map_err(err)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".capplan-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    tmp.write_all(bytes).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
-}
-
-/// Writes several files into `dir` all or nothing, for commands whose output is more than one
-/// file. Each file is first written in full to a temporary file in `dir`; only when every one is
-/// complete are they renamed over their targets, in order. If a rename fails, the files already
-/// renamed are put back as they were (the earlier version, or no file), so a failed run leaves
-/// `dir` as it found it. A `dir` that does not exist is created, and removed again on failure.
-/// Only a crash between two renames can leave some files new and others old.
-pub fn write_files_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), CliError> {
-    let created = if dir.exists() {
-        false
-    } else {
-        std::fs::create_dir(dir).map_err(|source| CliError::Write {
-            path: dir.display().to_string(),
-            source: system_reason(source),
-        })?;
-        true
-    };
-    let result = stage_and_rename(dir, files);
-    if result.is_err() && created {
-        // Empty again by now: the temporary files are gone and nothing was renamed into it.
-        let _ = std::fs::remove_dir(dir);
-    }
-    result
-}
-
-fn stage_and_rename(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), CliError> {
-    let err = |path: &Path| {
-        let path = path.display().to_string();
-        move |source: io::Error| CliError::Write {
-            path,
-            source: system_reason(source),
-        }
-    };
-    let builder = || {
-        let mut b = tempfile::Builder::new();
-        b.prefix(".capplan-").suffix(".tmp");
-        // Files for other tools to read: the permissions of any new file (the umask applies),
-        // not a temporary file's owner-only ones.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            b.permissions(std::fs::Permissions::from_mode(0o666));
-        }
-        b
-    };
-    // Every file in full first: a failure here leaves nothing behind, since each temporary
-    // file is deleted when dropped.
-    let mut staged = Vec::with_capacity(files.len());
-    for (name, bytes) in files {
-        let path = dir.join(name);
-        let mut tmp = builder().tempfile_in(dir).map_err(err(&path))?;
-        tmp.write_all(bytes).map_err(err(&path))?;
-        tmp.as_file().sync_all().map_err(err(&path))?;
-        staged.push((path, tmp.into_temp_path()));
-    }
-    // Then the renames, keeping each replaced file under a second name (a hard link, or a copy
-    // where links are not supported) until every rename has succeeded.
-    let mut done: Vec<(PathBuf, Option<tempfile::TempPath>)> = Vec::with_capacity(files.len());
-    let undo = |done: Vec<(PathBuf, Option<tempfile::TempPath>)>| {
-        for (path, old) in done.into_iter().rev() {
-            match old {
-                Some(old) => {
-                    if std::fs::rename(&old, &path).is_ok() {
-                        let _ = old.keep();
-                    }
-                }
-                None => {
-                    let _ = std::fs::remove_file(&path);
-                }
-            }
-        }
-    };
-    for (path, tmp) in staged {
-        let old = if path.is_file() {
-            let kept = builder()
-                .make_in(dir, |p| std::fs::hard_link(&path, p))
-                .or_else(|_| {
-                    builder().make_in(dir, |p| {
-                        let mut to = std::fs::OpenOptions::new()
-                            .write(true)
-                            .create_new(true)
-                            .open(p)?;
-                        io::copy(&mut std::fs::File::open(&path)?, &mut to)?;
-                        to.sync_all()
-                    })
-                });
-            match kept {
-                Ok(kept) => Some(kept.into_temp_path()),
-                Err(e) => {
-                    undo(done);
-                    return Err(err(&path)(e));
-                }
-            }
-        } else {
-            None
-        };
-        if let Err(e) = tmp.persist(&path) {
-            drop(old);
-            undo(done);
-            return Err(err(&path)(e.error));
-        }
-        done.push((path, old));
-    }
-    // Success: the earlier versions kept aside are deleted as they drop.
-    Ok(())
 }
 
 /// Runs a parsed command line and returns the exit code. Errors that stop the command

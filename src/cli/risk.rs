@@ -2,8 +2,8 @@
 //! scenarios' other changes apply first, as for every report; then the engine
 //! ([`crate::engine::risk`]) samples slips and cancellations on the resulting catalog.
 //!
-//! Bad usage (no scenario, no `[[risk]]` entry, `--samples 0` or past the maximum, a
-//! percentile outside 0 to 100) exits 2; a scenario's own problems, including a `[[risk]]`
+//! Bad usage (no scenario, no `[[risk]]` entry, `--samples 0` or past the maximum, more
+//! samples than fit in the memory a run may take, a percentile outside 0 to 100) exits 2; a scenario's own problems, including a `[[risk]]`
 //! selector that matches nothing, are diagnostics and exit 1. A progress bar appears on stderr
 //! only when it is a terminal, outside CI, and the run lasts more than half a second.
 
@@ -22,7 +22,8 @@ use crate::cli::report::{
 use crate::cli::{CliError, EXIT_INVALID, GlobalArgs, gate};
 use crate::diagnostic::{Code, Diagnostic, Report};
 use crate::engine::risk::{
-    DEFAULT_SAMPLES, DEFAULT_SEED, MAX_SAMPLES, Quantile, RiskError, RiskModel, RiskOutcome,
+    DEFAULT_SAMPLES, DEFAULT_SEED, MAX_MEMORY_BYTES, MAX_SAMPLES, MemoryError, Quantile, RiskError,
+    RiskModel, RiskOutcome,
 };
 use crate::engine::{Grid, Timeline};
 use crate::report::diagnostics::{DiagnosticFormat, render as render_diagnostics};
@@ -67,6 +68,20 @@ fn parse_samples(text: &str) -> Result<u64, String> {
         ));
     }
     Ok(n)
+}
+
+/// What to say when a run would need more memory than allowed.
+fn memory_message(e: &MemoryError) -> String {
+    let gib = |bytes: u128| format!("{:.1} GiB", bytes as f64 / f64::from(1u32 << 30));
+    format!(
+        "--samples {} over {} period{} needs about {} of memory, more than the {} a run may take: use at most {} samples here, a shorter window (--from, --to) or longer periods (--by)",
+        group_thousands(&e.samples.to_string()),
+        group_thousands(&e.periods.to_string()),
+        if e.periods == 1 { "" } else { "s" },
+        gib(e.needed),
+        gib(u128::from(e.budget)).replace(".0 ", " "),
+        group_thousands(&e.fits.to_string()),
+    )
 }
 
 /// Prints diagnostics and a closing line; the caller exits with code 1.
@@ -177,6 +192,10 @@ pub fn produce(
             return stopped(print_diagnostics(&mut report, color, stderr)?);
         }
     };
+    // Refuse before allocating: figures are kept per sample and period.
+    model
+        .check_memory(args.samples, MAX_MEMORY_BYTES)
+        .map_err(|e| CliError::Usage(memory_message(&e)))?;
     let show_progress = io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let outcome = simulate(&model, args, show_progress);
     let doc = risk(&RiskContext {

@@ -1,7 +1,7 @@
 //! Reading a scenario file into a [`Scenario`], with the catalog's reader: every problem of the
 //! file is reported at once, each with its code and location.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use toml::Spanned;
 use toml::de::DeTable;
@@ -104,7 +104,15 @@ pub fn parse_slip(text: &str) -> Result<Slip, String> {
         .collect::<Result<_, _>>()?;
     let days: Vec<i64> = durations
         .iter()
-        .map(|d| days_of(*d).ok_or_else(|| format!("`{d}` is too long")))
+        .map(|d| {
+            days_of(*d).ok_or_else(|| {
+                format!(
+                    "`{d}` is too long: a slip must stay within capplan's calendar, the years {} to {}",
+                    NaiveDate::MIN.year(),
+                    NaiveDate::MAX.year()
+                )
+            })
+        })
         .collect::<Result<_, _>>()?;
     match (name.trim(), durations.as_slice()) {
         ("fixed", [a]) => Ok(Slip::Fixed(*a)),

@@ -1,0 +1,484 @@
+//! Writing `--output` files, so that no failure, interruption or concurrent run ever leaves
+//! half a report or a changed file that should not have changed.
+//!
+//! A report goes to a temporary file (`.capplan-*.tmp`) in the target's folder, is synced
+//! to disk, then renamed over the target: readers, and other runs writing the same path at the
+//! same time, see either the old file or one whole new report, never a mix. On any error (a
+//! full disk, a read-only folder) the temporary file is removed and the target is left as it
+//! was.
+//!
+//! Temporary files in flight are listed in one registry. On SIGINT or SIGTERM, `main.rs`
+//! calls [`abandon_temporary_files`], which removes them and keeps the registry locked while
+//! the process exits. Creating a temporary file and renaming it into place take the same lock,
+//! so an interrupted run has either renamed its whole report into place already or leaves the
+//! target untouched, and in both cases leaves no temporary file.
+//!
+//! A target that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a named pipe)
+//! is written in place, since replacing it would destroy it; a symbolic link is followed, so
+//! that the file it names is replaced and the link stays.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use crate::cli::CliError;
+
+/// Temporary output files being written, by path.
+struct Registry(Mutex<Vec<PathBuf>>);
+
+/// The process's temporary output files.
+static IN_FLIGHT: Registry = Registry::new();
+
+impl Registry {
+    const fn new() -> Self {
+        Registry(Mutex::new(Vec::new()))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<PathBuf>> {
+        // A panic while the lock was held leaves the list as it was: still right to use.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Removes every file in the registry and returns its lock, held.
+    fn abandon(&self) -> Abandoned<'_> {
+        let mut held = self.lock();
+        for path in held.drain(..) {
+            let _ = fs::remove_file(path);
+        }
+        Abandoned { _held: held }
+    }
+}
+
+/// The registry's lock, held by a process that is about to exit: no temporary output file
+/// can be created or renamed into place while it lives.
+pub struct Abandoned<'a> {
+    _held: MutexGuard<'a, Vec<PathBuf>>,
+}
+
+/// Removes every temporary output file in flight, for a process that is about to exit on a
+/// signal. The caller exits while holding the result.
+pub fn abandon_temporary_files() -> Abandoned<'static> {
+    IN_FLIGHT.abandon()
+}
+
+/// The file-system steps of an atomic write that can fail on a sound path: writing the bytes,
+/// syncing them, renaming the file into place. Apart so that tests can make each one fail as
+/// a full disk or a read-only file system would.
+pub trait Steps {
+    fn write(&mut self, file: &mut File, bytes: &[u8]) -> io::Result<()> {
+        file.write_all(bytes)
+    }
+    fn sync(&mut self, file: &File) -> io::Result<()> {
+        file.sync_all()
+    }
+    fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()> {
+        fs::rename(from, to)
+    }
+}
+
+/// The file system as it is.
+pub struct System;
+
+impl Steps for System {}
+
+/// The operating system's own error inside `e`, without the paths that wrappers add.
+fn system_reason(e: io::Error) -> io::Error {
+    if e.raw_os_error().is_some() {
+        return e;
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|inner| inner as _);
+    while let Some(c) = cause {
+        if let Some(code) = c
+            .downcast_ref::<io::Error>()
+            .and_then(io::Error::raw_os_error)
+        {
+            return io::Error::from_raw_os_error(code);
+        }
+        cause = c.source();
+    }
+    io::Error::new(e.kind(), e.kind().to_string())
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    write_with(path, bytes, &mut System)
+}
+
+/// [`write_atomically`], with each step that can fail done by `steps`.
+pub fn write_with(path: &Path, bytes: &[u8], steps: &mut dyn Steps) -> Result<(), CliError> {
+    // The temporary file's random name means nothing to the user: keep the system's reason only.
+    let err = |source: io::Error| CliError::Write {
+        path: path.display().to_string(),
+        source: system_reason(source),
+    };
+    if let Ok(meta) = fs::metadata(path)
+        && !meta.is_file()
+        && !meta.is_dir()
+    {
+        // A device or a pipe: there is no file to replace, and replacing the node would
+        // break it for everyone else.
+        let mut file = fs::OpenOptions::new().write(true).open(path).map_err(err)?;
+        return steps.write(&mut file, bytes).map_err(err);
+    }
+    // Replace the file a link names, not the link.
+    let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let target = match is_link.then(|| fs::canonicalize(path)) {
+        Some(Ok(resolved)) => resolved,
+        _ => path.to_path_buf(),
+    };
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    // Name a missing or unusable folder with the system's own words before the temporary
+    // file's error, which only knows the temporary name, can.
+    fs::read_dir(dir).map_err(err)?;
+    let mut temp = Temporary::create(&IN_FLIGHT, dir, &target).map_err(err)?;
+    let written = steps
+        .write(&mut temp.file, bytes)
+        .and_then(|()| steps.sync(&temp.file));
+    if let Err(e) = written {
+        temp.discard();
+        return Err(err(e));
+    }
+    temp.rename_into_place(&target, steps).map_err(err)
+}
+
+/// Writes several files into `dir` all or nothing, for commands whose output is more than one
+/// file. Each file is first written in full to a temporary file in `dir`; only when every one is
+/// complete are they renamed over their targets, in order. If a rename fails, the files already
+/// renamed are put back as they were (the earlier version, or no file), so a failed run leaves
+/// `dir` as it found it. A `dir` that does not exist is created, and removed again on failure.
+/// Only a crash or a signal between two renames can leave some files new and others old.
+pub fn write_files_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), CliError> {
+    let created = if dir.exists() {
+        false
+    } else {
+        fs::create_dir(dir).map_err(|source| CliError::Write {
+            path: dir.display().to_string(),
+            source: system_reason(source),
+        })?;
+        true
+    };
+    let result = stage_and_rename(dir, files, &mut System);
+    if result.is_err() && created {
+        // Empty again by now: the temporary files are gone and nothing was renamed into it.
+        let _ = fs::remove_dir(dir);
+    }
+    result
+}
+
+fn stage_and_rename(
+    dir: &Path,
+    files: &[(&str, &[u8])],
+    steps: &mut dyn Steps,
+) -> Result<(), CliError> {
+    let err = |path: &Path| {
+        let path = path.display().to_string();
+        move |source: io::Error| CliError::Write {
+            path,
+            source: system_reason(source),
+        }
+    };
+    fs::read_dir(dir).map_err(err(dir))?;
+    // Every file in full first: a failure here leaves nothing behind, since each temporary
+    // file is removed when dropped.
+    let mut staged = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        let mut temp = Temporary::create(&IN_FLIGHT, dir, &path).map_err(err(&path))?;
+        steps
+            .write(&mut temp.file, bytes)
+            .and_then(|()| steps.sync(&temp.file))
+            .map_err(err(&path))?;
+        staged.push((path, temp));
+    }
+    // Then the renames, keeping a copy of each file replaced until every rename has succeeded.
+    let mut done: Vec<(PathBuf, Option<Temporary<'_>>)> = Vec::with_capacity(files.len());
+    let undo = |done: Vec<(PathBuf, Option<Temporary<'_>>)>, steps: &mut dyn Steps| {
+        for (path, old) in done.into_iter().rev() {
+            match old {
+                Some(old) => {
+                    let _ = old.rename_into_place(&path, steps);
+                }
+                None => {
+                    let _ = fs::remove_file(&path);
+                }
+            }
+        }
+    };
+    for (path, temp) in staged {
+        let old = if path.is_file() {
+            let copy = Temporary::create(&IN_FLIGHT, dir, &path)
+                .and_then(|c| fs::copy(&path, c.path()?).map(|_| c));
+            match copy {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    undo(done, steps);
+                    return Err(err(&path)(e));
+                }
+            }
+        } else {
+            None
+        };
+        if let Err(e) = temp.rename_into_place(&path, steps) {
+            undo(done, steps);
+            return Err(err(&path)(e));
+        }
+        done.push((path, old));
+    }
+    // Every file is in place: the copies of the old ones go when dropped.
+    Ok(())
+}
+
+/// A registered temporary file: removed on [`Temporary::discard`] or on drop, unless it was
+/// renamed into place.
+struct Temporary<'r> {
+    registry: &'r Registry,
+    file: File,
+    path: Option<PathBuf>,
+}
+
+impl<'r> Temporary<'r> {
+    /// A new, empty, registered temporary file in `dir`, with the permissions of `target` if
+    /// it exists, else those any new file gets (read and write for all, less the umask).
+    fn create(registry: &'r Registry, dir: &Path, target: &Path) -> io::Result<Self> {
+        let keep = fs::metadata(target).ok().map(|meta| meta.permissions());
+        let mut in_flight = registry.lock();
+        let (file, path) = create_new(dir)?;
+        in_flight.push(path.clone());
+        drop(in_flight);
+        let temp = Temporary {
+            registry,
+            file,
+            path: Some(path),
+        };
+        if let Some(permissions) = keep {
+            temp.file.set_permissions(permissions)?;
+        }
+        Ok(temp)
+    }
+
+    /// Renames the file over `target`, under the registry's lock.
+    fn rename_into_place(mut self, target: &Path, steps: &mut dyn Steps) -> io::Result<()> {
+        let Some(path) = self.path.take() else {
+            return Ok(());
+        };
+        let mut in_flight = self.registry.lock();
+        let renamed = steps.rename(&path, target);
+        if renamed.is_err() {
+            let _ = fs::remove_file(&path);
+        }
+        in_flight.retain(|p| p != &path);
+        renamed
+    }
+
+    /// Where the file is, while it is a temporary file.
+    fn path(&self) -> io::Result<&Path> {
+        self.path
+            .as_deref()
+            .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
+    }
+
+    fn discard(&mut self) {
+        if let Some(path) = self.path.take() {
+            let mut in_flight = self.registry.lock();
+            let _ = fs::remove_file(&path);
+            in_flight.retain(|p| p != &path);
+        }
+    }
+}
+
+impl Drop for Temporary<'_> {
+    fn drop(&mut self) {
+        self.discard();
+    }
+}
+
+/// Creates a file with a new random name, `.capplan-XXXXXXXXXXXX.tmp`, in `dir`. Errors are
+/// the system's own, so that messages can say "No space left on device".
+fn create_new(dir: &Path) -> io::Result<(File, PathBuf)> {
+    use std::hash::{BuildHasher, Hasher};
+    let mut last = None;
+    for attempt in 0u32..16 {
+        // Each `RandomState` is seeded from the system's randomness, then stepped.
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u32(std::process::id());
+        hasher.write_u32(attempt);
+        let path = dir.join(format!(
+            ".capplan-{:012x}.tmp",
+            hasher.finish() & 0xffff_ffff_ffff
+        ));
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o666);
+        }
+        match options.open(&path) {
+            Ok(file) => return Ok((file, path)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::from(io::ErrorKind::AlreadyExists)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Makes one step fail with an operating system error, as a full disk (`ENOSPC`) or a
+    /// read-only file system (`EROFS`) would; a failing write first writes half the bytes.
+    struct Fail {
+        step: &'static str,
+        os_error: i32,
+    }
+
+    impl Steps for Fail {
+        fn write(&mut self, file: &mut File, bytes: &[u8]) -> io::Result<()> {
+            if self.step != "write" {
+                return file.write_all(bytes);
+            }
+            file.write_all(&bytes[..bytes.len() / 2])?;
+            Err(io::Error::from_raw_os_error(self.os_error))
+        }
+        fn sync(&mut self, file: &File) -> io::Result<()> {
+            if self.step == "sync" {
+                return Err(io::Error::from_raw_os_error(self.os_error));
+            }
+            file.sync_all()
+        }
+        fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()> {
+            if self.step == "rename" {
+                return Err(io::Error::from_raw_os_error(self.os_error));
+            }
+            fs::rename(from, to)
+        }
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    const ENOSPC: i32 = 28;
+    const EROFS: i32 = 30;
+    const EIO: i32 = 5;
+
+    #[test]
+    fn a_failed_step_leaves_the_old_file_and_no_temporary_file() {
+        for step in ["write", "sync", "rename"] {
+            for (os_error, reason) in [
+                (ENOSPC, "No space left on device"),
+                (EROFS, "Read-only file system"),
+                (EIO, "Input/output error"),
+            ] {
+                let dir = tempfile::tempdir().unwrap();
+                let path = dir.path().join("report.json");
+                fs::write(&path, b"the old report\n").unwrap();
+                let err =
+                    write_with(&path, &[b'x'; 100_000], &mut Fail { step, os_error }).unwrap_err();
+                let message = format!("{:#}", anyhow::Error::from(err));
+                assert!(
+                    message.starts_with(&format!("cannot write `{}`: ", path.display()))
+                        && message.contains(reason),
+                    "{step}: {message}"
+                );
+                assert_eq!(fs::read(&path).unwrap(), b"the old report\n", "{step}");
+                assert_eq!(names(dir.path()), ["report.json"], "{step}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_step_without_an_old_file_leaves_nothing() {
+        for step in ["write", "sync", "rename"] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("report.json");
+            let failing = &mut Fail {
+                step,
+                os_error: ENOSPC,
+            };
+            assert!(write_with(&path, b"new", failing).is_err());
+            assert!(names(dir.path()).is_empty(), "{step}");
+        }
+    }
+
+    #[test]
+    fn a_whole_write_replaces_the_file_and_keeps_its_permissions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        fs::write(&path, b"the old report\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        }
+        write_atomically(&path, b"the new report\n").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"the new report\n");
+        assert_eq!(names(dir.path()), ["report.json"]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o640);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_followed_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.json");
+        let link = dir.path().join("link.json");
+        fs::write(&real, b"old").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_atomically(&link, b"new").unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(&real).unwrap(), b"new");
+        assert_eq!(names(dir.path()), ["link.json", "real.json"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_written_in_place_not_replaced() {
+        // /dev/null takes anything; /dev/full is a real full disk.
+        write_atomically(Path::new("/dev/null"), b"report").unwrap();
+        assert!(!fs::metadata("/dev/null").unwrap().is_file());
+        if Path::new("/dev/full").exists() {
+            let err = write_atomically(Path::new("/dev/full"), b"report").unwrap_err();
+            let message = format!("{:#}", anyhow::Error::from(err));
+            assert!(message.contains("No space left on device"), "{message}");
+            assert!(!fs::metadata("/dev/full").unwrap().is_file());
+        }
+    }
+
+    #[test]
+    fn abandoning_removes_the_temporary_files_in_flight() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("report.json");
+        // A registry of its own: abandoning the process's would disturb the other tests.
+        let registry = Registry::new();
+        let temp = Temporary::create(&registry, dir.path(), &target).unwrap();
+        assert_eq!(names(dir.path()).len(), 1);
+        drop(registry.abandon());
+        assert!(names(dir.path()).is_empty());
+        // Dropping the handle afterwards finds nothing left to remove.
+        drop(temp);
+        assert!(names(dir.path()).is_empty());
+    }
+}

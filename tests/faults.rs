@@ -1,0 +1,479 @@
+//! Faults: whatever happens around a run (a full disk, a read-only folder, other runs writing
+//! the same file, Ctrl-C, a termination request, a file that changes under it), capplan never
+//! leaves half a report, never changes a file it should not, and never leaves a temporary
+//! file behind. The simulated failures of each step of a write are unit tests of
+//! `src/cli/output.rs`; a file changed mid-read, of `src/catalog/load.rs`.
+//!
+//! These tests send signals with the `kill` program and mount file systems with `mount`, so
+//! they need neither unsafe code nor a crate for system calls. Where mounting is not
+//! permitted, the test says it skipped and the simulated failures cover the case. Signals,
+//! devices and mounts are Unix matters: the file is compiled on Unix only.
+#![cfg(unix)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_capplan");
+
+fn capplan(args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).env_remove("CAPPLAN_CATALOG");
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    capplan(args).output().expect("capplan runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The temporary output files in `dir`.
+fn temporaries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(".capplan-"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+const OLD: &[u8] = b"the old report, which a failed run must leave as it is\n";
+
+#[test]
+fn output_to_a_full_device_is_an_error_and_the_device_stays() {
+    let full = Path::new("/dev/full");
+    if !full.exists() {
+        eprintln!("skipped: no /dev/full here");
+        return;
+    }
+    let out = run(&["contracts", "-o", "/dev/full"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: cannot write `/dev/full`: No space left on device (os error 28)\n"
+    );
+    // Written in place, not replaced by a regular file (capplan often runs as root in CI).
+    assert!(!std::fs::metadata(full).unwrap().is_file());
+    let out = run(&["contracts", "-o", "/dev/null"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!std::fs::metadata("/dev/null").unwrap().is_file());
+}
+
+/// A small tmpfs mounted for one test, unmounted when dropped.
+struct Mounted(PathBuf);
+
+impl Mounted {
+    /// Mounts a tmpfs of `size` at `dir`, or says why it cannot.
+    fn tmpfs(dir: &Path, size: &str) -> Result<Self, String> {
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(text(&out.stderr).trim().to_owned());
+        }
+        Ok(Mounted(dir.to_path_buf()))
+    }
+
+    fn remount_read_only(&self) -> Result<(), String> {
+        let out = Command::new("mount")
+            .args(["-o", "remount,ro"])
+            .arg(&self.0)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(text(&out.stderr).trim().to_owned())
+        }
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let unmounted = Command::new("umount")
+            .arg(&self.0)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !unmounted {
+            let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        }
+    }
+}
+
+#[test]
+fn output_onto_a_full_or_read_only_file_system_leaves_the_old_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    let mounted = match Mounted::tmpfs(&mnt, "64k") {
+        Ok(m) => m,
+        Err(why) => {
+            eprintln!(
+                "skipped: cannot mount tmpfs here ({why}); the simulated failures in src/cli/output.rs cover a full disk"
+            );
+            return;
+        }
+    };
+    let target = mnt.join("report.json");
+    std::fs::write(&target, OLD).unwrap();
+    let args = [
+        "--format",
+        "json",
+        "capacity",
+        "--by",
+        "month",
+        "--group-by",
+        "tranche",
+    ];
+    let report = run(&args);
+    assert!(report.status.success());
+    assert!(report.stdout.len() > 64 << 10, "the report must not fit");
+
+    let target_arg = target.to_str().unwrap();
+    let out = run(&[&args[..], &["-o", target_arg]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        format!("error: cannot write `{target_arg}`: No space left on device (os error 28)\n")
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), OLD);
+    assert!(temporaries(&mnt).is_empty(), "{:?}", temporaries(&mnt));
+
+    if let Err(why) = mounted.remount_read_only() {
+        eprintln!("skipped the read-only half: cannot remount read-only here ({why})");
+        return;
+    }
+    let out = run(&["contracts", "-o", target_arg]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        format!("error: cannot write `{target_arg}`: Read-only file system (os error 30)\n")
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), OLD);
+    assert!(temporaries(&mnt).is_empty());
+}
+
+#[test]
+fn runs_writing_one_output_at_once_leave_one_whole_report() {
+    let reports: [&[&str]; 4] = [
+        &["--format", "csv", "plan", "--by", "year"],
+        &["--format", "csv", "contracts"],
+        &[
+            "--format",
+            "csv",
+            "capacity",
+            "--by",
+            "month",
+            "--group-by",
+            "tranche",
+        ],
+        &["--format", "csv", "spend", "--group-by", "contract"],
+    ];
+    let expected: Vec<Vec<u8>> = reports
+        .iter()
+        .map(|args| {
+            let out = run(args);
+            assert!(out.status.success());
+            out.stdout
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("report.csv");
+    let target_arg = target.to_str().unwrap();
+    for round in 0..10 {
+        let children: Vec<Child> = reports
+            .iter()
+            .map(|args| {
+                capplan(args)
+                    .args(["-o", target_arg])
+                    .stdout(Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "round {round}");
+        }
+        let written = std::fs::read(&target).unwrap();
+        assert!(
+            expected.contains(&written),
+            "round {round}: the file is not one whole report ({} bytes)",
+            written.len()
+        );
+        assert!(temporaries(dir.path()).is_empty(), "round {round}");
+    }
+}
+
+/// Sends `signal` (`INT`, `TERM`, `STOP`, `CONT`) to a process with the `kill` program.
+fn kill(signal: &str, child: &Child) {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .expect("the kill program runs");
+    assert!(status.success(), "kill -{signal}");
+}
+
+/// Waits until the process handles SIGINT and SIGTERM itself, as `/proc` shows: a signal sent
+/// earlier would end it before capplan's handler could.
+fn wait_for_handlers(child: &mut Child) {
+    let status = format!("/proc/{}/status", child.id());
+    loop {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "capplan ended before it could be interrupted"
+        );
+        let Ok(text) = std::fs::read_to_string(&status) else {
+            eprintln!("no /proc here: sending the signal after a pause");
+            std::thread::sleep(Duration::from_secs(1));
+            return;
+        };
+        let caught = text
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+            .unwrap_or(0);
+        let (int, term) = (1 << (2 - 1), 1 << (15 - 1));
+        if caught & int != 0 && caught & term != 0 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// `risk` with many samples spends its time computing, before any file exists: interrupted
+/// then, it must leave the old output as it was, and nothing else.
+fn interrupt_while_computing(signal: &str, code: i32) {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out.json");
+    std::fs::write(&target, OLD).unwrap();
+    let mut child = capplan(&[
+        "--scenario",
+        "examples/scenarios/delivery-risk.toml",
+        "risk",
+        "--samples",
+        "5000000",
+        "--output",
+        target.to_str().unwrap(),
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    wait_for_handlers(&mut child);
+    std::thread::sleep(Duration::from_millis(300));
+    // The report is written only once it is complete: no temporary file exists yet.
+    assert!(temporaries(dir.path()).is_empty());
+    kill(signal, &child);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(code), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(&target).unwrap(), OLD);
+    assert!(temporaries(dir.path()).is_empty());
+}
+
+#[test]
+fn sigint_while_computing_leaves_the_old_output_and_exits_130() {
+    interrupt_while_computing("INT", 130);
+}
+
+#[test]
+fn sigterm_while_computing_leaves_the_old_output_and_exits_143() {
+    interrupt_while_computing("TERM", 143);
+}
+
+/// A catalog whose `spend --by month --group-by provider` is about 120 MB: one contract whose
+/// provider's name is two million characters, on each of 60 rows. Writing and syncing it
+/// takes long enough to be caught in the act.
+fn catalog_with_a_huge_report(dir: &Path) -> PathBuf {
+    let catalog = dir.join("catalog");
+    std::fs::create_dir(&catalog).unwrap();
+    std::fs::copy(
+        "examples/starter/portfolio.toml",
+        catalog.join("portfolio.toml"),
+    )
+    .unwrap();
+    let provider = "P".repeat(2_000_000);
+    std::fs::write(
+        catalog.join("huge.toml"),
+        format!(
+            "id = \"huge-1\"\nprovider = \"{provider}\"\ntitle = \"Huge\"\nstart = 2026-01-01\nterm = \"5y\"\nvalue_usd = \"1B\"\nsources = [\"https://example.com/huge\"]\n"
+        ),
+    )
+    .unwrap();
+    catalog
+}
+
+/// What one interrupted write did.
+#[derive(Debug, PartialEq, Eq)]
+enum Caught {
+    /// The run finished before the temporary file was seen or before it was stopped.
+    Missed,
+    /// Stopped with its temporary file there: the signal came mid-write, and the old file
+    /// stayed.
+    OldKept,
+    /// Stopped with its temporary file there, but the rename won the race with the handler:
+    /// the whole new report is in place.
+    NewWhole,
+}
+
+/// Runs the huge report to `out` and, once its temporary file appears, stops the run
+/// (SIGSTOP), checks it is mid-write, sends `signal` and lets it go on (SIGCONT).
+fn interrupt_while_writing(
+    catalog: &Path,
+    out_dir: &Path,
+    new: &[u8],
+    signal: &str,
+    code: i32,
+) -> Caught {
+    let target = out_dir.join("out.csv");
+    std::fs::write(&target, OLD).unwrap();
+    let mut child = capplan(&[
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "spend",
+        "--by",
+        "month",
+        "--group-by",
+        "provider",
+        "--output",
+        target.to_str().unwrap(),
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut inside = false;
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if !temporaries(out_dir).is_empty() {
+            kill("STOP", &child);
+            // Frozen: still mid-write if the temporary file is there and the target is old.
+            inside = !temporaries(out_dir).is_empty() && std::fs::read(&target).unwrap() == OLD;
+            kill(signal, &child);
+            kill("CONT", &child);
+            break;
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    let out = child.wait_with_output().unwrap();
+    let written = std::fs::read(&target).unwrap();
+    assert!(temporaries(out_dir).is_empty(), "a temporary file was left");
+    assert!(
+        written == OLD || written == new,
+        "the output is neither the old file nor the whole new report ({} bytes)",
+        written.len()
+    );
+    if !inside {
+        // Caught too late: the run may have finished, or ended on the signal after its rename.
+        assert!(matches!(out.status.code(), Some(0) | Some(130) | Some(143)));
+        return Caught::Missed;
+    }
+    assert_eq!(out.status.code(), Some(code), "{}", text(&out.stderr));
+    if written == OLD {
+        Caught::OldKept
+    } else {
+        Caught::NewWhole
+    }
+}
+
+fn interrupt_writes(signal: &str, code: i32) {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = catalog_with_a_huge_report(dir.path());
+    let new = run(&[
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "spend",
+        "--by",
+        "month",
+        "--group-by",
+        "provider",
+    ])
+    .stdout;
+    assert!(new.len() > 100_000_000);
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        let caught = interrupt_while_writing(&catalog, &out_dir, &new, signal, code);
+        let kept = caught == Caught::OldKept;
+        seen.push(caught);
+        if kept {
+            break;
+        }
+    }
+    eprintln!("SIG{signal} during writes: {seen:?}");
+    assert!(
+        seen.contains(&Caught::OldKept),
+        "no attempt interrupted the write itself: {seen:?}"
+    );
+}
+
+#[test]
+fn sigint_while_writing_removes_the_temporary_file_and_keeps_the_old_output() {
+    interrupt_writes("INT", 130);
+}
+
+#[test]
+fn sigterm_while_writing_removes_the_temporary_file_and_keeps_the_old_output() {
+    interrupt_writes("TERM", 143);
+}
+
+#[test]
+fn a_scenario_from_a_pipe_is_read_as_it_comes() {
+    // `--scenario <(...)` and `/dev/stdin` are pipes: no length or times to check.
+    let scenario = std::fs::read("examples/scenarios/aws-slip.toml").unwrap();
+    let mut child = capplan(&["--scenario", "/dev/stdin", "compare", "--by", "year"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, &scenario).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let from_file = run(&[
+        "--scenario",
+        "examples/scenarios/aws-slip.toml",
+        "compare",
+        "--by",
+        "year",
+    ]);
+    assert_eq!(out.stdout, from_file.stdout);
+}
+
+#[test]
+fn a_file_changed_while_it_is_read_names_the_file_and_exits_2() {
+    use capplan::catalog::LoadError;
+    use capplan::cli::CliError;
+    // A real race cannot be reproduced: `read_checked` takes a hook between the read and the
+    // check, and the message is the one `main` prints.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acme.toml");
+    std::fs::write(&path, "id = \"acme-1\"\n").unwrap();
+    let err = capplan::catalog::load::read_checked(&path, 1 << 20, &mut || {
+        std::fs::remove_file(&path).unwrap()
+    })
+    .unwrap_err();
+    assert!(matches!(err, LoadError::Changed { .. }));
+    let printed = format!("error: {:#}", anyhow::Error::from(CliError::Load(err)));
+    assert_eq!(
+        printed,
+        format!(
+            "error: `{}` changed while it was being read; run again",
+            path.display()
+        )
+    );
+}
