@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Benchmarks of capplan as whole processes, measured side by side with the pandas peer.
 
-usage: bench/run.py [--sizes 100,1000,10000] [--runs N] [--out DIR] [--skip-peer] [--sections reports,risk]
+usage: bench/run.py [--sizes 100,1000,10000] [--runs N] [--out DIR] [--skip-peer] [--sections reports,scale,risk]
 
 Builds the release binary, writes synthetic catalogs with bench/gen_catalog.py (seed 1), then
 runs each command once to warm up and N times more, capplan and the peer in the same run on the
 same catalogs, and reports the median wall time and the peak resident memory of each. Prints a
 markdown table. The peer needs numpy and pandas (`pip install numpy pandas`).
+
+The scale section times validation and the quarterly projection of a 100,000-contract catalog
+(a few runs each: each takes seconds).
 
 The risk section times `capplan risk` on the shipped catalog with the delivery scenario of
 tests/fixtures/risk/ (10k, 100k and 1M samples, on 1 and 2 threads through RAYON_NUM_THREADS),
@@ -68,7 +71,7 @@ def main():
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--out", default=str(ROOT / "target" / "bench"))
     ap.add_argument("--skip-peer", action="store_true")
-    ap.add_argument("--sections", default="reports,risk", help="reports, risk or both")
+    ap.add_argument("--sections", default="reports,scale,risk", help="any of reports, scale, risk")
     args = ap.parse_args()
     sections = set(args.sections.split(","))
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
@@ -84,15 +87,37 @@ def main():
     print("|---|---|---:|---:|")
     if "reports" in sections:
         reports(args, out, sizes)
+    if "scale" in sections:
+        scale(args, out)
     if "risk" in sections:
         risk(args, out, sizes)
 
 
-def reports(args, out, sizes):
-    shipped = {
+def shipped_commands(out):
+    """Every command that makes a report, on the shipped catalog."""
+    scratch = out / "shipped-outputs"
+    scratch.mkdir(parents=True, exist_ok=True)
+    slip = ROOT / "examples" / "scenarios" / "aws-slip.toml"
+    delivery = ROOT / "examples" / "scenarios" / "delivery-risk.toml"
+    commands = {
         f"capplan {c}": [BIN, *c.split()]
-        for c in ["plan", "capacity --group-by provider", "spend --group-by provider", "contracts", "validate"]
+        for c in ["plan", "capacity --group-by provider", "spend --group-by provider", "contracts", "validate",
+                  "sensitivity --metric gw@2028Q4"]
     }
+    commands["capplan --scenario aws-slip.toml compare"] = [BIN, "--scenario", slip, "compare"]
+    commands["capplan --scenario delivery-risk.toml risk"] = [BIN, "--scenario", delivery, "risk"]
+    commands["capplan diff contracts examples/starter"] = [BIN, "diff", ROOT / "contracts", ROOT / "examples" / "starter"]
+    commands["capplan chart capacity -o capacity.svg"] = [BIN, "chart", "capacity", "-o", scratch / "capacity.svg"]
+    commands["capplan chart capacity -o capacity.png"] = [BIN, "chart", "capacity", "-o", scratch / "capacity.png"]
+    commands["capplan plan -o plan.xlsx"] = [BIN, "plan", "-o", scratch / "plan.xlsx"]
+    commands["capplan report -o plan.html"] = [BIN, "report", "-o", scratch / "plan.html"]
+    commands["capplan export xlsx plan.xlsx"] = [BIN, "export", "xlsx", scratch / "export.xlsx"]
+    commands["capplan export focus -o focus"] = [BIN, "export", "focus", "-o", scratch / "focus"]
+    return commands
+
+
+def reports(args, out, sizes):
+    shipped = shipped_commands(out)
     for name, (median, mb) in measure(shipped, args.runs).items():
         print(f"| shipped | `{name}` | {median * 1000:.1f} ms | {mb:.0f} MB |")
     for n in sizes:
@@ -114,6 +139,26 @@ def reports(args, out, sizes):
             for report in ["capacity", "spend"]:
                 ours = results[f"capplan --format json {report} --by quarter --group-by provider"][0]
                 print(f"| {n:,} contracts | speed-up of `{report}` (quarter, provider) over the peer | {peer[0] / ours:.1f}x | |")
+
+
+def scale(args, out):
+    """100,000 contracts: validation and the quarterly projection, each a whole run."""
+    folder = out / "catalog-100000"
+    if not (folder / "portfolio.toml").exists():
+        subprocess.run([sys.executable, ROOT / "bench" / "gen_catalog.py", folder, "100000", "--seed", "1"], check=True)
+    commands = {
+        "capplan validate": [BIN, "--catalog", folder, "validate", "--format", "json"],
+        "capplan --format json capacity --by quarter --group-by provider": [
+            BIN, "--catalog", folder, "--format", "json", "capacity", "--by", "quarter", "--group-by", "provider"],
+        "capplan --format json spend --by quarter --group-by provider": [
+            BIN, "--catalog", folder, "--format", "json", "spend", "--by", "quarter", "--group-by", "provider"],
+        "capplan plan": [BIN, "--catalog", folder, "plan"],
+    }
+    results = measure(commands, max(3, args.runs // 3))
+    for name, (median, mb) in results.items():
+        print(f"| 100,000 contracts | `{name}` | {median * 1000:.1f} ms | {mb:.0f} MB |")
+    both = results["capplan validate"][0] + results["capplan --format json capacity --by quarter --group-by provider"][0]
+    print(f"| 100,000 contracts | validate, then quarterly capacity | {both * 1000:.1f} ms | |")
 
 
 def risk(args, out, sizes):
