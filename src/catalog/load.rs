@@ -101,7 +101,9 @@ impl CatalogFiles {
                 paths.push(path);
             }
         }
-        paths.sort();
+        // All in one folder, so the names alone order them; comparing whole paths component by
+        // component costs a few percent of loading 10,000 files.
+        paths.sort_unstable_by(|a, b| a.file_name().cmp(&b.file_name()));
         let files = paths
             .par_iter()
             .map(|p| read_file(p))
@@ -177,16 +179,30 @@ pub fn read_checked(path: &Path, cap: u64, during: &mut dyn FnMut()) -> Result<V
     if regular {
         let changed = || LoadError::Changed { path: shown() };
         let after = file.metadata().map_err(io)?;
-        // A path that no longer exists is a file deleted mid-read.
-        let now = fs::metadata(path).map_err(|_| changed())?;
         if Identity::of(&before) != Identity::of(&after)
-            || Identity::of(&after) != Identity::of(&now)
             || bytes.len() as u64 != after.len()
+            || !still_named(path, &after)
         {
             return Err(changed());
         }
     }
     Ok(bytes)
+}
+
+/// Whether the file read is still the one at `path`: not deleted, nor replaced by a rename.
+/// On Unix, the open file's own link count says so without looking the path up again (a file
+/// deleted or renamed over has no name left); elsewhere, the path is looked up.
+fn still_named(path: &Path, read: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        let _ = path;
+        use std::os::unix::fs::MetadataExt;
+        read.nlink() > 0
+    }
+    #[cfg(not(unix))]
+    {
+        fs::metadata(path).is_ok_and(|now| Identity::of(&now) == Identity::of(read))
+    }
 }
 
 /// What tells one version of a file from another without reading it.
