@@ -28,13 +28,20 @@ use crate::scenario::{self, Selector};
 /// Separates files in the input of [`catalog`].
 pub const FILE_SEPARATOR: &str = "\n%%%\n";
 
-/// The shipped catalog, loaded once.
-fn shipped() -> &'static Catalog {
-    static SHIPPED: OnceLock<Catalog> = OnceLock::new();
+/// The shipped catalog, loaded once, with the report that holds its files.
+fn shipped_with_sources() -> &'static (Catalog, Report) {
+    static SHIPPED: OnceLock<(Catalog, Report)> = OnceLock::new();
     SHIPPED.get_or_init(|| {
         let mut report = Report::default();
-        load::load(&CatalogFiles::builtin(), &mut report).expect("the shipped catalog is valid")
+        let catalog = load::load(&CatalogFiles::builtin(), &mut report)
+            .expect("the shipped catalog is valid");
+        report.diagnostics.clear();
+        (catalog, report)
     })
+}
+
+fn shipped() -> &'static Catalog {
+    &shipped_with_sources().0
 }
 
 /// Renders every diagnostic in every format; a location outside its file or a renderer that
@@ -165,7 +172,9 @@ pub fn catalog(data: &[u8]) {
 
 /// A scenario file applied to the shipped catalog, then projected.
 pub fn scenario(data: &[u8]) {
-    let mut report = Report::default();
+    // As on the command line: the scenario's file joins the catalog's in one report, so that a
+    // diagnostic of the changed catalog can point into a contract file.
+    let mut report = shipped_with_sources().1.clone();
     let read = scenario::read_scenario("scenario.toml", data.to_vec(), &mut report);
     check_report(&report);
     let Some(read) = read else {
