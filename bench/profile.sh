@@ -20,7 +20,7 @@ profile() {
     echo "bench/flamegraphs/$name.svg"
     # The ten functions with the most time of their own.
     perf report -i "$target/$name.perf" --no-children --sort symbol --stdio 2>/dev/null \
-        | grep -E '^ +[0-9]' | head -10 | sed -E 's/ +$//'
+        | grep -E "^ +[0-9]" | head -10 | sed -E "s/ +$//" || true
 }
 profile load-and-capacity-100k "$bin" --catalog "$catalog" --format json capacity --by quarter --group-by provider
 profile risk-1m "$bin" --scenario examples/scenarios/delivery-risk.toml risk --samples 1000000

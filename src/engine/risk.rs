@@ -1042,16 +1042,20 @@ impl RiskModel {
         }
         let base = &self.base;
         let (mut gpus_run, mut power_run) = (0i128, 0i128);
+        // Each period's sums are read once, here, and zeroed as they are read, ready for the
+        // next sample: cheaper than clearing the arrays again before it.
+        use std::mem::take;
         for p in 0..ends.len() {
-            gpus_run += s.gpus_step[p];
-            power_run += s.power_step[p];
-            s.out_gpus[p] = base.gpus[p] + gpus_run + s.gpus[p];
-            let whole = base.power[p] + power_run + s.power[p];
-            let terms = base.terms[p] + s.terms[p];
+            gpus_run += take(&mut s.gpus_step[p]);
+            power_run += take(&mut s.power_step[p]);
+            s.out_gpus[p] = base.gpus[p] + gpus_run + take(&mut s.gpus[p]);
+            let whole = base.power[p] + power_run + take(&mut s.power[p]);
+            let terms = base.terms[p] + take(&mut s.terms[p]);
+            let frac = take(&mut s.frac[p]);
             s.out_kw[p] = if terms == 0 {
                 round_kw(whole, true, self.power_den)
             } else {
-                let f = base.frac[p] + s.frac[p];
+                let f = base.frac[p] + frac;
                 let fl = floor(f);
                 let fr = f - fl as f64;
                 // The f64 sum of `terms` fractions below one is within this of the exact sum
@@ -1185,15 +1189,18 @@ impl Scratch {
         }
     }
 
+    /// Readies the scratch for a sample. The per-period sums are zeroed as the previous
+    /// sample read them ([`RiskModel::sample`]); the step arrays' last entry, past the final
+    /// period, is never read and is zeroed here.
     fn reset(&mut self) {
         self.shift.fill(0);
         self.alive.fill(true);
-        self.gpus_step.fill(0);
-        self.power_step.fill(0);
-        self.gpus.fill(0);
-        self.power.fill(0);
-        self.frac.fill(0.0);
-        self.terms.fill(0);
+        if let Some(last) = self.gpus_step.last_mut() {
+            *last = 0;
+        }
+        if let Some(last) = self.power_step.last_mut() {
+            *last = 0;
+        }
     }
 }
 
