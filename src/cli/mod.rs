@@ -226,24 +226,24 @@ pub enum Command {
     Sensitivity(sensitivity::Args),
     /// Monte Carlo over the `[[risk]]` entries of scenarios: quantiles of GPUs and power per period, and the chance of reaching the target
     Risk(risk::Args),
-    /// Check catalogs and contract files; report every problem with its code and location
-    Validate(validate::Args),
-    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
-    Completions(shell::CompletionsArgs),
-    /// Print the manual page (roff)
-    Man,
-    /// Print the JSON Schema of a contract file, `portfolio.toml` or a scenario file, for editors
-    Schema(schema::Args),
-    /// What changed between two catalogs: contracts and fields, figures per period, targets
-    Diff(diff::Args),
     /// Draw a report as a chart: SVG (the default, also on standard output) or PNG, from the
     /// extension of --output
     #[command(subcommand)]
     Chart(chart::ChartCommand),
     /// The plan as one self-contained HTML page: summary, charts, plan, contracts and sources
     Report(page::Args),
-    /// Write the projection as files for other tools, such as FOCUS datasets for FinOps tools
+    /// Write the plan as files for other tools: an Excel workbook, or FOCUS datasets for FinOps
     Export(export::Args),
+    /// Check catalogs and contract files; report every problem with its code and location
+    Validate(validate::Args),
+    /// What changed between two catalogs: contracts and fields, figures per period, targets
+    Diff(diff::Args),
+    /// Print the JSON Schema of a contract file, `portfolio.toml` or a scenario file, for editors
+    Schema(schema::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page (roff)
+    Man,
 }
 
 /// Why a command could not run. Each maps to exit code 2.
