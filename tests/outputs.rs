@@ -486,6 +486,19 @@ fn chart_and_workbook_outputs_refuse_bad_paths_and_write_nothing() {
     let (code, _, err) = run(&["plan", "--format", "xlsx"]);
     assert_eq!(code, 2);
     assert!(err.contains("give `--output FILE.xlsx`"), "{err}");
+    for args in [
+        &["report", "--fail-if", "gw@2027Q4<5"][..],
+        &["export", "xlsx", "plan.xlsx", "--fail-if", "gw@2027Q4<5"][..],
+    ] {
+        let (code, out, err) = run(args);
+        assert_eq!((code, out.len()), (2, 0), "{args:?}");
+        assert!(err.contains("`--fail-if` does not apply"), "{err}");
+    }
+    assert!(
+        !Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("plan.xlsx")
+            .exists()
+    );
 }
 
 #[test]

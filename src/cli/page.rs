@@ -35,6 +35,7 @@ pub fn run(
             f.name()
         )));
     }
+    crate::cli::gate::refuse(&global.fail_if, "report")?;
     if let Some(path) = &global.output {
         format_of_path(path, HTML_EXTENSIONS, None)?;
     }
