@@ -152,7 +152,7 @@ pub fn read_capped(path: &Path) -> Result<Vec<u8>, LoadError> {
 
 /// A file's bytes, at most `cap` of them, checked not to have changed while they were read:
 /// the open file must have the same length, modification and change times before and after
-/// the read, and still have a name afterwards ([`still_named`]). Otherwise a file rewritten, replaced
+/// the read, and still have a name afterwards (`still_named`). Otherwise a file rewritten, replaced
 /// or deleted mid-read (an editor saving, a checkout) could yield a report of half an old and
 /// half a new file. `during` runs after the read, before the check: tests change the file
 /// there, since a real race cannot be reproduced. Pipes and devices (`--scenario <(...)`)

@@ -99,7 +99,7 @@ const KEYWORD_ORDER: &[&str] = &[
 
 /// Last touches on a generated schema, in every schema object of it: no `null` (TOML has none,
 /// and an optional key is one that is not required), descriptions as one line per paragraph
-/// (editors wrap them), and keywords in [`KEYWORD_ORDER`].
+/// (editors wrap them), and keywords in `KEYWORD_ORDER`.
 pub fn finish(mut schema: Schema) -> Schema {
     if let Some(map) = schema.as_object_mut() {
         normalize(map);

@@ -1,5 +1,5 @@
 //! A report as data: a summary and a table of typed cells, rendered by the exporters in
-//! [`super::render`]. Keeping the figures typed until the last moment lets each format show them
+//! [`super::render()`]. Keeping the figures typed until the last moment lets each format show them
 //! its own way: `$38.00B` in a table, `"38000000000.00"` in JSON, `38000000000.00` in CSV.
 
 use chrono::NaiveDate;
