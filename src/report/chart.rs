@@ -246,6 +246,11 @@ pub fn capacity(
             (l, s, "facility power at the period's end (GW)", Unit::Gw)
         }
     };
+    // A group with nothing to show, such as CPUs in a chart of GPUs, would only crowd the legend.
+    let series = series
+        .into_iter()
+        .filter(|s| s.values.iter().any(|v| *v != 0.0))
+        .collect();
     let mut layers = vec![Layer::Stack(series)];
     if measure == Measure::Gw
         && let Some((t, gw)) = target.and_then(|t| t.power_gw.map(|g| (t, g)))
