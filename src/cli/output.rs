@@ -374,6 +374,50 @@ mod tests {
     const EROFS: i32 = 30;
     const EIO: i32 = 5;
 
+    /// Lets the first `ok` renames through, fails the next with `EIO`, then lets the rest
+    /// through: a rename that fails once, as on a flaky network file system.
+    struct FailAfter {
+        ok: usize,
+    }
+
+    impl Steps for FailAfter {
+        fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()> {
+            let fail = self.ok == 0;
+            self.ok = self.ok.wrapping_sub(1);
+            if fail {
+                return Err(io::Error::from_raw_os_error(EIO));
+            }
+            fs::rename(from, to)
+        }
+    }
+
+    #[test]
+    fn files_written_together_are_all_put_back_when_one_cannot_be() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+        fs::write(&a, b"old a\n").unwrap();
+        // `a` is renamed into place, `b` fails: `a` is restored and `b` never appears.
+        let err = stage_and_rename(
+            dir.path(),
+            &[("a.csv", b"new a\n"), ("b.csv", b"new b\n")],
+            &mut FailAfter { ok: 1 },
+        )
+        .unwrap_err();
+        assert!(format!("{:#}", anyhow::Error::from(err)).contains("Input/output error"));
+        assert_eq!(fs::read(&a).unwrap(), b"old a\n");
+        assert_eq!(names(dir.path()), ["a.csv"]);
+        // With every rename through, both are new and nothing else is left.
+        stage_and_rename(
+            dir.path(),
+            &[("a.csv", b"new a\n"), ("b.csv", b"new b\n")],
+            &mut System,
+        )
+        .unwrap();
+        assert_eq!(fs::read(&a).unwrap(), b"new a\n");
+        assert_eq!(fs::read(&b).unwrap(), b"new b\n");
+        assert_eq!(names(dir.path()), ["a.csv", "b.csv"]);
+    }
+
     #[test]
     fn a_failed_step_leaves_the_old_file_and_no_temporary_file() {
         for step in ["write", "sync", "rename"] {
