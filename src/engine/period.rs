@@ -213,7 +213,8 @@ impl Grid {
         // A month: `2026-01`, always calendar.
         if !fiscal && let Some((y, m)) = body.split_once('-') {
             let year = year_of(y)?;
-            let month: u32 = if m.len() == 2 {
+            // Two digits: `parse` alone would also take `+5`.
+            let month: u32 = if m.len() == 2 && m.bytes().all(|b| b.is_ascii_digit()) {
                 m.parse().map_err(|_| unparsable())?
             } else {
                 return Err(unparsable());
