@@ -6,7 +6,6 @@ use crate::cli::report::{
     FilterArgs, PeriodArgs, Setting, engine_error, format_of_path, targets_from,
 };
 use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, GlobalArgs, emit};
-use crate::engine::GroupBy;
 use crate::report::build;
 use crate::report::chart::{self, Measure};
 use crate::report::html::{self, Page, Sources};
@@ -44,16 +43,13 @@ pub fn run(
         return Ok(EXIT_INVALID);
     };
     let ctx = setting.context();
-    let built = (|| {
-        Ok::<_, crate::engine::EngineError>((
-            build::plan(&ctx)?,
-            build::contracts(&ctx)?,
-            build::capacity(&ctx, GroupBy::Provider)?,
-            build::spend(&ctx, GroupBy::Provider)?,
-        ))
-    })();
-    let (plan, contracts, capacity, spend) = match built {
-        Ok(docs) => docs,
+    let build::Whole {
+        plan,
+        capacity,
+        spend,
+        contracts,
+    } = match build::whole(&ctx) {
+        Ok(whole) => whole,
         Err(e) => return Ok(engine_error(&e, stderr)),
     };
     let targets = targets_from(&setting.catalog, setting.target());

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use crate::cli::report::{FilterArgs, PeriodArgs, Produced, Setting, engine_error, format_of_path};
 use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, GlobalArgs, compare, write_atomically};
-use crate::engine::GroupBy;
 use crate::report::build;
 use crate::report::chart::pivot;
 use crate::report::xlsx::{self, Ramp, WorkbookError};
@@ -43,18 +42,16 @@ pub fn run(
         return Ok(EXIT_INVALID);
     };
     let ctx = setting.context();
-    let built = (|| {
-        Ok::<_, crate::engine::EngineError>([
-            ("plan", build::plan(&ctx)?),
-            ("capacity", build::capacity(&ctx, GroupBy::Provider)?),
-            ("spend", build::spend(&ctx, GroupBy::Provider)?),
-            ("contracts", build::contracts(&ctx)?),
-        ])
-    })();
-    let sheets = match built {
-        Ok(sheets) => sheets,
+    let whole = match build::whole(&ctx) {
+        Ok(whole) => whole,
         Err(e) => return Ok(engine_error(&e, stderr)),
     };
+    let sheets = [
+        ("plan", &whole.plan),
+        ("capacity", &whole.capacity),
+        ("spend", &whole.spend),
+        ("contracts", &whole.contracts),
+    ];
     // The comparison, when there is something to compare the baseline with.
     let compared = if global.scenarios.is_empty() && global.what_if.to_what_if().is_empty() {
         None
@@ -68,9 +65,8 @@ pub fn run(
             Produced::Stopped(code) => return Ok(code),
         }
     };
-    let capacity = &sheets[1].1;
     let (periods, series) =
-        pivot(capacity, "power_mw", 1e-3).map_err(|e| CliError::Usage(e.to_string()))?;
+        pivot(&whole.capacity, "power_mw", 1e-3).map_err(|e| CliError::Usage(e.to_string()))?;
     let ramp = Ramp {
         title: "Facility power by provider".to_owned(),
         unit: "GW".to_owned(),

@@ -495,3 +495,22 @@ pub fn contracts(ctx: &Context<'_>) -> Result<Document, EngineError> {
         rows,
     })
 }
+
+/// The reports of a whole plan, capacity and spend by provider: what `capplan report` and
+/// `capplan export xlsx` are made of.
+pub struct Whole {
+    pub plan: Document,
+    pub capacity: Document,
+    pub spend: Document,
+    pub contracts: Document,
+}
+
+/// [`Whole`]: `plan`, `capacity` and `spend` by provider, and `contracts`.
+pub fn whole(ctx: &Context<'_>) -> Result<Whole, EngineError> {
+    Ok(Whole {
+        plan: plan(ctx)?,
+        capacity: capacity(ctx, GroupBy::Provider)?,
+        spend: spend(ctx, GroupBy::Provider)?,
+        contracts: contracts(ctx)?,
+    })
+}

@@ -218,6 +218,16 @@ fn decimal(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(0.0)
 }
 
+/// The line of a target's facility power, if it sets one.
+fn power_target(target: Option<&Target>) -> Option<Layer> {
+    let t = target?;
+    let gw = t.power_gw?;
+    Some(Layer::Reference {
+        name: format!("target {} ({} GW)", t.id, gw.normalize()),
+        value: decimal(gw),
+    })
+}
+
 /// What a capacity or comparison chart measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Measure {
@@ -252,13 +262,8 @@ pub fn capacity(
         .filter(|s| s.values.iter().any(|v| *v != 0.0))
         .collect();
     let mut layers = vec![Layer::Stack(series)];
-    if measure == Measure::Gw
-        && let Some((t, gw)) = target.and_then(|t| t.power_gw.map(|g| (t, g)))
-    {
-        layers.push(Layer::Reference {
-            name: format!("target {} ({} GW)", t.id, gw.normalize()),
-            value: decimal(gw),
-        });
+    if measure == Measure::Gw {
+        layers.extend(power_target(target));
     }
     let by = doc.group_by.unwrap_or("group");
     Ok(Chart {
@@ -336,12 +341,7 @@ pub fn risk(doc: &Document, target: Option<&Target>) -> Result<Chart, ChartError
         name: format!("P{}", mid.0),
         values: mid_values,
     }));
-    if let Some((t, gw)) = target.and_then(|t| t.power_gw.map(|g| (t, g))) {
-        layers.push(Layer::Reference {
-            name: format!("target {} ({} GW)", t.id, gw.normalize()),
-            value: decimal(gw),
-        });
-    }
+    layers.extend(power_target(target));
     Ok(Chart {
         title: "Facility power under delivery risk".to_owned(),
         subtitle: subtitle(doc, "risk"),
