@@ -85,24 +85,18 @@ fn pre_commit() -> Option<PathBuf> {
 }
 
 fn git(dir: &Path, args: &[&str]) -> std::process::Output {
-    let out = Command::new("git")
+    Command::new("git")
         .args([
             "-c",
             "user.name=capplan",
             "-c",
             "user.email=capplan@example.org",
         ])
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "core.hooksPath=.git/hooks",
-        ])
+        .args(["-c", "commit.gpgsign=false"])
         .args(args)
         .current_dir(dir)
         .output()
-        .unwrap();
-    out
+        .unwrap()
 }
 
 #[test]
