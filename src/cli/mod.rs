@@ -146,6 +146,10 @@ pub enum Format {
     GithubComment,
     /// An Excel workbook (reports; needs --output)
     Xlsx,
+    /// SARIF 2.1.0 for code scanning (validate)
+    Sarif,
+    /// GitLab Code Quality JSON for merge requests (validate)
+    Gitlab,
 }
 
 impl Format {
@@ -159,6 +163,8 @@ impl Format {
             Format::Github => "github",
             Format::GithubComment => "github-comment",
             Format::Xlsx => "xlsx",
+            Format::Sarif => "sarif",
+            Format::Gitlab => "gitlab",
         }
     }
 }

@@ -128,6 +128,10 @@ pub fn report_format(global: &GlobalArgs) -> Result<ReportOutput, CliError> {
         Format::GithubComment => Err(CliError::Usage(format!(
             "{reports}; `github-comment` is for `diff`"
         ))),
+        Format::Sarif | Format::Gitlab => Err(CliError::Usage(format!(
+            "{reports}; `{}` is for `validate`",
+            format.name()
+        ))),
     }
 }
 
