@@ -38,6 +38,12 @@ fn load_dir(dir: &str) -> Report {
     let files = CatalogFiles::read_dir(Path::new(&catalog_dir)).unwrap_or_else(|e| panic!("{e}"));
     let mut report = Report::default();
     let catalog = catalog::load(&files, &mut report);
+    // As `capplan validate` does: a valid catalog is also checked against its observations.
+    if let Some(valid) = &catalog {
+        for d in capplan::engine::observe::mismatches(valid).expect("no overflow") {
+            report.push(d);
+        }
+    }
     if scenario_file.exists() {
         let catalog = catalog.expect("a scenario fixture's catalog is valid");
         let bytes = std::fs::read(&scenario_file).unwrap();

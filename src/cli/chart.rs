@@ -8,6 +8,7 @@ use crate::cli::report::{
     FilterArgs, PeriodArgs, Produced, Which, format_of_path, produce as produce_report,
 };
 use crate::cli::{CliError, GlobalArgs, compare, emit, risk};
+use crate::catalog;
 use crate::engine::GroupBy;
 use crate::report::chart::{self, Chart, Measure};
 
@@ -189,6 +190,7 @@ pub fn produce(
         doc,
         tripped,
         targets,
+        observed,
     } = produced
     else {
         return Ok(None);
@@ -199,9 +201,20 @@ pub fn produce(
                 CapacityMeasure::Gw => Measure::Gw,
                 CapacityMeasure::Gpus => Measure::Gpus,
             };
-            chart::capacity(&doc, measure, targets.first())
+            chart::capacity(&doc, measure, targets.first()).map(|mut c| {
+                let of = match measure {
+                    Measure::Gpus => catalog::Measure::Gpus,
+                    _ => catalog::Measure::PowerGw,
+                };
+                chart::mark_observed(&mut c, &doc, &chart::observed_figures(&observed, of));
+                c
+            })
         }
-        ChartCommand::Spend(_) => chart::spend(&doc, &targets),
+        ChartCommand::Spend(_) => chart::spend(&doc, &targets).map(|mut c| {
+            let of = catalog::Measure::CumulativeSpendUsd;
+            chart::mark_observed(&mut c, &doc, &chart::observed_figures(&observed, of));
+            c
+        }),
         ChartCommand::Risk(_) => chart::risk(&doc, targets.first()),
         ChartCommand::Compare(a) => {
             let measure = match a.measure {

@@ -104,7 +104,9 @@ pub fn run(
     let mut labels = Vec::new();
     for set in inputs.catalogs {
         labels.push(set.label.clone());
-        catalog::load_owned(set, Checks::All, &mut report);
+        if let Some(valid) = catalog::load_owned(set, Checks::All, &mut report) {
+            observations(&valid, &mut report);
+        }
     }
     // Scenario files, given as paths or with `--scenario`, and the what-if flags are checked
     // against the catalog every command uses: each path on its own, the others in order.
@@ -144,6 +146,23 @@ pub fn run(
     emit(global, &out, stdout)?;
     let failed = report.has_errors() || (args.strict && report.warnings() > 0);
     Ok(if failed { EXIT_INVALID } else { EXIT_OK })
+}
+
+/// The `observation-mismatch` warnings of a valid catalog: its projection against its
+/// published figures. A scenario is a what-if, so only catalogs as written are checked.
+fn observations(catalog: &catalog::Catalog, report: &mut Report) {
+    match crate::engine::observe::mismatches(catalog) {
+        Ok(found) => {
+            for d in found {
+                report.push(d);
+            }
+        }
+        Err(e) => report.push(crate::diagnostic::Diagnostic::new(
+            crate::diagnostic::Code::Overflow,
+            catalog.portfolio.origin.whole(),
+            format!("projecting the observations: {e}"),
+        )),
+    }
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
