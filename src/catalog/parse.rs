@@ -352,7 +352,10 @@ fn observation(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Observation> {
                         t.what
                     ),
                 )
-                .with_related(ctx.span(first_value.span()), format!("`{first}` is given here"))
+                .with_related(
+                    ctx.span(first_value.span()),
+                    format!("`{first}` is given here"),
+                )
                 .with_help("write one `[[observed]]` per published figure"),
             );
             None
@@ -375,7 +378,10 @@ fn observation(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Observation> {
             ctx.error(
                 Code::NonPositive,
                 span,
-                format!("{} has `{key} = {value}`; an observed figure must be positive", t.what),
+                format!(
+                    "{} has `{key} = {value}`; an observed figure must be positive",
+                    t.what
+                ),
             );
             return None;
         }
@@ -389,7 +395,10 @@ fn observation(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Observation> {
             ctx.error(
                 Code::NonPositive,
                 span,
-                format!("{} has `tolerance = {tol}`; a tolerance must be positive", t.what),
+                format!(
+                    "{} has `tolerance = {tol}`; a tolerance must be positive",
+                    t.what
+                ),
             );
             return None;
         }

@@ -4,11 +4,11 @@ use std::io::Write;
 
 use clap::{Subcommand, ValueEnum};
 
+use crate::catalog;
 use crate::cli::report::{
     FilterArgs, PeriodArgs, Produced, Which, format_of_path, produce as produce_report,
 };
 use crate::cli::{CliError, GlobalArgs, compare, emit, risk};
-use crate::catalog;
 use crate::engine::GroupBy;
 use crate::report::chart::{self, Chart, Measure};
 

@@ -2,10 +2,10 @@
 
 use std::io::Write;
 
+use crate::catalog;
 use crate::cli::report::{
     FilterArgs, PeriodArgs, Setting, engine_error, format_of_path, observed_of, targets_from,
 };
-use crate::catalog;
 use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, GlobalArgs, emit};
 use crate::report::build;
 use crate::report::chart::{self, Measure};

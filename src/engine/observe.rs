@@ -166,7 +166,7 @@ pub fn mismatches(catalog: &Catalog) -> Result<Vec<Diagnostic>, EngineError> {
             Some(p) => {
                 let share = checked
                     .relative()
-                    .map(|r| format!("{:+}%", (r * Decimal::from(100)).round_dp(1)))
+                    .map(|r| format!("{:+.1}%", (r * Decimal::from(100)).round_dp(1)))
                     .unwrap_or_default();
                 format!(
                     "`{what}` observed {observed} on {}, projected {} ({share}), outside the tolerance of {tolerance}%",
@@ -180,7 +180,7 @@ pub fn mismatches(catalog: &Catalog) -> Result<Vec<Diagnostic>, EngineError> {
             ),
         };
         let help = if checked.projected.is_some() {
-            "check the contracts that deliver by then (or the installed base), or the observation's `tolerance`"
+            "check the contracts that count by that day; widen `tolerance` only as far as the published figure is uncertain"
         } else {
             "the observation is kept, but cannot be checked until H100-equivalents are projected"
         };

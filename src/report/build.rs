@@ -402,7 +402,7 @@ fn observed_items(catalog: &Catalog) -> Result<Vec<SummaryItem>, EngineError> {
         let tolerance = format!("{}%", (o.tolerance * Decimal::from(100)).normalize());
         let relative = c
             .relative()
-            .map(|r| format!("{:+}%", (r * Decimal::from(100)).round_dp(1)));
+            .map(|r| format!("{:+.1}%", (r * Decimal::from(100)).round_dp(1)));
         let fixed = |d: Decimal| match o.measure {
             crate::catalog::Measure::PowerGw => format!("{:.3}", d.round_dp(3)),
             _ => format!("{:.2}", d.round_dp(2)),

@@ -9,17 +9,17 @@
 
 use std::sync::OnceLock;
 
+use chrono::NaiveDate;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, register_font};
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use thiserror::Error;
 
-use crate::catalog::{Observation, Target};
 use crate::catalog::value::format_money_short;
+use crate::catalog::{Observation, Target};
 use crate::report::document::{Cell, Document};
 
 /// Width and height of a chart, in pixels.
@@ -65,7 +65,10 @@ pub enum Layer {
     /// A dashed horizontal line, such as a target.
     Reference { name: String, value: f64 },
     /// Single figures drawn as dots at `(x, y)`, x in periods: published observations.
-    Markers { name: String, points: Vec<(f64, f64)> },
+    Markers {
+        name: String,
+        points: Vec<(f64, f64)>,
+    },
 }
 
 /// A chart: its text, its periods along the x axis and its layers.
