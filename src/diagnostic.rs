@@ -104,6 +104,7 @@ codes! {
     AboveTarget = "above-target", Warning, "contracted value exceeds the default target's `spend_usd`";
     SourceNotUrl = "source-not-url", Warning, "a source that is not an http(s) URL";
     NeverFullCapacity = "never-full-capacity", Warning, "a tranche that never reaches full capacity before its `until`";
+    MissingCompute = "missing-compute", Warning, "a gpu hardware profile without `tflops`, so compute in H100-equivalents leaves it out";
     ObservationMismatch = "observation-mismatch", Warning, "the projection misses a published figure of `[[observed]]` by more than its tolerance";
 }
 

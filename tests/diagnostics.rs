@@ -165,13 +165,16 @@ pinned! {
     a_tranche_that_never_reaches_full_capacity_is_a_warning: "never-full-capacity" in "acme.toml" at Some((14, 13)),
         "tranche `first` of contract `acme-2026` never reaches full capacity: `online_by` (2026-03-01) is not before its end (2026-02-01)",
         help: "bring `online_by` forward, or move `until` later";
+    a_gpu_profile_without_tflops_is_a_warning: "missing-compute" in "portfolio.toml" at Some((13, 6)),
+        "hardware `acme-xpu` has no `tflops`, so H100-equivalents and exaFLOPS leave it out",
+        help: "give its dense throughput per unit, such as `tflops = { bf16 = 2500, fp8 = 5000 }`";
     capacity_linked_spend_without_capacity_is_reported: "no-capacity" in "acme.toml" at Some((8, 9)),
         "contract `acme-2026` links spend to capacity, but delivers no capacity in its term",
         help: "add a `[[tranche]]` online within the term, or use `spend = \"straight-line\"`";
-    an_observation_of_two_figures_is_reported_at_the_second: "observation-measure" in "portfolio.toml" at Some((18, 8)),
+    an_observation_of_two_figures_is_reported_at_the_second: "observation-measure" in "portfolio.toml" at Some((19, 8)),
         "observation of 2026-12-31 gives both `power_gw` and `gpus`; an observation is one figure",
         help: "write one `[[observed]]` per published figure";
-    a_projection_that_misses_a_published_figure_is_a_warning_with_both: "observation-mismatch" in "portfolio.toml" at Some((17, 12)),
+    a_projection_that_misses_a_published_figure_is_a_warning_with_both: "observation-mismatch" in "portfolio.toml" at Some((18, 12)),
         "`power_gw` observed 0.50 GW on 2026-12-31, projected 0.22 GW (-56.8%), outside the tolerance of 20%",
         help: "check the contracts that count by that day; widen `tolerance` only as far as the published figure is uncertain";
     a_tranche_of_zero_units_is_reported: "non-positive" in "acme.toml" at Some((12, 9)),
@@ -394,6 +397,7 @@ id = "gb200"
 kind = "gpu"
 watts_per_unit = 1800
 rate_usd_per_hour = "6.00"
+tflops = { bf16 = 2500, fp8 = 5000 }
 "#;
 
 /// `(line, code, message, help)` of every diagnostic.
@@ -444,31 +448,31 @@ tolerence = 0.1
     let found = described(&with_portfolio(&text));
     let expected = vec![
         (
-            12,
+            13,
             "observation-measure",
             "observation of 2026-06-30 gives no measure".to_owned(),
             Some("add one of `power_gw`, `gpus`, `cpus`, `h100e`, `cumulative_spend_usd`, `contracted_usd`".to_owned()),
         ),
         (
-            18,
+            19,
             "non-positive",
             "observation of 2026-06-30 has `gpus = 0`; an observed figure must be positive".to_owned(),
             None,
         ),
         (
-            23,
+            24,
             "invalid-value",
             "observation of 2026-06-30 has `tolerance = 1.5`; expected a share of the figure from 0 to 1".to_owned(),
             Some("`tolerance = 0.2` accepts a projection within 20% of the figure".to_owned()),
         ),
         (
-            28,
+            29,
             "non-positive",
             "observation of 2026-06-30 has `tolerance = 0`; a tolerance must be positive".to_owned(),
             None,
         ),
         (
-            33,
+            34,
             "unknown-key",
             "unknown key `tolerence` in observation of 2026-06-30".to_owned(),
             Some("did you mean `tolerance`?".to_owned()),
@@ -499,7 +503,7 @@ fn an_observation_within_its_tolerance_is_not_reported_and_one_outside_is() {
     assert_eq!(
         found,
         vec![(
-            14,
+            15,
             "observation-mismatch",
             "`gpus` observed 70,000 GPUs on 2026-12-31, projected 100,000 GPUs (+42.9%), outside the tolerance of 20%".to_owned(),
             Some("check the contracts that count by that day; widen `tolerance` only as far as the published figure is uncertain".to_owned()),
@@ -533,13 +537,18 @@ fn an_observation_within_its_tolerance_is_not_reported_and_one_outside_is() {
 }
 
 #[test]
-fn an_h100e_observation_is_read_and_reported_as_not_projected() {
-    let text = format!("{OBSERVED_BASE}\n[[observed]]\ndate = 2026-12-31\nh100e = 200_000\n");
-    let found = described(&with_portfolio(&text));
+fn an_h100e_observation_is_checked_at_the_default_precision() {
+    // 100,000 GPUs of 5,000 dense FP8 TFLOPS are 100,000 x 5,000 / 1,979 = 252,652 H100e.
+    let h100e = |value: u64| {
+        format!(
+            "{OBSERVED_BASE}\n[[observed]]\ndate = 2026-12-31\nh100e = {value}\ntolerance = 0.01\n"
+        )
+    };
+    assert!(with_portfolio(&h100e(252_652)).diagnostics.is_empty());
+    let found = described(&with_portfolio(&h100e(200_000)));
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].1, "observation-mismatch");
     assert_eq!(
         found[0].2,
-        "`h100e` observed 200,000 H100e on 2026-12-31, but capplan does not project `h100e` yet"
+        "`h100e` observed 200,000 H100e on 2026-12-31, projected 252,652 H100e (+26.3%), outside the tolerance of 1%"
     );
 }

@@ -524,13 +524,12 @@ fn signed_only_leaves_non_binding_contracts_out() {
 }
 
 fn status(cat: &Catalog, tl: &Timeline, target: &str, filter: &Filter) -> TargetStatus {
-    let power: Vec<i128> = capacity(cat, tl, GroupBy::Total, filter).values[0]
-        .iter()
-        .map(|c| c.power_kw)
-        .collect();
+    let cells = capacity(cat, tl, GroupBy::Total, filter).values[0].clone();
+    let power: Vec<i128> = cells.iter().map(|c| c.power_kw).collect();
+    let h100e: Vec<i128> = cells.iter().map(|c| c.h100e).collect();
     let spend = spend(cat, tl, GroupBy::Total, filter).values[0].clone();
     let target = cat.target(target).expect("a target");
-    engine::target_status(target, tl, &power, &spend)
+    engine::target_status(target, tl, &power, &h100e, &spend)
 }
 
 fn label(p: &Option<Period>) -> Option<&str> {

@@ -39,6 +39,8 @@ pub enum CapacityMeasure {
     Gw,
     /// GPUs online
     Gpus,
+    /// H100-equivalents online, at `--precision`
+    H100e,
 }
 
 /// What a comparison chart measures.
@@ -200,6 +202,7 @@ pub fn produce(
             let measure = match a.measure {
                 CapacityMeasure::Gw => Measure::Gw,
                 CapacityMeasure::Gpus => Measure::Gpus,
+                CapacityMeasure::H100e => Measure::H100e,
             };
             chart::capacity(&doc, measure, targets.first()).map(|mut c| {
                 let of = match measure {

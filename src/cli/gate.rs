@@ -473,7 +473,9 @@ impl Figures for Totals<'_> {
         let cache = self.by_grid.borrow();
         let s = cache.values().find_map(|s| s.as_ref().ok())?;
         let power: Vec<i128> = s.capacity.iter().map(|c| c.power_kw).collect();
-        Some(engine::target_status(target, &s.timeline, &power, &s.spend).met_in)
+        let h100e =
+            engine::target_h100e(self.catalog, &s.timeline, self.filter, &s.capacity).ok()?;
+        Some(engine::target_status(target, &s.timeline, &power, &h100e, &s.spend).met_in)
     }
 }
 

@@ -181,6 +181,25 @@ impl From<ByArg> for By {
     }
 }
 
+/// `--precision`: the precision compute is counted at, as the command line spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PrecisionArg {
+    Bf16,
+    Fp8,
+    Fp4,
+}
+
+impl From<PrecisionArg> for crate::catalog::Precision {
+    fn from(p: PrecisionArg) -> Self {
+        use crate::catalog::Precision;
+        match p {
+            PrecisionArg::Bf16 => Precision::Bf16,
+            PrecisionArg::Fp8 => Precision::Fp8,
+            PrecisionArg::Fp4 => Precision::Fp4,
+        }
+    }
+}
+
 /// `--group-by`: what report rows are grouped by, as the command line spells it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum GroupByArg {

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use crate::catalog::reader::did_you_mean;
 use crate::catalog::validate::Checks;
 use crate::catalog::{self, Catalog, Observation, Target};
-use crate::cli::{ByArg, GroupByArg};
+use crate::cli::{ByArg, GroupByArg, PrecisionArg};
 use crate::cli::{
     CliError, EXIT_GATE, EXIT_INVALID, EXIT_OK, Format, GlobalArgs, catalog_files, emit, gate,
     use_color,
@@ -63,6 +63,9 @@ pub struct ScopeArgs {
     /// Leave non-binding contracts (letters of intent) out
     #[arg(long)]
     pub signed_only: bool,
+    /// Count compute (H100e, exaFLOPS) at this precision [default: `[portfolio] compute`]
+    #[arg(long, value_enum, value_name = "PRECISION")]
+    pub precision: Option<PrecisionArg>,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -392,11 +395,24 @@ pub fn resolve_filter(catalog: &Catalog, args: &ScopeArgs) -> Result<Filter, Cli
             return Err(unknown("hardware", id, &known));
         }
     }
+    let precision = args.precision.map(crate::catalog::Precision::from);
+    if let Some(p) = precision
+        && catalog.reference_tflops(p).is_none()
+    {
+        return Err(CliError::Usage(format!(
+            "--precision {}: the compute reference `{}` has no `{}` figure, so nothing can be counted in its units; choose another precision or give `tflops.{}` on the reference",
+            p.name(),
+            catalog.portfolio.compute.reference,
+            p.name(),
+            p.name()
+        )));
+    }
     Ok(Filter {
         providers: args.provider.clone(),
         contracts: args.contract.clone(),
         hardware: args.hardware.clone(),
         signed_only: args.signed_only,
+        precision,
     })
 }
 

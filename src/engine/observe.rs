@@ -1,8 +1,8 @@
 //! Observations: the catalog's projection on the days of its published figures (DESIGN.md
 //! section 11).
 //!
-//! Each `[[observed]]` figure is met by the one the reports show for that day: power, GPUs and
-//! CPUs online at the end of the day, spend from the contracts' starts through it, and the value
+//! Each `[[observed]]` figure is met by the one the reports show for that day: power, GPUs, CPUs
+//! and H100e (at the portfolio's default precision) online at the end of the day, spend from the contracts' starts through it, and the value
 //! of the contracts announced by then, over every contract that is not cancelled. The figures
 //! come from [`super::capacity`] and [`super::spend`] on a timeline whose periods end on the
 //! observed days, so they round exactly as reports do.
@@ -20,8 +20,8 @@ use crate::engine::project::{self, EngineError, Filter, GroupBy, Timeline};
 #[derive(Clone, Debug)]
 pub struct Checked<'a> {
     pub observation: &'a Observation,
-    /// The projected figure in the measure's unit, or `None` where capplan cannot project the
-    /// measure.
+    /// The projected figure in the measure's unit, or `None` where it does not fit the
+    /// arithmetic.
     pub projected: Option<Decimal>,
 }
 
@@ -72,9 +72,8 @@ pub fn project(catalog: &Catalog) -> Result<Vec<Checked<'_>>, EngineError> {
             Measure::Cpus => Decimal::try_from_i128_with_scale(cells[i].cpus, 0).ok(),
             Measure::CumulativeSpendUsd => Some(project::dollars(cumulative[i])),
             Measure::ContractedUsd => Some(contracted_by(catalog, o.date)),
-            // The hook for H100-equivalents: wire this arm to the H100e online at the end of
-            // `o.date`, at the portfolio's default precision, once the projection counts them.
-            Measure::H100e => h100e_online(catalog, o.date),
+            // At the portfolio's default precision: the filter sets none.
+            Measure::H100e => Decimal::try_from_i128_with_scale(cells[i].h100e, 0).ok(),
         };
         out.push(Checked {
             observation: o,
@@ -82,12 +81,6 @@ pub fn project(catalog: &Catalog) -> Result<Vec<Checked<'_>>, EngineError> {
         });
     }
     Ok(out)
-}
-
-/// H100-equivalents online at the end of `day`: not projected yet, so every `h100e`
-/// observation is reported as one the projection cannot meet.
-fn h100e_online(_catalog: &Catalog, _day: NaiveDate) -> Option<Decimal> {
-    None
 }
 
 /// A timeline of one period per observed day, each ending on it, between the earliest contract
@@ -175,15 +168,11 @@ pub fn mismatches(catalog: &Catalog) -> Result<Vec<Diagnostic>, EngineError> {
                 )
             }
             None => format!(
-                "`{what}` observed {observed} on {}, but capplan does not project `{what}` yet",
+                "`{what}` observed {observed} on {}, but the projection has no such figure",
                 o.date
             ),
         };
-        let help = if checked.projected.is_some() {
-            "check the contracts that count by that day; widen `tolerance` only as far as the published figure is uncertain"
-        } else {
-            "the observation is kept, but cannot be checked until H100-equivalents are projected"
-        };
+        let help = "check the contracts that count by that day; widen `tolerance` only as far as the published figure is uncertain";
         out.push(
             Diagnostic::new(Code::ObservationMismatch, o.origin.span("value"), message)
                 .with_help(help),
@@ -206,9 +195,6 @@ mod tests {
         assert!(!checked.is_empty(), "the shipped catalog has observations");
         for c in &checked {
             let o = c.observation;
-            if o.measure == Measure::H100e {
-                continue;
-            }
             assert!(
                 c.within(),
                 "`{}` on {}: observed {}, projected {:?}, tolerance {}",
