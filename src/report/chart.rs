@@ -262,11 +262,10 @@ pub fn mark_observed(chart: &mut Chart, doc: &Document, figures: &[(NaiveDate, f
     let mut last_label = None;
     for row in &doc.rows {
         if let (Cell::Text(label), Cell::Date(start), Cell::Date(end)) = (&row[p], &row[s], &row[e])
+            && last_label != Some(label)
         {
-            if last_label != Some(label) {
-                periods.push((*start, *end));
-                last_label = Some(label);
-            }
+            periods.push((*start, *end));
+            last_label = Some(label);
         }
     }
     let mut points = Vec::new();
