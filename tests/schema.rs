@@ -69,6 +69,10 @@ kind = "gpu"
 watts_per_unit = 1800
 rate_usd_per_hour = "6.00"
 tflops = { bf16 = 2500, fp8 = 5000 }
+
+[[observed]]
+date = 2026-12-31
+power_gw = 0.5
 "#;
 
 /// A valid scenario that has one of every table the scenario format has.
@@ -806,6 +810,13 @@ const SCHEMA_CHECKED: &[(&str, &str, SchemaKind, &str)] = &[
         SchemaKind::Contract,
         "/tranche/0",
     ),
+    // `oneOf` of the measures.
+    (
+        "observation-measure",
+        "portfolio.toml",
+        SchemaKind::Portfolio,
+        "/observed/0",
+    ),
     (
         "missing-schedule",
         "acme.toml",
@@ -910,6 +921,10 @@ const NOT_SCHEMA_CHECKED: &[(&str, &str)] = &[
     (
         "never-full-capacity",
         "a warning, and a relation between dates",
+    ),
+    (
+        "observation-mismatch",
+        "a warning, and the projection of the whole catalog",
     ),
 ];
 

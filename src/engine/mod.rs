@@ -6,6 +6,7 @@
 
 pub mod metric;
 pub mod num;
+pub mod observe;
 pub mod period;
 pub mod project;
 pub mod risk;
