@@ -56,24 +56,34 @@ pub fn project(catalog: &Catalog) -> Result<Vec<Checked<'_>>, EngineError> {
     let mut days: Vec<NaiveDate> = observed.iter().map(|o| o.date).collect();
     days.sort_unstable();
     days.dedup();
-    let timeline = ending_on(catalog, &days);
+    let Some(timeline) = ending_on(catalog, &days) else {
+        return Ok(Vec::new());
+    };
     let all = Filter::default();
     let capacity = project::capacity(catalog, &timeline, GroupBy::Total, &all)?;
     let spend = project::spend(catalog, &timeline, GroupBy::Total, &all)?;
-    let cells = &capacity.values[0];
-    let cumulative = project::cumulative(&spend.values[0]);
+    // `total` is the one group of each series.
+    let cells = capacity
+        .values
+        .first()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let spent = spend.values.first().map(Vec::as_slice).unwrap_or_default();
+    let cumulative = project::cumulative(spent);
     let mut out = Vec::with_capacity(observed.len());
     for o in observed {
         // Period `i` ends on `days[i]`.
         let i = days.partition_point(|d| *d < o.date);
+        let cell = cells.get(i).copied().unwrap_or_default();
+        let count = |n: i128| Decimal::try_from_i128_with_scale(n, 0).ok();
         let projected = match o.measure {
-            Measure::PowerGw => cells[i].power_mw().checked_div(Decimal::from(1000)),
-            Measure::Gpus => Decimal::try_from_i128_with_scale(cells[i].gpus, 0).ok(),
-            Measure::Cpus => Decimal::try_from_i128_with_scale(cells[i].cpus, 0).ok(),
-            Measure::CumulativeSpendUsd => Some(project::dollars(cumulative[i])),
+            Measure::PowerGw => cell.power_mw().checked_div(Decimal::from(1000)),
+            Measure::Gpus => count(cell.gpus),
+            Measure::Cpus => count(cell.cpus),
+            Measure::CumulativeSpendUsd => cumulative.get(i).copied().map(project::dollars),
             Measure::ContractedUsd => Some(contracted_by(catalog, o.date)),
             // At the portfolio's default precision: the filter sets none.
-            Measure::H100e => Decimal::try_from_i128_with_scale(cells[i].h100e, 0).ok(),
+            Measure::H100e => count(cell.h100e),
         };
         out.push(Checked {
             observation: o,
@@ -83,11 +93,11 @@ pub fn project(catalog: &Catalog) -> Result<Vec<Checked<'_>>, EngineError> {
     Ok(out)
 }
 
-/// A timeline of one period per observed day, each ending on it, between the earliest contract
-/// start and the latest end.
-fn ending_on(catalog: &Catalog, days: &[NaiveDate]) -> Timeline {
-    let mut lo = days[0];
-    let mut hi = days[days.len() - 1];
+/// A timeline of one period per observed day (sorted, distinct), each ending on it, between the
+/// earliest contract start and the latest end. `None` without days.
+fn ending_on(catalog: &Catalog, days: &[NaiveDate]) -> Option<Timeline> {
+    let mut lo = *days.first()?;
+    let mut hi = *days.last()?;
     for c in &catalog.contracts {
         lo = lo.min(c.start);
         hi = hi.max(c.end);
@@ -111,11 +121,11 @@ fn ending_on(catalog: &Catalog, days: &[NaiveDate]) -> Timeline {
         });
     }
     let n = periods.len();
-    Timeline {
+    Some(Timeline {
         grid: Grid::new(By::Month, catalog.portfolio.fiscal_year_start_month),
         periods,
         window: 0..n,
-    }
+    })
 }
 
 /// The value of the contracts that are not cancelled and were announced on or before `day`

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::catalog::ramp::day_number;
 use crate::catalog::ramp::{ramp_shape, tranche_units};
 use crate::catalog::value::{format_money_short, group_thousands};
-use crate::catalog::{Catalog, Contract, HardwareKind, Precision, Status, Target};
+use crate::catalog::{Catalog, Contract, HardwareKind, Measure, Precision, Status, Target};
 use crate::engine::num::Num;
 use crate::engine::{self, CapacityCell, EngineError, Filter, GroupBy, Period, Timeline};
 use crate::exact::Rational;
@@ -491,9 +491,11 @@ fn observed_items(catalog: &Catalog) -> Result<Vec<SummaryItem>, EngineError> {
         let relative = c
             .relative()
             .map(|r| format!("{:+.1}%", (r * Decimal::from(100)).round_dp(1)));
+        // GW with three decimals like `power_mw`, money with two, counts whole.
         let fixed = |d: Decimal| match o.measure {
-            crate::catalog::Measure::PowerGw => format!("{:.3}", d.round_dp(3)),
-            _ => format!("{:.2}", d.round_dp(2)),
+            Measure::PowerGw => format!("{:.3}", d.round_dp(3)),
+            Measure::CumulativeSpendUsd | Measure::ContractedUsd => format!("{:.2}", d.round_dp(2)),
+            Measure::Gpus | Measure::Cpus | Measure::H100e => format!("{:.0}", d.trunc()),
         };
         let text = match c.projected {
             Some(p) => format!(
@@ -538,7 +540,7 @@ fn observed_items(catalog: &Catalog) -> Result<Vec<SummaryItem>, EngineError> {
 }
 
 /// A difference in a measure's unit with its sign: `+0.12 GW`, `-$1.50B`, `+12,000 GPUs`.
-fn signed_figure(measure: crate::catalog::Measure, d: Decimal) -> String {
+fn signed_figure(measure: Measure, d: Decimal) -> String {
     let sign = if d.is_sign_negative() && !d.is_zero() {
         "-"
     } else {
