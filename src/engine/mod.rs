@@ -10,6 +10,7 @@ pub mod observe;
 pub mod period;
 pub mod project;
 pub mod risk;
+pub mod schedule;
 pub mod spend;
 
 pub use period::{Bound, By, Grid, Period, PeriodError};

@@ -14,6 +14,7 @@ pub mod render;
 pub mod repo;
 pub mod risk;
 pub mod sarif;
+pub mod schedule;
 pub mod xlsx;
 
 pub use document::{Cell, Column, Document, Kind, SummaryItem};
