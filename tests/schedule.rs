@@ -97,8 +97,14 @@ fn runs_are_served_by_deadline_until_done_and_a_run_short_at_its_deadline_is_mis
     let by_id = |id: &str| s.runs.iter().find(|r| r.id == id).expect(id);
     // `train` takes g1's last 20 a day from 2026-01-01: 4,800 / (20 x 24) = 10 days.
     let train = by_id("train");
-    assert_eq!(train.start.map(|d| d.to_string()), Some("2026-01-01".into()));
-    assert_eq!(train.finish.map(|d| d.to_string()), Some("2026-01-11".into()));
+    assert_eq!(
+        train.start.map(|d| d.to_string()),
+        Some("2026-01-01".into())
+    );
+    assert_eq!(
+        train.finish.map(|d| d.to_string()),
+        Some("2026-01-11".into())
+    );
     assert!(!train.missed);
     // `late` is capped at 10 a day over 2026-01-20 to 2026-01-31: 2,880 of 100,000.
     let late = by_id("late");
@@ -116,7 +122,10 @@ fn runs_are_served_by_deadline_until_done_and_a_run_short_at_its_deadline_is_mis
     // 1.67 H100e over 2026-03-01 to 03-03.
     let flop = by_id("flop");
     assert_eq!(flop.need_hours, Num::int(1000));
-    assert_eq!(flop.finish.map(|d| d.to_string()), Some("2026-03-04".into()));
+    assert_eq!(
+        flop.finish.map(|d| d.to_string()),
+        Some("2026-03-04".into())
+    );
 }
 
 #[test]
@@ -180,8 +189,9 @@ id = "ramp"
 hardware = ["g2"]
 level = [{ from = 2026-01-01, h100e = 0 }, { from = 2026-01-11, h100e = 100 }]
 "#;
-    let workloads = catalog::demand::read_demand("ramp.toml", text.as_bytes().to_vec(), &mut report)
-        .expect("a valid demand file");
+    let workloads =
+        catalog::demand::read_demand("ramp.toml", text.as_bytes().to_vec(), &mut report)
+            .expect("a valid demand file");
     cat.workloads = workloads;
     let tl = quarters(&cat, "2026-04-01");
     let s = run(&cat, &tl);

@@ -5,10 +5,11 @@ use std::io::Write;
 
 use clap::ValueEnum;
 
+use crate::cli::gate::{self, GateError, Totals};
 use crate::cli::report::{
-    FilterArgs, PeriodArgs, Setting, emit_document, engine_error, report_format,
+    FilterArgs, PeriodArgs, Setting, emit_document, engine_error, report_format, report_gates,
 };
-use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, GlobalArgs};
+use crate::cli::{CliError, EXIT_INVALID, GlobalArgs};
 use crate::engine::schedule;
 use crate::report::schedule::{self as doc, ScheduleGroup};
 
@@ -51,7 +52,6 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
-    crate::cli::gate::refuse(&global.fail_if, "schedule")?;
     let output = report_format(global)?;
     let Some(setting) = Setting::load(global, Some(&args.period), &args.filter, color, stderr)?
     else {
@@ -70,11 +70,23 @@ pub fn run(
             doc::periods(&ctx, &s, args.group_by.into())
         }
     });
-    match result {
-        Ok(d) => {
-            emit_document(global, output, &d, stdout)?;
-            Ok(EXIT_OK)
+    let d = match result {
+        Ok(d) => d,
+        Err(e) => return Ok(engine_error(&e, stderr)),
+    };
+    // Gates are evaluated before the report is written, as on the other reports.
+    let mut tripped = Vec::new();
+    if !global.fail_if.is_empty() {
+        let totals = Totals::new(ctx.catalog, ctx.timeline, ctx.filter, ctx.target);
+        let usage = |e: GateError| CliError::Usage(e.0);
+        if let Err(e) = totals
+            .prepare(&global.fail_if, &ctx.timeline.grid)
+            .map_err(usage)?
+        {
+            return Ok(engine_error(&e, stderr));
         }
-        Err(e) => Ok(engine_error(&e, stderr)),
+        tripped = gate::evaluate(&global.fail_if, &ctx.timeline.grid, &totals).map_err(usage)?;
     }
+    emit_document(global, output, &d, stdout)?;
+    Ok(report_gates(&tripped, stderr))
 }
