@@ -147,7 +147,7 @@ fn figure(ctx: &mut Ctx<'_>, key: &str, value: reader::Value<'_>) -> Option<Span
             }
             n
         }
-        _ => return reader::ratio(ctx, key, value),
+        _ => reader::ratio(ctx, key, value).map(Spanned::into_inner),
     };
     let n = parsed?;
     if n <= Decimal::ZERO {
@@ -214,14 +214,22 @@ fn workload(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Workload> {
     let shape = keep(&mut origin, "shape", shape);
     let until = t.take("until").and_then(|v| reader::date(ctx, "until", v));
     let until = keep(&mut origin, "until", until);
+    // A need that cannot be read is reported; the workload is still returned, with no need,
+    // so that its other fields (its hardware) are checked too. Nothing uses a catalog with errors.
+    let none = || Need::Level {
+        points: Vec::new(),
+        shape: Shape::Linear,
+    };
     let need = match (level, run) {
         (Some(level), None) => {
             origin.set_key("level", level.span());
-            let points = points(ctx, &origin, level, &what)?;
-            Some(Need::Level {
-                points,
-                shape: shape.unwrap_or(Shape::Linear),
-            })
+            match points(ctx, &origin, level, &what) {
+                Some(points) => Need::Level {
+                    points,
+                    shape: shape.unwrap_or(Shape::Linear),
+                },
+                None => none(),
+            }
         }
         (None, Some(run)) => {
             origin.set_key("run", run.span());
@@ -232,7 +240,7 @@ fn workload(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Workload> {
                     format!("{what} is a `run`; `shape` applies to a `level` only"),
                 );
             }
-            run_table(ctx, &mut origin, run).map(Need::Run)
+            run_table(ctx, &mut origin, run, &what).map_or_else(none, Need::Run)
         }
         (Some(_), Some(run)) => {
             ctx.push(
@@ -243,7 +251,7 @@ fn workload(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Workload> {
                 )
                 .with_help("a workload is a continuous `level` or one `run`: split it in two"),
             );
-            None
+            none()
         }
         (None, None) => {
             ctx.push(
@@ -254,7 +262,7 @@ fn workload(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Workload> {
                 )
                 .with_help("add `level = [{ from = 2026-01-01, h100e = 100_000 }]` or `run = { h100e_hours = 2_000_000_000, earliest = ..., deadline = ... }`"),
             );
-            None
+            none()
         }
     };
     t.finish(ctx);
@@ -264,7 +272,7 @@ fn workload(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Workload> {
         id,
         priority: priority.unwrap_or(0),
         hardware,
-        need: need?,
+        need,
         until,
         origin,
     })
@@ -352,7 +360,12 @@ fn points(
     ok.then_some(out)
 }
 
-fn run_table(ctx: &mut Ctx<'_>, origin: &mut Origin, value: reader::Value<'_>) -> Option<Run> {
+fn run_table(
+    ctx: &mut Ctx<'_>,
+    origin: &mut Origin,
+    value: reader::Value<'_>,
+    what: &str,
+) -> Option<Run> {
     let mut t = reader::table(ctx, "run", value, "`run`", RUN_KEYS)?;
     let flop = t.take("flop").and_then(|v| figure(ctx, "flop", v));
     let flop = keep(origin, "run.flop", flop);
@@ -392,30 +405,28 @@ fn run_table(ctx: &mut Ctx<'_>, origin: &mut Origin, value: reader::Value<'_>) -
     let whole = origin.span("run").range;
     t.finish(ctx);
     let work = match (flop, hours) {
-        (Some(flop), None) => {
-            match mfu {
-                Some(mfu) => Some(Work::Flop { flop, mfu }),
-                None => {
-                    if !had_mfu {
-                        ctx.push(
+        (Some(flop), None) => match mfu {
+            Some(mfu) => Some(Work::Flop { flop, mfu }),
+            None => {
+                if !had_mfu {
+                    ctx.push(
                         Diagnostic::new(
                             Code::MissingKey,
                             origin.span("run.flop"),
-                            "a `flop` run needs `mfu`, the share of peak throughput it achieves".to_owned(),
+                            format!("{what}: a `flop` run needs `mfu`, the share of peak throughput it achieves"),
                         )
                         .with_help("add `mfu = 0.4` (typical large training runs achieve 0.3 to 0.5)"),
                     );
-                    }
-                    None
                 }
+                None
             }
-        }
+        },
         (None, Some(h)) => Some(Work::Hours(h)),
         (Some(_), Some(_)) => {
             ctx.error(
                 Code::InvalidValue,
                 origin.span("run.h100e_hours").range,
-                "`run` gives both `flop` and `h100e_hours`; keep one".to_owned(),
+                format!("{what}: `run` gives both `flop` and `h100e_hours`; keep one"),
             );
             None
         }
@@ -424,7 +435,7 @@ fn run_table(ctx: &mut Ctx<'_>, origin: &mut Origin, value: reader::Value<'_>) -
                 Diagnostic::new(
                     Code::MissingKey,
                     ctx.span(whole),
-                    "`run` gives neither `flop` nor `h100e_hours`".to_owned(),
+                    format!("{what}: `run` gives neither `flop` nor `h100e_hours`"),
                 )
                 .with_help(
                     "add `h100e_hours = 2_000_000_000`, or `flop = \"3e27\"` with `mfu = 0.4`",
@@ -439,7 +450,7 @@ fn run_table(ctx: &mut Ctx<'_>, origin: &mut Origin, value: reader::Value<'_>) -
             Diagnostic::new(
                 Code::EmptyTerm,
                 origin.span("run.deadline"),
-                format!("`run` has `deadline` {deadline}, not after `earliest` {earliest}"),
+                format!("{what}: `run` has `deadline` {deadline}, not after `earliest` {earliest}"),
             )
             .with_help("the window is [earliest, deadline): move `deadline` later"),
         );
@@ -453,13 +464,14 @@ fn run_table(ctx: &mut Ctx<'_>, origin: &mut Origin, value: reader::Value<'_>) -
     })
 }
 
-/// Reads a demand file named on the command line (`--demand FILE`) into `report`'s sources.
-/// `None` if it has an error (reported).
+/// Reads a demand file named on the command line (`--demand FILE`) into `report`'s sources:
+/// every workload that could be read, the file's problems reported, so that the workloads can
+/// still be checked against the catalog (a value error does not hide a reference error).
 pub fn read_demand(
     name: &str,
     bytes: Vec<u8>,
     report: &mut crate::diagnostic::Report,
-) -> Option<Vec<Workload>> {
+) -> Vec<Workload> {
     use crate::diagnostic::SourceFile;
     let (source, bad_utf8) = SourceFile::decode(name, bytes);
     let file = report.sources.add(source);
@@ -491,11 +503,10 @@ pub fn read_demand(
             }
         }
     };
-    let failed = diagnostics.iter().any(Diagnostic::is_error);
     for d in diagnostics {
         report.push(d);
     }
-    (!failed).then_some(workloads)
+    workloads
 }
 
 /// Adds `more` to `workloads`: a known id replaces the earlier workload, a new one is appended.

@@ -367,7 +367,8 @@ pub fn evaluate(
                     ))
                 })?;
                 if op.holds(Decimal::from(missed).cmp(value)) {
-                    tripped.push(format!("`{}` holds: {missed} runs missed", gate.text));
+                    let runs = if missed == 1 { "run" } else { "runs" };
+                    tripped.push(format!("`{}` holds: {missed} {runs} missed", gate.text));
                 }
             }
             Condition::TargetMet { op, period } => {

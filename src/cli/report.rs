@@ -275,9 +275,8 @@ pub fn load_inputs(
         for path in &global.demand {
             let name = path.display().to_string();
             let bytes = catalog::load::read_capped(path)?;
-            if let Some(more) = catalog::demand::read_demand(&name, bytes, &mut report) {
-                catalog::demand::merge(&mut baseline.workloads, more);
-            }
+            let more = catalog::demand::read_demand(&name, bytes, &mut report);
+            catalog::demand::merge(&mut baseline.workloads, more);
         }
         let mut found = Vec::new();
         catalog::validate::demand_checks(&baseline, &mut found);
