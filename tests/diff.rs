@@ -821,6 +821,10 @@ fn every_command_s_json_carries_the_schema_version_and_only_diff_writes_comments
         ),
         ("validate", vec!["validate", &base]),
         ("diff", vec!["diff", &base, &delay]),
+        (
+            "schedule",
+            vec!["--catalog", "tests/fixtures/schedule", "schedule"],
+        ),
     ];
     let names: Vec<String> = Cli::command()
         .get_subcommands()

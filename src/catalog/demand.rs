@@ -245,7 +245,7 @@ fn workload(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Workload> {
         (Some(_), Some(run)) => {
             ctx.push(
                 Diagnostic::new(
-                    Code::InvalidValue,
+                    Code::WorkloadNeed,
                     ctx.span(run.span()),
                     format!("{what} gives both `level` and `run`"),
                 )
@@ -256,7 +256,7 @@ fn workload(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Workload> {
         (None, None) => {
             ctx.push(
                 Diagnostic::new(
-                    Code::MissingKey,
+                    Code::WorkloadNeed,
                     ctx.span(t.span.clone()),
                     format!("{what} gives neither `level` nor `run`"),
                 )
@@ -424,7 +424,7 @@ fn run_table(
         (None, Some(h)) => Some(Work::Hours(h)),
         (Some(_), Some(_)) => {
             ctx.error(
-                Code::InvalidValue,
+                Code::WorkloadNeed,
                 origin.span("run.h100e_hours").range,
                 format!("{what}: `run` gives both `flop` and `h100e_hours`; keep one"),
             );
@@ -433,7 +433,7 @@ fn run_table(
         (None, None) => {
             ctx.push(
                 Diagnostic::new(
-                    Code::MissingKey,
+                    Code::WorkloadNeed,
                     ctx.span(whole),
                     format!("{what}: `run` gives neither `flop` nor `h100e_hours`"),
                 )
