@@ -78,6 +78,7 @@ power_gw = 0.5
 /// A valid scenario that has one of every table the scenario format has.
 const SCENARIO_BASE: &str = r#"
 remove = ["old-deal"]
+remove_workloads = ["old-work"]
 
 [scenario]
 name = "probe"
@@ -116,6 +117,10 @@ amount_usd = "50M"
 
 [[risk]]
 select = "*"
+
+[[workload]]
+id = "serve"
+level = [{ from = 2026-01-01, h100e = 1_000 }]
 "#;
 
 /// A valid demand file with a level and a run.
@@ -526,11 +531,16 @@ fn every_key_of_every_table_is_one_the_loader_reads_and_every_key_it_reads_is_in
             );
             // Every key of the schema at this table, with the probe beside them.
             // A workload is a level or a run: the run's keys are probed on a run.
-            let base = if kind == SchemaKind::Demand && show(&table.path).contains("run") {
-                DEMAND_BASE_RUN
-            } else {
-                base_document(kind)
+            let run = show(&table.path).contains("run");
+            let base = match kind {
+                SchemaKind::Demand if run => DEMAND_BASE_RUN.to_owned(),
+                SchemaKind::Scenario if run => SCENARIO_BASE.replace(
+                    "level = [{ from = 2026-01-01, h100e = 1_000 }]",
+                    "run = { h100e_hours = 1_000_000, earliest = 2027-01-01, deadline = 2027-07-01 }",
+                ),
+                _ => base_document(kind).to_owned(),
             };
+            let base = base.as_str();
             let mut doc = parse_toml(base);
             let t = table_at(&mut doc, &table.path, kind);
             for (name, property) in table.schema["properties"].as_object().unwrap() {

@@ -176,7 +176,8 @@ pub fn demand_file(ctx: &mut Ctx<'_>, doc: Spanned<DeTable<'_>>) -> Vec<Workload
     workloads
 }
 
-fn workload(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Workload> {
+/// Reads one `[[workload]]` table, in a demand file or a scenario.
+pub fn workload(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Workload> {
     let mut origin = Origin::new(ctx.file, t.span.clone());
     let id = t.require(ctx, "id").and_then(|v| reader::id(ctx, "id", v));
     let id = keep(&mut origin, "id", id);

@@ -206,6 +206,7 @@ impl Variants {
             spend: None,
             ramp: None,
             status: None,
+            scale_demand: None,
             origin,
         };
         Scenario {
@@ -217,6 +218,8 @@ impl Variants {
             contracts: Vec::new(),
             adjusts: vec![adjust],
             risks: Vec::new(),
+            workloads: Vec::new(),
+            remove_workloads: Vec::new(),
         }
     }
 }

@@ -23,6 +23,8 @@ const SCENARIO_FILE_KEYS: &[&str] = &[
     "remove",
     "contract",
     "risk",
+    "workload",
+    "remove_workloads",
 ];
 const SCENARIO_KEYS: &[&str] = &["name", "description"];
 const ADJUST_KEYS: &[&str] = &[
@@ -33,6 +35,7 @@ const ADJUST_KEYS: &[&str] = &[
     "spend",
     "ramp",
     "status",
+    "scale_demand",
 ];
 const RISK_KEYS: &[&str] = &["select", "slip", "cancel"];
 
@@ -168,15 +171,21 @@ fn adjust(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Adjust> {
         .take("status")
         .and_then(|v| reader::one_of(ctx, "status", v, STATUSES));
     let status = keep(&mut origin, "status", status);
+    let scale_demand = t
+        .take("scale_demand")
+        .and_then(|v| factor(ctx, "scale_demand", v));
+    let scale_demand = keep(&mut origin, "scale_demand", scale_demand);
     t.finish(ctx);
+    let select = select?;
     Some(Adjust {
-        select: select?,
+        select,
         delay,
         scale_units,
         scale_value,
         spend,
         ramp,
         status,
+        scale_demand,
         origin,
     })
 }
@@ -300,6 +309,21 @@ pub fn parse_scenario(
         .into_iter()
         .filter_map(|t| risk(ctx, t))
         .collect();
+    let workloads = file
+        .take("workload")
+        .map(|v| reader::tables(ctx, "workload", v, crate::catalog::demand::WORKLOAD_KEYS))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|t| crate::catalog::demand::workload(ctx, t))
+        .collect();
+    let mut remove_workloads = Vec::new();
+    if let Some(v) = file.take("remove_workloads") {
+        for item in reader::array(ctx, "remove_workloads", v).unwrap_or_default() {
+            if let Some(id) = reader::id(ctx, "remove_workloads", item) {
+                remove_workloads.push((id.get_ref().clone(), ctx.span(id.span())));
+            }
+        }
+    }
     file.finish(ctx);
     Some(Scenario {
         name,
@@ -310,6 +334,8 @@ pub fn parse_scenario(
         contracts,
         adjusts,
         risks,
+        workloads,
+        remove_workloads,
     })
 }
 
