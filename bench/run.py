@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmarks of capplan as whole processes, measured side by side with the pandas peer.
 
-usage: bench/run.py [--sizes 100,1000,10000] [--runs N] [--out DIR] [--skip-peer] [--sections reports,scale,risk]
+usage: bench/run.py [--sizes 100,1000,10000] [--runs N] [--out DIR] [--skip-peer] [--sections reports,scale,risk,schedule]
 
 Builds the release binary, writes synthetic catalogs with bench/gen_catalog.py (seed 1), then
 runs each command once to warm up and N times more, capplan and the peer in the same run on the
@@ -14,6 +14,10 @@ The scale section times validation and the quarterly projection of a 100,000-con
 The risk section times `capplan risk` on the shipped catalog with the delivery scenario of
 tests/fixtures/risk/ (10k, 100k and 1M samples, on 1 and 2 threads through RAYON_NUM_THREADS),
 and on the synthetic catalogs of 100 and 1,000 contracts with a `select = "*"` scenario.
+
+The schedule section times `capplan schedule` (and `plan`, which schedules too) on the shipped
+catalog with examples/demand/demand.toml, and on 10,000 synthetic contracts (seed 99) given
+compute and 50 workloads by bench/gen_demand.py, on 1 and 2 threads.
 """
 import argparse
 import os
@@ -71,7 +75,7 @@ def main():
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--out", default=str(ROOT / "target" / "bench"))
     ap.add_argument("--skip-peer", action="store_true")
-    ap.add_argument("--sections", default="reports,scale,risk", help="any of reports, scale, risk")
+    ap.add_argument("--sections", default="reports,scale,risk,schedule", help="any of reports, scale, risk, schedule")
     args = ap.parse_args()
     sections = set(args.sections.split(","))
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
@@ -91,6 +95,8 @@ def main():
         scale(args, out)
     if "risk" in sections:
         risk(args, out, sizes)
+    if "schedule" in sections:
+        schedule(args, out)
 
 
 def shipped_commands(out):
@@ -184,5 +190,28 @@ def risk(args, out, sizes):
             print(f"| {n:,} contracts | `{name}` | {median * 1000:.1f} ms | {mb:.0f} MB |")
 
 
+def schedule(args, out):
+    """`schedule` against demand: the shipped catalog and 10,000 contracts with 50 workloads."""
+    demand = ROOT / "examples" / "demand" / "demand.toml"
+    folder = out / "catalog-10000-demand"
+    if not (folder / "demand.toml").exists():
+        subprocess.run([sys.executable, ROOT / "bench" / "gen_catalog.py", folder, "10000", "--seed", "99"], check=True)
+        subprocess.run([sys.executable, ROOT / "bench" / "gen_demand.py", folder, "50", "--seed", "1"], check=True)
+    commands = {
+        "shipped + example demand | capplan schedule": [BIN, "--demand", demand, "schedule"],
+        "shipped + example demand | capplan schedule --runs": [BIN, "--demand", demand, "schedule", "--runs"],
+        "shipped + example demand | capplan plan": [BIN, "--demand", demand, "plan"],
+    }
+    for threads in ("1", "2"):
+        commands[f"10,000 contracts, 50 workloads | capplan schedule --format json ({threads} thread{'s' if threads == '2' else ''})"] = (
+            [BIN, "--catalog", folder, "schedule", "--format", "json"],
+            {"RAYON_NUM_THREADS": threads},
+        )
+    for name, (median, peak) in measure(commands, args.runs).items():
+        catalog, command = name.split(" | ")
+        print(f"| {catalog} | `{command}` | {median * 1000:.1f} ms | {peak:.0f} MB |")
+
+
 if __name__ == "__main__":
     main()
+

@@ -73,6 +73,27 @@ fn overflow(what: &'static str) -> EngineError {
     }
 }
 
+/// What one day of the schedule gives: per pool, what the workloads took and the dollars of
+/// what was left; per workload, what it was given and the level it was not.
+#[derive(Clone, Debug)]
+struct DayOut {
+    by_pool: Vec<Num>,
+    idle_usd: Vec<Num>,
+    served: Vec<Num>,
+    shortfall: Vec<Num>,
+}
+
+impl DayOut {
+    fn new(pools: usize, workloads: usize) -> Self {
+        DayOut {
+            by_pool: vec![Num::ZERO; pools],
+            idle_usd: vec![Num::ZERO; pools],
+            served: vec![Num::ZERO; workloads],
+            shortfall: vec![Num::ZERO; workloads],
+        }
+    }
+}
+
 /// One workload ready for the daily loop.
 struct Job<'a> {
     w: &'a Workload,
@@ -419,89 +440,111 @@ pub fn schedule(
     let mut period = 0usize;
     let mut left = vec![Num::ZERO; n_pools];
     let supply = pool_supply(&lines, &per_unit, start, end)?;
-    for (d, today) in (start..end).zip(&supply) {
-        left.clone_from(today);
+    // A day whose supply and needs equal the day before's, with no run at work, is served as
+    // that day was: its figures are reused rather than allocated again.
+    let mut last: Option<(usize, Vec<Option<Num>>, DayOut)> = None;
+    for (index, (d, today)) in (start..end).zip(&supply).enumerate() {
         while period < bounds.len() && bounds[period].1 <= d {
             period += 1;
         }
         let shown = period < bounds.len() && bounds[period].0 <= d;
-        if shown {
-            for (acc, supply) in periods[period].supply.iter_mut().zip(&left) {
-                add(acc, *supply)?;
-            }
-        }
-        for job in &mut jobs {
-            let (mut need, level) = match &job.w.need {
-                Need::Level { shape, .. } => (
-                    job.level(d, *shape).ok_or_else(|| overflow("a level"))?,
-                    true,
-                ),
+        // What each job needs today; `None` where it needs nothing.
+        let mut needs: Vec<Option<Num>> = Vec::with_capacity(jobs.len());
+        let mut runs_at_work = false;
+        for job in &jobs {
+            let need = match &job.w.need {
+                Need::Level { shape, .. } => {
+                    Some(job.level(d, *shape).ok_or_else(|| overflow("a level"))?)
+                }
                 Need::Run(_) => {
                     if d < job.window.0 || d >= job.window.1 || !job.remaining.is_positive() {
-                        continue;
+                        None
+                    } else {
+                        runs_at_work = true;
+                        let mut need = job
+                            .remaining
+                            .checked_div(Num::int(24))
+                            .ok_or_else(|| overflow("a run's need"))?;
+                        if let Some(cap) = job.cap {
+                            need = need.min(cap);
+                        }
+                        Some(need)
                     }
-                    let mut need = job
-                        .remaining
-                        .checked_div(Num::int(24))
-                        .ok_or_else(|| overflow("a run's need"))?;
-                    if let Some(cap) = job.cap {
-                        need = need.min(cap);
-                    }
-                    (need, false)
                 }
             };
-            if !need.is_positive() {
-                continue;
-            }
-            let mut given = Num::ZERO;
-            for &p in &job.pools {
-                if !need.is_positive() {
-                    break;
-                }
-                let take = left[p].min(need);
-                if !take.is_positive() {
-                    continue;
-                }
-                left[p] = left[p]
-                    .checked_sub(take)
-                    .ok_or_else(|| overflow("supply"))?;
-                need = need.checked_sub(take).ok_or_else(|| overflow("a need"))?;
-                add(&mut given, take)?;
-                if shown {
-                    add(&mut periods[period].served_by_pool[p], take)?;
-                }
-            }
-            if shown {
-                add(&mut periods[period].served[job.slot], given)?;
-                if level && need.is_positive() {
-                    add(&mut periods[period].shortfall[job.slot], need)?;
-                }
-            }
-            if let Some(outcome) = &mut job.outcome {
-                if given.is_positive() && outcome.start.is_none() {
-                    outcome.start = date_of(d);
-                }
-                let hours = given
-                    .checked_mul(Num::int(24))
-                    .ok_or_else(|| overflow("a run's hours"))?;
-                add(&mut outcome.served_hours, hours)?;
-                job.remaining = job
-                    .remaining
-                    .checked_sub(hours)
-                    .ok_or_else(|| overflow("a run's work"))?;
-                if !job.remaining.is_positive() && outcome.finish.is_none() {
-                    outcome.finish = date_of(d + 1);
-                }
-            }
+            needs.push(need.filter(|n| n.is_positive()));
         }
-        if shown {
+        let same = !runs_at_work
+            && last
+                .as_ref()
+                .is_some_and(|(i, n, _)| *n == needs && index > 0 && supply[*i] == *today);
+        if !same {
+            left.clone_from(today);
+            let mut out = DayOut::new(n_pools, n_work);
+            for (job, need) in jobs.iter_mut().zip(&needs) {
+                let Some(mut need) = *need else { continue };
+                let mut given = Num::ZERO;
+                for &p in &job.pools {
+                    if !need.is_positive() {
+                        break;
+                    }
+                    let take = left[p].min(need);
+                    if !take.is_positive() {
+                        continue;
+                    }
+                    left[p] = left[p]
+                        .checked_sub(take)
+                        .ok_or_else(|| overflow("supply"))?;
+                    need = need.checked_sub(take).ok_or_else(|| overflow("a need"))?;
+                    add(&mut given, take)?;
+                    add(&mut out.by_pool[p], take)?;
+                }
+                out.served[job.slot] = given;
+                if !job.w.is_run() && need.is_positive() {
+                    out.shortfall[job.slot] = need;
+                }
+                if let Some(outcome) = &mut job.outcome {
+                    if given.is_positive() && outcome.start.is_none() {
+                        outcome.start = date_of(d);
+                    }
+                    let hours = given
+                        .checked_mul(Num::int(24))
+                        .ok_or_else(|| overflow("a run's hours"))?;
+                    add(&mut outcome.served_hours, hours)?;
+                    job.remaining = job
+                        .remaining
+                        .checked_sub(hours)
+                        .ok_or_else(|| overflow("a run's work"))?;
+                    if !job.remaining.is_positive() && outcome.finish.is_none() {
+                        outcome.finish = date_of(d + 1);
+                    }
+                }
+            }
             for (p, (rest, rate)) in left.iter().zip(&idle_rate).enumerate() {
                 if rest.is_positive() {
-                    let usd = rest
+                    out.idle_usd[p] = rest
                         .checked_mul(*rate)
                         .ok_or_else(|| overflow("idle dollars"))?;
-                    add(&mut periods[period].idle_usd[p], usd)?;
                 }
+            }
+            last = Some((index, needs, out));
+        }
+        if shown && let Some((_, _, out)) = &last {
+            let sums = &mut periods[period];
+            for (acc, v) in sums.supply.iter_mut().zip(today) {
+                add(acc, *v)?;
+            }
+            for (acc, v) in sums.served_by_pool.iter_mut().zip(&out.by_pool) {
+                add(acc, *v)?;
+            }
+            for (acc, v) in sums.idle_usd.iter_mut().zip(&out.idle_usd) {
+                add(acc, *v)?;
+            }
+            for (acc, v) in sums.served.iter_mut().zip(&out.served) {
+                add(acc, *v)?;
+            }
+            for (acc, v) in sums.shortfall.iter_mut().zip(&out.shortfall) {
+                add(acc, *v)?;
             }
         }
     }
