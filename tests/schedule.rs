@@ -314,3 +314,68 @@ fn demand_changes_on_contract_selectors_and_the_reverse_are_refused_where_writte
         ]
     );
 }
+
+#[test]
+fn the_schedule_chart_stacks_served_by_workload_shades_the_shortfall_and_draws_the_supply() {
+    use capplan::report::chart::{self, Layer};
+    let cat = load("tests/fixtures/schedule");
+    let tl = quarters(&cat, "2026-07-01");
+    let s = run(&cat, &tl);
+    let ctx = Context {
+        catalog: &cat,
+        timeline: &tl,
+        filter: &Filter::default(),
+        target: None,
+        scenarios: Vec::new(),
+    };
+    let by_w = doc::periods(&ctx, &s, ScheduleGroup::Workload).expect("a document");
+    let total = doc::periods(&ctx, &s, ScheduleGroup::Total).expect("a document");
+    let c = chart::schedule(&by_w, &total).expect("a chart");
+    assert_eq!(c.labels, ["2026Q1", "2026Q2"]);
+    let Layer::Stack(served) = &c.layers[0] else {
+        panic!("a stack first")
+    };
+    let names: Vec<&str> = served.iter().map(|s| s.name.as_str()).collect();
+    // `flop` and `late` are served in 2026Q1 only, `train` too: every workload with any service.
+    assert_eq!(names, ["batch", "flop", "late", "serve", "train"]);
+    let Layer::Band { name, low, high } = &c.layers[1] else {
+        panic!("the shortfall band second")
+    };
+    assert_eq!(name, "level shortfall");
+    assert_eq!((low[0], high[0]), (397_480.0, 505_480.0));
+    let Layer::Line(supply) = &c.layers[2] else {
+        panic!("the supply line last")
+    };
+    assert_eq!(supply.values[0], 432_000.0);
+    // Drawn: an SVG with the title and each series' name.
+    let svg = chart::svg(&c).expect("drawn");
+    for text in [
+        "Demand served against supply",
+        "level shortfall",
+        "supply",
+        "serve",
+    ] {
+        assert!(svg.contains(text), "{text}");
+    }
+}
+
+#[test]
+fn the_html_page_shows_the_schedule_when_there_is_demand_and_not_otherwise() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let page = |catalog: &str, name: &str| {
+        let out = dir.path().join(name);
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
+            .args(["--catalog", catalog, "report", "-o"])
+            .arg(&out)
+            .status()
+            .expect("capplan runs");
+        assert!(status.success());
+        std::fs::read_to_string(out).expect("the page")
+    };
+    let with = page("tests/fixtures/schedule", "with.html");
+    assert!(with.contains("<section id=\"schedule\">"));
+    assert!(with.contains("Demand served against supply"));
+    assert!(with.contains("<dt>demand</dt>"));
+    let without = page("tests/fixtures/engine/compute", "without.html");
+    assert!(!without.contains("<section id=\"schedule\">"));
+}

@@ -22,6 +22,16 @@ pub enum ChartCommand {
     Risk(risk::Args),
     /// One line per group of `compare`: the baseline and each scenario
     Compare(CompareArgs),
+    /// Demand against supply: H100e-hours served by workload, the level shortfall, the supply
+    Schedule(ScheduleArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScheduleArgs {
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    #[command(flatten)]
+    pub filter: FilterArgs,
 }
 
 /// What areas are stacked by.
@@ -154,6 +164,9 @@ pub fn produce(
     color: bool,
     stderr: &mut dyn Write,
 ) -> Result<Option<(Chart, Vec<String>)>, CliError> {
+    if let ChartCommand::Schedule(a) = command {
+        return schedule_chart(global, a, color, stderr);
+    }
     let produced = match command {
         ChartCommand::Capacity(a) => {
             let by = match a.group_by {
@@ -187,6 +200,7 @@ pub fn produce(
         }
         ChartCommand::Risk(a) => risk::produce(global, a, color, stderr)?,
         ChartCommand::Compare(a) => compare::produce(global, &a.compare, color, stderr)?,
+        ChartCommand::Schedule(_) => return Ok(None),
     };
     let Produced::Report {
         doc,
@@ -207,6 +221,7 @@ pub fn produce(
             chart::capacity(&doc, measure, targets.first()).map(|mut c| {
                 let of = match measure {
                     Measure::Gpus => catalog::Measure::Gpus,
+                    Measure::H100e => catalog::Measure::H100e,
                     _ => catalog::Measure::PowerGw,
                 };
                 chart::mark_observed(&mut c, &doc, &chart::observed_figures(&observed, of));
@@ -227,7 +242,47 @@ pub fn produce(
             };
             chart::compare(&doc, measure)
         }
+        ChartCommand::Schedule(_) => return Ok(None),
     }
     .map_err(|e| CliError::Usage(e.to_string()))?;
     Ok(Some((chart, tripped)))
+}
+
+/// `chart schedule`: the schedule's documents by workload and in total, drawn as one chart.
+fn schedule_chart(
+    global: &GlobalArgs,
+    args: &ScheduleArgs,
+    color: bool,
+    stderr: &mut dyn Write,
+) -> Result<Option<(Chart, Vec<String>)>, CliError> {
+    crate::cli::gate::refuse(&global.fail_if, "chart schedule")?;
+    let Some(setting) =
+        crate::cli::report::Setting::load(global, Some(&args.period), &args.filter, color, stderr)?
+    else {
+        return Ok(None);
+    };
+    if setting.catalog.workloads.is_empty() {
+        return Err(CliError::Usage(
+            "there is no demand to chart: add `demand.toml` beside `portfolio.toml`, or give `--demand FILE`".to_owned(),
+        ));
+    }
+    let ctx = setting.context();
+    let docs =
+        crate::engine::schedule::schedule(ctx.catalog, ctx.timeline, ctx.filter).and_then(|s| {
+            use crate::report::schedule::{ScheduleGroup, periods};
+            Ok((
+                periods(&ctx, &s, ScheduleGroup::Workload)?,
+                periods(&ctx, &s, ScheduleGroup::Total)?,
+            ))
+        });
+    let (by_workload, total) = match docs {
+        Ok(d) => d,
+        Err(e) => {
+            crate::cli::report::engine_error(&e, stderr);
+            return Ok(None);
+        }
+    };
+    let chart =
+        chart::schedule(&by_workload, &total).map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok(Some((chart, Vec::new())))
 }

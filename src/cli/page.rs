@@ -78,6 +78,32 @@ pub fn run(
         let svg = chart::svg(&c).map_err(|e| CliError::Usage(e.to_string()))?;
         charts.push((caption.to_owned(), svg));
     }
+    // With demand, the schedule: a chart of demand against supply and its table.
+    let schedule = if setting.catalog.workloads.is_empty() {
+        None
+    } else {
+        use crate::report::schedule::{ScheduleGroup, periods};
+        let docs = crate::engine::schedule::schedule(ctx.catalog, ctx.timeline, ctx.filter)
+            .and_then(|s| {
+                Ok((
+                    periods(&ctx, &s, ScheduleGroup::Workload)?,
+                    periods(&ctx, &s, ScheduleGroup::Total)?,
+                ))
+            });
+        let (by_workload, total) = match docs {
+            Ok(d) => d,
+            Err(e) => return Ok(engine_error(&e, stderr)),
+        };
+        let c =
+            chart::schedule(&by_workload, &total).map_err(|e| CliError::Usage(e.to_string()))?;
+        let svg = chart::svg(&c).map_err(|e| CliError::Usage(e.to_string()))?;
+        charts.push((
+            "H100e-hours served by workload, the level shortfall and the supply, per period."
+                .to_owned(),
+            svg,
+        ));
+        Some(total)
+    };
     let listed: Vec<&str> = contracts
         .rows
         .iter()
@@ -111,6 +137,7 @@ pub fn run(
         subtitle,
         plan: &plan,
         contracts: &contracts,
+        schedule: schedule.as_ref(),
         charts,
         sources,
     });

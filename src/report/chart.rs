@@ -99,6 +99,7 @@ impl Unit {
     fn format(self, v: f64) -> String {
         match self {
             Unit::Gw => trim_float(v, 1),
+            Unit::Count if v.abs() >= 1e9 => format!("{}B", trim_float(v / 1e9, 1)),
             Unit::Count if v.abs() >= 1e6 => format!("{}M", trim_float(v / 1e6, 1)),
             Unit::Count if v.abs() >= 1e3 => format!("{}k", trim_float(v / 1e3, 0)),
             Unit::Count => trim_float(v, 0),
@@ -432,6 +433,52 @@ pub fn risk(doc: &Document, target: Option<&Target>) -> Result<Chart, ChartError
         x_desc: period_name(doc),
         y_desc: "facility power at the period's end (GW)".to_owned(),
         y_unit: Unit::Gw,
+        labels,
+        layers,
+    })
+}
+
+/// Demand against supply from the documents of `schedule` by workload and in total: what each
+/// workload was served, stacked; the level shortfall shaded above it; the supply as a line.
+pub fn schedule(by_workload: &Document, total: &Document) -> Result<Chart, ChartError> {
+    let (labels, served) = pivot(by_workload, "served_h100e_hours", 1.0)?;
+    let one = |name: &str| -> Result<Vec<f64>, ChartError> {
+        let (_, mut series) = pivot(total, name, 1.0)?;
+        if series.is_empty() {
+            return Err(ChartError::Empty);
+        }
+        Ok(series.swap_remove(0).values)
+    };
+    let supply = one("supply_h100e_hours")?;
+    let served_total = one("served_h100e_hours")?;
+    let shortfall = one("shortfall_h100e_hours")?;
+    // A workload never served in the window would only crowd the legend.
+    let served: Vec<Series> = served
+        .into_iter()
+        .filter(|s| s.values.iter().any(|v| *v != 0.0))
+        .collect();
+    let mut layers = vec![Layer::Stack(served)];
+    if shortfall.iter().any(|v| *v > 0.0) {
+        layers.push(Layer::Band {
+            name: "level shortfall".to_owned(),
+            high: served_total
+                .iter()
+                .zip(&shortfall)
+                .map(|(a, b)| a + b)
+                .collect(),
+            low: served_total,
+        });
+    }
+    layers.push(Layer::Line(Series {
+        name: "supply".to_owned(),
+        values: supply,
+    }));
+    Ok(Chart {
+        title: "Demand served against supply".to_owned(),
+        subtitle: subtitle(total, "schedule"),
+        x_desc: period_name(total),
+        y_desc: "H100e-hours in the period".to_owned(),
+        y_unit: Unit::Count,
         labels,
         layers,
     })

@@ -24,6 +24,8 @@ pub struct Page<'a> {
     pub subtitle: String,
     pub plan: &'a Document,
     pub contracts: &'a Document,
+    /// With demand: the schedule in total per period.
+    pub schedule: Option<&'a Document>,
     /// `(caption, SVG document)`.
     pub charts: Vec<(String, String)>,
     pub sources: Vec<Sources>,
@@ -186,6 +188,14 @@ pub fn page(p: &Page<'_>) -> String {
         escape(by),
         table(p.plan)
     );
+    if let Some(schedule) = p.schedule {
+        let _ = write!(
+            out,
+            "<section id=\"schedule\">\n<h2>Demand and the schedule by {}</h2>\n{}</section>\n",
+            escape(by),
+            table(schedule)
+        );
+    }
     let _ = write!(
         out,
         "<section id=\"contracts\">\n<h2>Contracts</h2>\n{}",
