@@ -902,6 +902,19 @@ const NOT_SCHEMA_CHECKED: &[(&str, &str)] = &[
         "never-full-capacity",
         "a warning, and a relation between dates",
     ),
+    (
+        "payment-interval-too-long",
+        "calendar arithmetic: an interval compared with the term",
+    ),
+    (
+        "useful-life-mismatch",
+        "a relation between two keys, left to `capplan validate` so that its message can say which \
+         key to add or drop",
+    ),
+    (
+        "payment-after-horizon",
+        "a warning, and calendar arithmetic across files (the horizon is in `portfolio.toml`)",
+    ),
 ];
 
 #[test]

@@ -5,6 +5,7 @@
 //! of periods or reports.
 
 pub mod diff;
+pub mod finance;
 pub mod git;
 pub mod limits;
 pub mod load;

@@ -124,7 +124,7 @@ pub fn produce(
     for c in std::iter::once(baseline).chain(catalogs.iter().map(|(_, c)| c)) {
         for k in &c.contracts {
             lo = lo.min(k.start);
-            hi = hi.max(k.end);
+            hi = hi.max(crate::catalog::finance::money_end(k).unwrap_or(k.end));
         }
     }
     let periods = grid.periods(lo, hi);

@@ -353,6 +353,32 @@ pub fn evaluate(
     Ok(tripped)
 }
 
+/// Whether a goal holds and the figure it tests, in words (`gw at 2030Q4 is 30.5`, `the target
+/// is met in 2031Q2`), for `solve`. A figure the report does not have is an error.
+pub fn goal(gate: &Gate, grid: &Grid, figures: &dyn Figures) -> Result<(bool, String), GateError> {
+    let holds = !evaluate(std::slice::from_ref(gate), grid, figures)?.is_empty();
+    let figure = match &gate.condition {
+        Condition::At { metric, period, .. } => {
+            let p = resolve(grid, period)?;
+            let v = figures.value(*metric, &p).ok_or_else(|| {
+                GateError(format!("`{}`: no `{metric}` for {}", gate.text, p.label))
+            })?;
+            format!("{metric} at {} is {}", p.label, v.normalize())
+        }
+        Condition::TargetMet { .. } => match figures.target_met() {
+            Some(Some(p)) => format!("the target is met in {}", p.label),
+            Some(None) => "the target is never met".to_owned(),
+            None => {
+                return Err(GateError(format!(
+                    "`{}`: the catalog has no target to be met",
+                    gate.text
+                )));
+            }
+        },
+    };
+    Ok((holds, figure))
+}
+
 /// The figures of `plan`, `capacity`, `spend` and `contracts`: totals of the report's catalog,
 /// scenarios and filters, computed for each period length a gate asks for.
 pub struct Totals<'a> {

@@ -9,6 +9,7 @@ pub mod diff;
 pub mod document;
 pub mod focus;
 pub mod html;
+pub mod npv;
 pub mod render;
 pub mod risk;
 pub mod xlsx;

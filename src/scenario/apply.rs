@@ -187,6 +187,27 @@ fn adjust(cat: &mut Catalog, a: &Adjust, out: &mut Vec<Diagnostic>) {
             c.origin.set_key_span("status", at("status"));
         }
     }
+    if let Some(life) = a.useful_life {
+        // Only bought hardware is depreciated: leased contracts in the selection stay as they are.
+        let mut owned = 0;
+        for &ci in &sel.contracts {
+            let c = &mut cat.contracts[ci];
+            if c.ownership == Ownership::Owned {
+                c.useful_life = Some(life);
+                c.origin.set_key_span("useful_life", at("useful_life"));
+                owned += 1;
+            }
+        }
+        if owned == 0 {
+            out.push(unmatched(
+                at("useful_life"),
+                &format!(
+                    "selector `{}` matches no owned contract, so `useful_life` changes nothing",
+                    a.select
+                ),
+            ));
+        }
+    }
 }
 
 /// Multiplies a contract's value by `f`, to the cent (half to even), and apportions its schedule

@@ -136,6 +136,7 @@ impl WhatIf {
                 spend: None,
                 ramp: None,
                 status: None,
+                useful_life: None,
                 origin,
             }
         };

@@ -154,6 +154,8 @@ pub struct Adjust {
     pub spend: Option<SpendModel>,
     pub ramp: Option<Ramp>,
     pub status: Option<Status>,
+    /// Replaces the `useful_life` of the selected owned contracts.
+    pub useful_life: Option<Duration>,
     /// Where the entry and each of its keys were written.
     pub origin: Origin,
 }

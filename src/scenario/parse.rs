@@ -33,6 +33,7 @@ const ADJUST_KEYS: &[&str] = &[
     "spend",
     "ramp",
     "status",
+    "useful_life",
 ];
 const RISK_KEYS: &[&str] = &["select", "slip", "cancel"];
 
@@ -168,6 +169,10 @@ fn adjust(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Adjust> {
         .take("status")
         .and_then(|v| reader::one_of(ctx, "status", v, STATUSES));
     let status = keep(&mut origin, "status", status);
+    let useful_life = t
+        .take("useful_life")
+        .and_then(|v| reader::duration(ctx, "useful_life", v));
+    let useful_life = keep(&mut origin, "useful_life", useful_life);
     t.finish(ctx);
     Some(Adjust {
         select: select?,
@@ -177,6 +182,7 @@ fn adjust(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Adjust> {
         spend,
         ramp,
         status,
+        useful_life,
         origin,
     })
 }

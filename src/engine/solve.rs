@@ -1,0 +1,210 @@
+//! Goal seek (DESIGN.md section 10): the value of one lever at which a goal starts or stops
+//! holding.
+//!
+//! The lever's values are whole steps of a range `[lo, hi]` (millionths of a factor, or days
+//! of delay). The search projects 33 evenly spaced points of the range first: where the goal
+//! holds at all of them, none, or changes more than once, that is the answer (a goal that
+//! changes back and forth has no one boundary). Where it changes once, between two
+//! neighbouring points, bisection finds the two adjacent steps between which it flips, in
+//! about `log2((hi - lo) / 32)` more projections. The boundary is given on the side where
+//! the goal holds, with the figure there and at the step on the other side.
+//!
+//! The search knows nothing of catalogs: it asks a function for each step's outcome, so that
+//! any lever and any goal can use it, and tests can give it closed forms.
+
+use std::collections::BTreeMap;
+
+/// The outcome of one projection: whether the goal holds, and the figure it tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Probe<F> {
+    pub holds: bool,
+    pub figure: F,
+}
+
+/// What the search found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome<F> {
+    /// The goal flips between two adjacent steps: `holds` is where it holds, `fails` the step
+    /// next to it where it does not.
+    Boundary {
+        holds: (i64, F),
+        fails: (i64, F),
+    },
+    /// The goal holds at every point tried, from the range's start to its end.
+    Everywhere { lo: (i64, F), hi: (i64, F) },
+    /// The goal holds at no point tried.
+    Nowhere { lo: (i64, F), hi: (i64, F) },
+    /// The goal changes `changes` times over the points tried: it has no one boundary.
+    NotMonotone { changes: usize, points: Vec<(i64, bool)> },
+    /// The figure is the same at every point tried: the lever does not move it.
+    Unmoved { figure: F },
+}
+
+/// How many evenly spaced points the first pass projects.
+pub const SCAN_POINTS: i64 = 33;
+
+/// The steps of the first pass: 33 evenly spaced from `lo` to `hi` inclusive (fewer where the
+/// range has fewer steps).
+pub fn scan_points(lo: i64, hi: i64) -> Vec<i64> {
+    let span = i128::from(hi) - i128::from(lo);
+    let mut out: Vec<i64> = (0..SCAN_POINTS)
+        .map(|i| {
+            let offset = span * i128::from(i) / i128::from(SCAN_POINTS - 1);
+            i64::try_from(i128::from(lo) + offset).unwrap_or(hi)
+        })
+        .collect();
+    out.dedup();
+    out
+}
+
+/// Searches `[lo, hi]` (`lo < hi`) for the step where the goal flips. `eval` projects one
+/// step; its errors stop the search. Returns the outcome and the number of projections.
+pub fn solve<F: Clone + PartialEq, E>(
+    lo: i64,
+    hi: i64,
+    mut eval: impl FnMut(i64) -> Result<Probe<F>, E>,
+) -> Result<(Outcome<F>, usize), E> {
+    let mut seen: BTreeMap<i64, Probe<F>> = BTreeMap::new();
+    let mut probe = |x: i64, seen: &mut BTreeMap<i64, Probe<F>>| -> Result<Probe<F>, E> {
+        if let Some(p) = seen.get(&x) {
+            return Ok(p.clone());
+        }
+        let p = eval(x)?;
+        seen.insert(x, p.clone());
+        Ok(p)
+    };
+    let points = scan_points(lo, hi);
+    let mut scanned = Vec::with_capacity(points.len());
+    for &x in &points {
+        scanned.push((x, probe(x, &mut seen)?));
+    }
+    let first = scanned.first().cloned();
+    let last = scanned.last().cloned();
+    let (Some((x0, p0)), Some((xn, pn))) = (first, last) else {
+        return Ok((
+            Outcome::NotMonotone {
+                changes: 0,
+                points: Vec::new(),
+            },
+            0,
+        ));
+    };
+    if scanned.iter().all(|(_, p)| p.figure == p0.figure) {
+        return Ok((Outcome::Unmoved { figure: p0.figure }, seen.len()));
+    }
+    let flips: Vec<usize> = (1..scanned.len())
+        .filter(|&i| scanned[i].1.holds != scanned[i - 1].1.holds)
+        .collect();
+    let outcome = match flips.as_slice() {
+        [] if p0.holds => Outcome::Everywhere {
+            lo: (x0, p0.figure),
+            hi: (xn, pn.figure),
+        },
+        [] => Outcome::Nowhere {
+            lo: (x0, p0.figure),
+            hi: (xn, pn.figure),
+        },
+        [i] => {
+            let (mut a, mut pa) = scanned[i - 1].clone();
+            let (mut b, mut pb) = scanned[*i].clone();
+            while b - a > 1 {
+                let m = a + (b - a) / 2;
+                let pm = probe(m, &mut seen)?;
+                if pm.holds == pa.holds {
+                    (a, pa) = (m, pm);
+                } else {
+                    (b, pb) = (m, pm);
+                }
+            }
+            if pa.holds {
+                Outcome::Boundary {
+                    holds: (a, pa.figure),
+                    fails: (b, pb.figure),
+                }
+            } else {
+                Outcome::Boundary {
+                    holds: (b, pb.figure),
+                    fails: (a, pa.figure),
+                }
+            }
+        }
+        many => Outcome::NotMonotone {
+            changes: many.len(),
+            points: scanned.iter().map(|(x, p)| (*x, p.holds)).collect(),
+        },
+    };
+    Ok((outcome, seen.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn threshold(t: i64) -> impl FnMut(i64) -> Result<Probe<i64>, ()> {
+        move |x| {
+            Ok(Probe {
+                holds: x >= t,
+                figure: x,
+            })
+        }
+    }
+
+    #[test]
+    fn a_single_flip_is_found_to_the_step_on_the_holding_side() {
+        let (o, n) = solve(100_000, 10_000_000, threshold(1_234_567)).unwrap();
+        assert_eq!(
+            o,
+            Outcome::Boundary {
+                holds: (1_234_567, 1_234_567),
+                fails: (1_234_566, 1_234_566)
+            }
+        );
+        // 33 points, then bisection of one 309,375-step gap.
+        assert!(n <= 33 + 19, "{n} projections");
+        // A goal that holds below the boundary.
+        let (o, _) = solve(0, 1096, |x| {
+            Ok::<_, ()>(Probe {
+                holds: x <= 200,
+                figure: x,
+            })
+        })
+        .unwrap();
+        assert_eq!(
+            o,
+            Outcome::Boundary {
+                holds: (200, 200),
+                fails: (201, 201)
+            }
+        );
+    }
+
+    #[test]
+    fn everywhere_nowhere_unmoved_and_not_monotone_are_told_apart() {
+        let (o, _) = solve(0, 100, threshold(-5)).unwrap();
+        assert!(matches!(o, Outcome::Everywhere { .. }));
+        let (o, _) = solve(0, 100, threshold(500)).unwrap();
+        assert!(matches!(o, Outcome::Nowhere { .. }));
+        let (o, n) = solve(0, 100, |_| {
+            Ok::<_, ()>(Probe {
+                holds: true,
+                figure: 7,
+            })
+        })
+        .unwrap();
+        assert_eq!((o, n), (Outcome::Unmoved { figure: 7 }, 33));
+        let (o, _) = solve(0, 320, |x| {
+            Ok::<_, ()>(Probe {
+                holds: (100..200).contains(&x),
+                figure: x,
+            })
+        })
+        .unwrap();
+        assert!(matches!(o, Outcome::NotMonotone { changes: 2, .. }));
+    }
+
+    #[test]
+    fn short_ranges_scan_each_step_once() {
+        assert_eq!(scan_points(0, 3), vec![0, 1, 2, 3]);
+        assert_eq!(scan_points(0, 64).len(), 33);
+    }
+}
