@@ -82,8 +82,10 @@ fn load(g: &Gen) -> Option<Catalog> {
     let base = NaiveDate::from_ymd_opt(2025, 1, 1)?;
     let start = base + Days::new(g.start);
     let end = start + Days::new(g.days);
-    let from = start + Days::new(g.days * g.ramp_from / 1000);
-    let by = from + Days::new(g.days * g.ramp_len / 1000);
+    // Online in the first half of the term, full before its end: capacity-linked spend has
+    // capacity to follow.
+    let from = start + Days::new(g.days * g.ramp_from / 2000);
+    let by = from + Days::new((end - from).num_days().unsigned_abs() * g.ramp_len / 1000);
     let mut text = format!(
         "id = \"gen\"\nprovider = \"Gen\"\ntitle = \"Generated\"\nstart = {start}\nend = {end}\nvalue_usd = \"{}.{:02}\"\n",
         g.cents / 100,
