@@ -363,7 +363,15 @@ pub fn goal(gate: &Gate, grid: &Grid, figures: &dyn Figures) -> Result<(bool, St
             let v = figures.value(*metric, &p).ok_or_else(|| {
                 GateError(format!("`{}`: no `{metric}` for {}", gate.text, p.label))
             })?;
-            format!("{metric} at {} is {}", p.label, v.normalize())
+            let shown = match metric {
+                Metric::Spend | Metric::CumulativeSpend => {
+                    crate::catalog::value::format_money_exact(v)
+                }
+                Metric::Gw => format!("{} GW", v.normalize()),
+                Metric::Mw => format!("{} MW", v.normalize()),
+                _ => v.normalize().to_string(),
+            };
+            format!("{metric} at {} is {shown}", p.label)
         }
         Condition::TargetMet { .. } => match figures.target_met() {
             Some(Some(p)) => format!("the target is met in {}", p.label),
@@ -471,6 +479,20 @@ impl<'a> Totals<'a> {
             }
         }
         Ok(Ok(()))
+    }
+}
+
+impl Totals<'_> {
+    /// What a target is measured on, spend and power per period of every grid computed so
+    /// far: two projections with the same fingerprint meet every target alike.
+    pub fn fingerprint(&self) -> Vec<i128> {
+        let cache = self.by_grid.borrow();
+        let mut out = Vec::new();
+        for s in cache.values().filter_map(|s| s.as_ref().ok()) {
+            out.extend(&s.spend);
+            out.extend(s.capacity.iter().map(|c| c.power_kw));
+        }
+        out
     }
 }
 

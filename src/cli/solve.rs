@@ -207,7 +207,7 @@ pub fn run(
         grid.period_start(base.portfolio.horizon_start),
         base.portfolio.horizon_end,
     );
-    let mut sources = inputs.report.sources.clone();
+    let sources = inputs.report.sources.clone();
     let eval = |step: i64| -> Result<Probe<String>, Stop> {
         let what_if = match &args.lever {
             Lever::Scale(s) => WhatIf {
@@ -251,7 +251,17 @@ pub fn run(
             Ok(Ok(())) => {}
         }
         let (holds, figure) = gate::goal(&args.goal, &grid, &totals).map_err(Stop::Goal)?;
-        Ok(Probe { holds, figure })
+        // A figure at a period is its own measure; when a target is met depends on whole
+        // series, which a lever may move without moving the period.
+        let measured = match args.goal.condition {
+            gate::Condition::At { .. } => Vec::new(),
+            gate::Condition::TargetMet { .. } => totals.fingerprint(),
+        };
+        Ok(Probe {
+            holds,
+            figure,
+            measured,
+        })
     };
     let (outcome, projections) = match solve(lo, hi, eval) {
         Ok(found) => found,
@@ -262,8 +272,6 @@ pub fn run(
                 args.lever.name(),
                 args.lever.show(step)
             );
-            sources = report.sources.clone();
-            let _ = &sources;
             print_errors(
                 &mut report,
                 &format!("the catalog at `{}={}`", args.lever.name(), args.lever.show(step)),

@@ -14,11 +14,14 @@
 
 use std::collections::BTreeMap;
 
-/// The outcome of one projection: whether the goal holds, and the figure it tests.
+/// The outcome of one projection: whether the goal holds, the figure it tests, and what the
+/// projection measured, to tell a lever that moves nothing from a goal that holds everywhere.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Probe<F> {
     pub holds: bool,
     pub figure: F,
+    /// Everything the goal's figure is computed from (for `target-met`, whole series).
+    pub measured: Vec<i128>,
 }
 
 /// What the search found.
@@ -89,7 +92,10 @@ pub fn solve<F: Clone + PartialEq, E>(
             0,
         ));
     };
-    if scanned.iter().all(|(_, p)| p.figure == p0.figure) {
+    if scanned
+        .iter()
+        .all(|(_, p)| p.figure == p0.figure && p.measured == p0.measured)
+    {
         return Ok((Outcome::Unmoved { figure: p0.figure }, seen.len()));
     }
     let flips: Vec<usize> = (1..scanned.len())
@@ -145,6 +151,7 @@ mod tests {
             Ok(Probe {
                 holds: x >= t,
                 figure: x,
+                measured: vec![i128::from(x)],
             })
         }
     }
@@ -166,6 +173,7 @@ mod tests {
             Ok::<_, ()>(Probe {
                 holds: x <= 200,
                 figure: x,
+                measured: Vec::new(),
             })
         })
         .unwrap();
@@ -188,14 +196,27 @@ mod tests {
             Ok::<_, ()>(Probe {
                 holds: true,
                 figure: 7,
+                measured: vec![7],
             })
         })
         .unwrap();
         assert_eq!((o, n), (Outcome::Unmoved { figure: 7 }, 33));
+        // The same figure everywhere, but the lever moves what it is computed from: the goal
+        // simply holds everywhere.
+        let (o, _) = solve(0, 100, |x| {
+            Ok::<_, ()>(Probe {
+                holds: true,
+                figure: 7,
+                measured: vec![i128::from(x)],
+            })
+        })
+        .unwrap();
+        assert!(matches!(o, Outcome::Everywhere { .. }));
         let (o, _) = solve(0, 320, |x| {
             Ok::<_, ()>(Probe {
                 holds: (100..200).contains(&x),
                 figure: x,
+                measured: Vec::new(),
             })
         })
         .unwrap();
