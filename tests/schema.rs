@@ -39,6 +39,7 @@ start = 2026-01-01
 term = "1y"
 value_usd = "50M"
 spend = "schedule"
+payment = { terms = "arrears", every = "1m", lag = "30d" }
 
 [[tranche]]
 id = "first"
@@ -93,6 +94,7 @@ start = 2027-01-01
 term = "1y"
 value_usd = "50M"
 spend = "schedule"
+payment = { terms = "advance" }
 
 [[contract.tranche]]
 id = "first"
