@@ -821,10 +821,7 @@ fn every_command_s_json_carries_the_schema_version_and_only_diff_writes_comments
         ),
         ("validate", vec!["validate", &base]),
         ("diff", vec!["diff", &base, &delay]),
-        (
-            "npv",
-            vec!["--catalog", "contracts", "npv", "--rate", "8%"],
-        ),
+        ("npv", vec!["--catalog", "contracts", "npv", "--rate", "8%"]),
         (
             "solve",
             vec![

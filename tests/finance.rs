@@ -4,7 +4,7 @@
 
 use capplan::catalog::{self, Catalog, CatalogFiles};
 use capplan::diagnostic::Report;
-use capplan::engine::cash::{payments, basis_cents};
+use capplan::engine::cash::{basis_cents, payments};
 use capplan::engine::npv::{Discount, contract_values};
 use capplan::engine::{self, Basis, By, Filter, Grid, GroupBy, Timeline};
 use chrono::NaiveDate;
@@ -290,7 +290,11 @@ fn the_grid_covers_payments_and_depreciation_past_the_horizon() {
 /// The XNPV of flows in cents, computed independently of the engine: the daily factor is the
 /// 365th root of `1 / (1 + r)`, found by bisection on `q^365 * (1 + r) = 1` with nothing but
 /// multiplication, and each flow's factor `q^t` is a running product over the days.
-fn independent_xnpv(rate: Decimal, valuation: NaiveDate, flows: &[(NaiveDate, Decimal)]) -> Decimal {
+fn independent_xnpv(
+    rate: Decimal,
+    valuation: NaiveDate,
+    flows: &[(NaiveDate, Decimal)],
+) -> Decimal {
     let one_plus = Decimal::ONE + rate;
     let pow = |x: Decimal, n: u32| (0..n).fold(Decimal::ONE, |a, _| a * x);
     let (mut lo, mut hi) = if one_plus >= Decimal::ONE {
@@ -376,7 +380,11 @@ fn present_value_matches_an_independent_xnpv_to_the_cent_on_a_trillion_dollars()
         let expected = independent_xnpv(rate.parse().unwrap(), date(valuation), &paid)
             .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointNearestEven);
         let (_, pv) = npv_cents(&cat, Basis::Cash, rate, valuation);
-        assert_eq!(Decimal::from_i128_with_scale(pv, 0), expected, "cash at {rate}");
+        assert_eq!(
+            Decimal::from_i128_with_scale(pv, 0),
+            expected,
+            "cash at {rate}"
+        );
         // Accrual: each day's exact $479,123,887.74.. (1.4T / 2,922 days).
         let days_in_term = (c.end - c.start).num_days();
         assert_eq!(days_in_term, 2922);
@@ -392,7 +400,10 @@ fn present_value_matches_an_independent_xnpv_to_the_cent_on_a_trillion_dollars()
         let (_, pv) = npv_cents(&cat, Basis::Accrual, rate, valuation);
         let diff = (Decimal::from_i128_with_scale(pv, 0) - expected).abs();
         // The daily amount above is itself rounded to 28 digits: allow a cent.
-        assert!(diff <= Decimal::ONE, "accrual at {rate}: {diff} cents apart");
+        assert!(
+            diff <= Decimal::ONE,
+            "accrual at {rate}: {diff} cents apart"
+        );
     }
 }
 

@@ -8,10 +8,10 @@ use capplan::catalog::{self, Catalog, CatalogFiles};
 use capplan::diagnostic::Report;
 use capplan::engine::spend::value_cents;
 use capplan::engine::{self, Basis, By, Filter, Grid, GroupBy, Timeline};
-use chrono::{Days, NaiveDate};
 use capplan::scenario::Selector;
 use capplan::scenario::apply_all;
 use capplan::scenario::flags::{DelayFlag, ScaleFlag, WhatIf};
+use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -53,7 +53,12 @@ const TERMS: [&str; 4] = ["arrears", "advance", "upfront", "none"];
 
 fn gen_contract() -> impl Strategy<Value = Gen> {
     (
-        (1_u32..=12, 0_u64..1500, 30_u64..2000, 1_u64..100_000_000_000_000),
+        (
+            1_u32..=12,
+            0_u64..1500,
+            30_u64..2000,
+            1_u64..100_000_000_000_000,
+        ),
         (any::<bool>(), 0_usize..4),
         ((1_i64..6, 0_usize..4), (0_i64..100, 0_usize..4)),
         prop::option::of((1_i64..80, 0_usize..4)),
@@ -166,14 +171,23 @@ fn with_lever(cat: &Catalog, what_if: WhatIf) -> Catalog {
 
 fn figures(cat: &Catalog, fy: u32) -> (Vec<Vec<i128>>, Vec<Vec<i128>>) {
     let grid = Grid::new(By::Quarter, fy);
-    let tl = Timeline::new(cat, grid, cat.portfolio.horizon_start, cat.portfolio.horizon_end);
+    let tl = Timeline::new(
+        cat,
+        grid,
+        cat.portfolio.horizon_start,
+        cat.portfolio.horizon_end,
+    );
     let f = Filter::default();
     let cap = engine::capacity(cat, &tl, GroupBy::Total, &f).unwrap();
     let spend = engine::spend(cat, &tl, GroupBy::Total, &f).unwrap();
     (
         cap.values
             .iter()
-            .map(|row| row.iter().flat_map(|c| [c.gpus, c.power_kw, c.gpu_hours]).collect())
+            .map(|row| {
+                row.iter()
+                    .flat_map(|c| [c.gpus, c.power_kw, c.gpu_hours])
+                    .collect()
+            })
             .collect(),
         spend.values,
     )

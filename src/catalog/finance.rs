@@ -216,7 +216,9 @@ fn ownership_checks(c: &Contract, what: &str, term_ok: bool, out: &mut Vec<Diagn
                 c.origin.span("useful_life"),
                 format!("{what} gives a `useful_life` but is leased, so nothing is depreciated"),
             )
-            .with_help("add `ownership = \"owned\"` if the hardware is bought, or drop `useful_life`"),
+            .with_help(
+                "add `ownership = \"owned\"` if the hardware is bought, or drop `useful_life`",
+            ),
         ),
         (Ownership::Owned, Some(life)) => {
             if !life.is_positive() {

@@ -272,8 +272,9 @@ pub struct Contract {
     pub notes: Option<String>,
     pub tranches: Vec<Tranche>,
     pub spend_schedule: Vec<ScheduleEntry>,
-    /// When the accrued spend is paid; `None`: paid as it accrues, day by day.
-    pub payment: Option<Payment>,
+    /// When the accrued spend is paid; `None`: paid as it accrues, day by day. Boxed: most
+    /// contracts have none, and a contract is moved around whole.
+    pub payment: Option<Box<Payment>>,
     /// Whether the capacity is rented (the default) or bought and depreciated.
     pub ownership: Ownership,
     /// Over how long an owned contract's spend is depreciated, from each day's capitalization.

@@ -482,7 +482,7 @@ pub fn contract_table(ctx: &mut Ctx<'_>, t: &mut Table<'_>) -> Option<Contract> 
     let payment = payment_value.and_then(|v| {
         origin.set_key("payment", v.span());
         let pt = reader::table(ctx, "payment", v, "`payment`", PAYMENT_KEYS)?;
-        payment(ctx, pt)
+        payment(ctx, pt).map(Box::new)
     });
     let ownership = t
         .take("ownership")

@@ -42,7 +42,9 @@ impl FromStr for Lever {
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let bad_selector = |s: &str| {
-            format!("`{s}` is not a selector: write a contract id, `provider:NAME`, `hardware:ID`, `tranche:CONTRACT/TRANCHE` or `*`")
+            format!(
+                "`{s}` is not a selector: write a contract id, `provider:NAME`, `hardware:ID`, `tranche:CONTRACT/TRANCHE` or `*`"
+            )
         };
         if let Some(rest) = text.strip_prefix("scale:") {
             return Selector::parse(rest)
@@ -240,7 +242,7 @@ pub fn run(
         let Some(catalog) = catalog else {
             return Err(Stop::Invalid(step, report));
         };
-        let timeline = Timeline::new(&catalog, grid.clone(), window.0, window.1);
+        let timeline = Timeline::new(&catalog, grid, window.0, window.1);
         let target = target
             .as_ref()
             .and_then(|t| catalog.targets.iter().find(|u| u.id == t.id));
@@ -274,7 +276,11 @@ pub fn run(
             );
             print_errors(
                 &mut report,
-                &format!("the catalog at `{}={}`", args.lever.name(), args.lever.show(step)),
+                &format!(
+                    "the catalog at `{}={}`",
+                    args.lever.name(),
+                    args.lever.show(step)
+                ),
                 color,
                 stderr,
             )?;
@@ -308,7 +314,11 @@ fn document(
     };
     let (answer, boundary, rows) = match outcome {
         Outcome::Boundary { holds, fails } => {
-            let side = if holds.0 > fails.0 { "at and above" } else { "at and below" };
+            let side = if holds.0 > fails.0 {
+                "at and above"
+            } else {
+                "at and below"
+            };
             (
                 format!(
                     "`{goal}` holds {side} {} = {}: {}; at {} {}",

@@ -15,6 +15,6 @@ pub mod risk;
 pub mod solve;
 pub mod spend;
 
-pub use period::{Bound, By, Grid, Period, PeriodError};
 pub use cash::Basis;
+pub use period::{Bound, By, Grid, Period, PeriodError};
 pub use project::*;

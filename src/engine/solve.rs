@@ -29,16 +29,16 @@ pub struct Probe<F> {
 pub enum Outcome<F> {
     /// The goal flips between two adjacent steps: `holds` is where it holds, `fails` the step
     /// next to it where it does not.
-    Boundary {
-        holds: (i64, F),
-        fails: (i64, F),
-    },
+    Boundary { holds: (i64, F), fails: (i64, F) },
     /// The goal holds at every point tried, from the range's start to its end.
     Everywhere { lo: (i64, F), hi: (i64, F) },
     /// The goal holds at no point tried.
     Nowhere { lo: (i64, F), hi: (i64, F) },
     /// The goal changes `changes` times over the points tried: it has no one boundary.
-    NotMonotone { changes: usize, points: Vec<(i64, bool)> },
+    NotMonotone {
+        changes: usize,
+        points: Vec<(i64, bool)>,
+    },
     /// The figure is the same at every point tried: the lever does not move it.
     Unmoved { figure: F },
 }
