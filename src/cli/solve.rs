@@ -312,6 +312,13 @@ fn document(
             Cell::Text(figure.to_owned()),
         ]
     };
+    let kind = match outcome {
+        Outcome::Boundary { .. } => "boundary",
+        Outcome::Everywhere { .. } => "everywhere",
+        Outcome::Nowhere { .. } => "nowhere",
+        Outcome::NotMonotone { .. } => "not-monotone",
+        Outcome::Unmoved { .. } => "unmoved",
+    };
     let (answer, boundary, rows) = match outcome {
         Outcome::Boundary { holds, fails } => {
             let side = if holds.0 > fails.0 {
@@ -381,7 +388,15 @@ fn document(
             item("lever", "lever", lever.name(), json!(lever.name())),
             item("goal", "goal", goal.clone(), json!(goal)),
             item("range", "range", range.to_owned(), json!(range)),
-            item("answer", "answer", answer, boundary),
+            item("answer", "answer", answer, json!(kind)),
+            item(
+                "boundary",
+                "boundary",
+                boundary
+                    .as_str()
+                    .map_or_else(|| "none".to_owned(), str::to_owned),
+                boundary,
+            ),
             item(
                 "projections",
                 "projections",
