@@ -32,6 +32,11 @@ pub struct Args {
     pub period: PeriodArgs,
     #[command(flatten)]
     pub filter: FilterArgs,
+    /// Also give each group's present value at this yearly rate (`8%` or `0.08`), from the
+    /// horizon's start, with its difference from the baseline: of cash, or of the daily accrual
+    /// with `--basis accrual`
+    #[arg(long, value_name = "RATE", value_parser = crate::cli::npv::parse_rate_arg, allow_hyphen_values = true)]
+    pub rate: Option<rust_decimal::Decimal>,
 }
 
 /// The group name of the catalog as loaded.
@@ -143,7 +148,18 @@ pub fn produce(
         name: name.clone(),
         catalog: c,
     }));
-    let doc = match compare(&groups, &timeline, &filter, &targets) {
+    let doc = compare(&groups, &timeline, &filter, &targets).and_then(|mut doc| {
+        if let Some(rate) = args.rate {
+            doc.summary.push(crate::cli::npv::compared(
+                &groups,
+                &filter,
+                args.filter.scope.basis,
+                rate,
+            )?);
+        }
+        Ok(doc)
+    });
+    let doc = match doc {
         Ok(doc) => doc,
         Err(e) => {
             let _ = writeln!(stderr, "error[overflow]: {e}");
