@@ -14,7 +14,8 @@ use crate::catalog::finance::payment_dates;
 use crate::catalog::{Catalog, Contract};
 use crate::engine::num::Num;
 use crate::engine::period::Period;
-use crate::engine::spend::{contract_cents, raw_amounts};
+use crate::engine::spend::{common_amounts, contract_cents, raw_amounts};
+use crate::exact::Rational;
 
 /// What a period's money measures.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -114,6 +115,14 @@ pub fn daily_accrual(catalog: &Catalog, c: &Contract) -> Option<Vec<(NaiveDate, 
             end: d.succ_opt().unwrap_or(d),
         })
         .collect();
+    // Most contracts' daily amounts share one denominator that fits: integer numerators then,
+    // and the general fractions only where they do not.
+    if let Some((nums, den)) = common_amounts(catalog, c, &days, 0..days.len()) {
+        return nums
+            .into_iter()
+            .map(|(i, n)| Some((days.get(i)?.start, Num::Exact(Rational::new(n, den)?))))
+            .collect();
+    }
     let amounts = raw_amounts(catalog, c, &days, 0..days.len())?;
     amounts
         .into_iter()

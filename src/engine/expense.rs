@@ -14,7 +14,6 @@ use crate::engine::cash::daily_accrual;
 use crate::engine::num::Num;
 use crate::engine::period::Period;
 use crate::engine::spend::{contract_cents, largest_remainder, value_cents};
-use crate::exact::Rational;
 
 /// Cents per period of the grid on the expense basis. `None` on overflow, or where the grid
 /// ends before the depreciation does.
@@ -33,29 +32,44 @@ pub fn expense_cents(
     if periods.last().is_none_or(|p| p.end < end) {
         return None;
     }
-    let bounds: Vec<(i64, i64)> = periods[first..last]
-        .iter()
-        .map(|p| (day_number(p.start), day_number(p.end)))
-        .collect();
-    let mut amounts = vec![Num::ZERO; bounds.len()];
+    // Each day's spend `a` depreciates at `a / L` a day over `[day, day + L)`: the rate of
+    // every day is a running sum of those starts and ends, added up once per period.
+    let origin = day_number(c.start);
+    let span = usize::try_from(day_number(end) - origin).ok()?;
+    let mut steps = vec![Num::ZERO; span + 1];
     for (day, a) in daily_accrual(catalog, c)? {
         if a.is_zero() {
             continue;
         }
-        let (lo, hi) = (day_number(day), day_number(life.add_to(day)?));
+        let lo = day_number(day);
+        let hi = day_number(life.add_to(day)?);
         let length = i128::from(hi - lo);
         if length <= 0 {
             return None;
         }
-        let k0 = bounds.partition_point(|b| b.1 <= lo);
-        for (k, &(p_lo, p_hi)) in bounds.iter().enumerate().skip(k0) {
-            if p_lo >= hi {
-                break;
-            }
-            let days = i128::from(p_hi.min(hi) - p_lo.max(lo));
-            let share = Num::Exact(Rational::new(days, length)?);
-            amounts[k] = amounts[k].checked_add(a.checked_mul(share)?)?;
+        let rate = a.checked_div(Num::int(length))?;
+        let (i, j) = (
+            usize::try_from(lo - origin).ok()?,
+            usize::try_from(hi - origin).ok()?,
+        );
+        steps[i] = steps[i].checked_add(rate)?;
+        let end_step = steps.get_mut(j)?;
+        *end_step = end_step.checked_add(rate.checked_mul(Num::int(-1))?)?;
+    }
+    let mut amounts = vec![Num::ZERO; last - first];
+    let mut rate = Num::ZERO;
+    let mut k = 0;
+    for (offset, step) in steps.iter().take(span).enumerate() {
+        rate = rate.checked_add(*step)?;
+        let d = origin + i64::try_from(offset).ok()?;
+        while periods
+            .get(first + k)
+            .is_some_and(|p| day_number(p.end) <= d)
+        {
+            k += 1;
         }
+        let slot = amounts.get_mut(k)?;
+        *slot = slot.checked_add(rate)?;
     }
     let indexed: Vec<(usize, Num)> = amounts
         .into_iter()

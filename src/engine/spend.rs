@@ -126,7 +126,7 @@ fn lcm(a: i128, b: i128) -> Option<i128> {
 
 /// Period amounts in cents as numerators over one common denominator, where one fits:
 /// `(amounts, denominator)`.
-fn common_amounts(
+pub(crate) fn common_amounts(
     catalog: &Catalog,
     c: &Contract,
     periods: &[Period],
