@@ -118,10 +118,18 @@ pub fn daily_accrual(catalog: &Catalog, c: &Contract) -> Option<Vec<(NaiveDate, 
     // Most contracts' daily amounts share one denominator that fits: integer numerators then,
     // and the general fractions only where they do not.
     if let Some((nums, den)) = common_amounts(catalog, c, &days, 0..days.len()) {
-        return nums
-            .into_iter()
-            .map(|(i, n)| Some((days.get(i)?.start, Num::Exact(Rational::new(n, den)?))))
-            .collect();
+        // Runs of equal days (a straight line, a schedule window) reduce their fraction once.
+        let mut last: Option<(i128, Rational)> = None;
+        let mut out = Vec::with_capacity(nums.len());
+        for (i, n) in nums {
+            let r = match last {
+                Some((m, r)) if m == n => r,
+                _ => Rational::new(n, den)?,
+            };
+            last = Some((n, r));
+            out.push((days.get(i)?.start, Num::Exact(r)));
+        }
+        return Some(out);
     }
     let amounts = raw_amounts(catalog, c, &days, 0..days.len())?;
     amounts
