@@ -438,3 +438,69 @@ fn paid_from(cat: &Catalog, from: &str) -> i128 {
         .map(|(_, a)| a)
         .sum()
 }
+
+// ---------------------------------------------------------------------------------------------
+// The useful-life lever
+
+fn with_scenario(cat: &Catalog, text: &str) -> (Option<Catalog>, Vec<String>) {
+    let mut report = Report::default();
+    let scenario =
+        capplan::scenario::read_scenario("lever.toml", text.as_bytes().to_vec(), &mut report)
+            .expect("a scenario");
+    let out = capplan::scenario::apply_all(
+        cat,
+        &[scenario],
+        capplan::catalog::validate::Checks::All,
+        &mut report,
+    );
+    let codes = report
+        .diagnostics
+        .iter()
+        .map(|d| d.code.name().to_owned())
+        .collect();
+    (out, codes)
+}
+
+#[test]
+fn a_useful_life_lever_changes_owned_contracts_only() {
+    let owned =
+        daily_ten("ownership = \"owned\"\nuseful_life = \"2y\"").replace("\"acme\"", "\"owned\"");
+    let cat = load(&[&owned, &daily_ten("").replace("\"acme\"", "\"leased\"")]);
+    let (shorter, codes) = with_scenario(
+        &cat,
+        "[scenario]\nname = \"one-year\"\n\n[[adjust]]\nselect = \"*\"\nuseful_life = \"1y\"\n",
+    );
+    assert!(codes.is_empty(), "{codes:?}");
+    let shorter = shorter.unwrap();
+    assert_eq!(
+        shorter
+            .contract("owned")
+            .unwrap()
+            .useful_life
+            .map(|l| l.to_string()),
+        Some("1y".to_owned())
+    );
+    assert_eq!(shorter.contract("leased").unwrap().useful_life, None);
+    // A shorter life brings expense forward: more of it in 2026, all of it by the end of 2027.
+    let years = |c: &Catalog| {
+        let grid = Grid::new(By::Year, 1);
+        let tl = Timeline::new(c, grid, date("2026-01-01"), date("2031-01-01"));
+        let f = Filter {
+            basis: Basis::Expense,
+            contracts: vec!["owned".into()],
+            ..Filter::default()
+        };
+        engine::spend(c, &tl, GroupBy::Total, &f).unwrap().values[0].clone()
+    };
+    let (before, after) = (years(&cat), years(&shorter));
+    assert!(after[0] > before[0], "{after:?} vs {before:?}");
+    assert_eq!(after.iter().sum::<i128>(), 365_000);
+    assert_eq!(before.iter().sum::<i128>(), 365_000);
+    // On leased contracts alone, the lever changes nothing: an error, not a silent no-op.
+    let (none, codes) = with_scenario(
+        &cat,
+        "[scenario]\nname = \"leased\"\n\n[[adjust]]\nselect = \"leased\"\nuseful_life = \"1y\"\n",
+    );
+    assert!(none.is_none());
+    assert_eq!(codes, ["unmatched-selector"]);
+}
