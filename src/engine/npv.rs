@@ -291,7 +291,7 @@ pub fn present_value(
             .filter(|_| n > 1 && !discount.rate.is_zero())
             .and_then(|tb| {
                 let lo = usize::try_from(t).ok()?;
-                Some(tb.sums.get(lo + n)?.checked_sub(*tb.sums.get(lo)?)?)
+                tb.sums.get(lo + n)?.checked_sub(*tb.sums.get(lo)?)
             });
         match run {
             Some(factor_sum) => {
