@@ -209,14 +209,14 @@ pub(crate) fn target_item(t: &Target) -> SummaryItem {
 /// The summary line of a plan whose spend is not on the accrual basis.
 fn basis_item(basis: engine::Basis) -> SummaryItem {
     let what = match basis {
-        engine::Basis::Cash => "cash: payments in the period of their date",
-        engine::Basis::Expense => "expense: rent as it accrues, owned hardware depreciated",
+        engine::Basis::Cash => "cash: spend as paid, each payment in the period of its date",
+        engine::Basis::Expense => "expense: rent as it accrues, owned hardware as it depreciates",
         engine::Basis::Accrual => "accrual",
     };
     SummaryItem {
         key: "basis".into(),
         label: "basis".into(),
-        text: format!("spend on the {what}"),
+        text: what.to_owned(),
         json: json!(basis.name()),
     }
 }
