@@ -106,6 +106,7 @@ codes! {
     SourceNotUrl = "source-not-url", Warning, "a source that is not an http(s) URL";
     NeverFullCapacity = "never-full-capacity", Warning, "a tranche that never reaches full capacity before its `until`";
     PaymentAfterHorizon = "payment-after-horizon", Warning, "a payment `lag` moves a contract's last payment past the horizon's end";
+    MissingCompute = "missing-compute", Warning, "a gpu hardware profile without `tflops`, so compute in H100-equivalents leaves it out";
 }
 
 impl fmt::Display for Code {

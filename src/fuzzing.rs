@@ -70,6 +70,8 @@ fn check_report(report: &Report) {
         DiagnosticFormat::Human,
         DiagnosticFormat::Json,
         DiagnosticFormat::Github,
+        DiagnosticFormat::Sarif,
+        DiagnosticFormat::Gitlab,
     ] {
         let mut out = Vec::new();
         render_diagnostics(report, format, false, &mut out).expect("diagnostics render");

@@ -151,7 +151,7 @@ fn the_html_report_shows_its_figures_and_draws_its_charts_in_chromium() {
         );
         items += 1;
     }
-    assert_eq!(items, 6);
+    assert_eq!(items, 7);
     for heading in [
         "Summary",
         "Charts",

@@ -20,7 +20,7 @@
 
 use std::path::Path;
 
-use capplan::catalog::{self, Catalog, CatalogFiles};
+use capplan::catalog::{self, Catalog, CatalogFiles, Precision};
 use capplan::diagnostic::Report;
 use capplan::engine::{
     self, By, CapacityCell, Filter, Grid, GroupBy, Period, Series, TargetStatus, Timeline,
@@ -524,13 +524,12 @@ fn signed_only_leaves_non_binding_contracts_out() {
 }
 
 fn status(cat: &Catalog, tl: &Timeline, target: &str, filter: &Filter) -> TargetStatus {
-    let power: Vec<i128> = capacity(cat, tl, GroupBy::Total, filter).values[0]
-        .iter()
-        .map(|c| c.power_kw)
-        .collect();
+    let cells = capacity(cat, tl, GroupBy::Total, filter).values[0].clone();
+    let power: Vec<i128> = cells.iter().map(|c| c.power_kw).collect();
+    let h100e: Vec<i128> = cells.iter().map(|c| c.h100e).collect();
     let spend = spend(cat, tl, GroupBy::Total, filter).values[0].clone();
     let target = cat.target(target).expect("a target");
-    engine::target_status(target, tl, &power, &spend)
+    engine::target_status(target, tl, &power, &h100e, &spend)
 }
 
 fn label(p: &Option<Period>) -> Option<&str> {
@@ -685,4 +684,83 @@ fn fiscal_bounds_parse_as_fiscal_labels() {
         g.parse_bound("2026"),
         Err(engine::PeriodError::WrongCalendar { .. })
     ));
+}
+
+/// `compute/`: the built-in H100 (989 BF16, 1,979 FP8 dense TFLOPS); `g2` is two H100 at both
+/// precisions, `g3` one at BF16 and 989/1,979 at FP8, `x4` has an FP4 figure only. Tranche `a`:
+/// 3 `g3` from 2026-01-02; `b`: 10 `g2` from 2026-04-11; `c`: 7 `x4` from 2026-01-02; step ramps.
+#[test]
+fn h100e_are_the_floored_exact_sum_and_h100e_hours_are_rounded_once() {
+    let cat = load("compute");
+    let tl = timeline(&cat, By::Quarter, "2026-01-01", "2026-07-01");
+    let fp8 = Filter::default();
+    let total = capacity(&cat, &tl, GroupBy::Total, &fp8);
+    let q1 = at(&tl, &total, "total", "2026Q1");
+    // 3 x 989/1,979 = 1.4992...: one H100e; 3 x 989 TFLOPS = 0.002967 EF, 0.003 to three places.
+    assert_eq!((q1.h100e, q1.eflops_milli), (1, 3));
+    // 89 days x 24 h x 2,967/1,979 = 6,337,512/1,979 = 3,202.38: 3,202 H100e-hours. `x4` adds
+    // GPUs (7) but no compute.
+    assert_eq!((q1.gpus, q1.h100e_hours), (10, 3202));
+    let q2 = at(&tl, &total, "total", "2026Q2");
+    // 1.4992 + 10 x 2 = 21.4992: 21. 2,967 + 39,580 = 42,547 TFLOPS = 0.042547 EF: 0.043.
+    assert_eq!((q2.h100e, q2.eflops_milli), (21, 43));
+    // g3: 91 days x 24 x 2,967/1,979 = 3,274.33; g2: 81 days (from 2026-04-11) x 24 x 20 =
+    // 38,880 exactly; the group's exact sum, 42,154.33, rounds once to 42,154.
+    assert_eq!(q2.h100e_hours, 42_154);
+
+    // By hardware each group floors its own exact sum: g3 1.4992 -> 1, g2 20, x4 0.
+    let by_hw = capacity(&cat, &tl, GroupBy::Hardware, &fp8);
+    let h100e: Vec<i128> = ["g2", "g3", "x4"]
+        .iter()
+        .map(|g| at(&tl, &by_hw, g, "2026Q2").h100e)
+        .collect();
+    assert_eq!(h100e, vec![20, 1, 0]);
+    assert_eq!(at(&tl, &by_hw, "g3", "2026Q2").h100e_hours, 3274);
+    assert_eq!(at(&tl, &by_hw, "g2", "2026Q2").h100e_hours, 38_880);
+
+    // At BF16 g3 is one H100 and g2 two: 3 and 23 H100e; exaFLOPS at the end of Q2:
+    // 3 x 989 + 10 x 1,978 = 22,747 TFLOPS = 0.022747 EF: 0.023.
+    let bf16 = Filter {
+        precision: Some(Precision::Bf16),
+        ..Filter::default()
+    };
+    let total = capacity(&cat, &tl, GroupBy::Total, &bf16);
+    let q1 = at(&tl, &total, "total", "2026Q1");
+    let q2 = at(&tl, &total, "total", "2026Q2");
+    assert_eq!((q1.h100e, q2.h100e, q2.eflops_milli), (3, 23, 23));
+    // 89 x 24 x 3 = 6,408; Q2: 91 x 24 x 3 + 81 x 24 x 20 = 6,552 + 38,880.
+    assert_eq!((q1.h100e_hours, q2.h100e_hours), (6408, 45_432));
+}
+
+#[test]
+fn h100e_targets_count_at_the_portfolio_precision_whatever_the_report_shows() {
+    let cat = load("compute");
+    let tl = timeline(&cat, By::Quarter, "2026-01-01", "2027-01-01");
+    // 22 H100e: 21 at most at FP8, the portfolio's precision, so never met ...
+    let s = status(&cat, &tl, "compute", &Filter::default());
+    assert_eq!((label(&s.h100e_met_in), label(&s.met_in)), (None, None));
+    // ... even when the report counts at BF16, where 23 would pass it.
+    let bf16 = Filter {
+        precision: Some(Precision::Bf16),
+        ..Filter::default()
+    };
+    let whole = Timeline {
+        window: 0..tl.periods.len(),
+        ..tl.clone()
+    };
+    let cells = capacity(&cat, &whole, GroupBy::Total, &bf16).values[0].clone();
+    assert_eq!(cells.iter().map(|c| c.h100e).max(), Some(23));
+    let h100e = engine::target_h100e(&cat, &whole, &bf16, &cells).expect("no overflow");
+    assert_eq!(h100e.iter().copied().max(), Some(21));
+    let power: Vec<i128> = cells.iter().map(|c| c.power_kw).collect();
+    let spend = spend(&cat, &whole, GroupBy::Total, &bf16).values[0].clone();
+    let target = cat.target("compute").expect("a target");
+    let s = engine::target_status(target, &whole, &power, &h100e, &spend);
+    assert_eq!(s.h100e_met_in, None);
+    // Met once the target asks for what FP8 reaches.
+    let mut lower = target.clone();
+    lower.h100e = Some(21);
+    let s = engine::target_status(&lower, &whole, &power, &h100e, &spend);
+    assert_eq!(label(&s.h100e_met_in), Some("2026Q2"));
+    assert_eq!(label(&s.met_in), Some("2026Q2"));
 }

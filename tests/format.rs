@@ -19,6 +19,7 @@ id = "gb200"
 kind = "gpu"
 watts_per_unit = 1800
 rate_usd_per_hour = "6.00"
+tflops = { bf16 = 2500, fp8 = 5000 }
 "#;
 
 /// A valid contract; tests replace one line of it.

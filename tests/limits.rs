@@ -74,6 +74,7 @@ name = "GB300"
 kind = "gpu"
 watts_per_unit = 1972
 rate_usd_per_hour = "7.00"
+tflops = { bf16 = 2500, fp8 = 5000 }
 "#;
 
 /// A contract from `start` for `term` (a TOML line such as `term = "3y"`), with one tranche

@@ -183,6 +183,8 @@ fn check(files: &CatalogFiles) -> (Vec<String>, Vec<Code>) {
         (DiagnosticFormat::Human, true),
         (DiagnosticFormat::Json, false),
         (DiagnosticFormat::Github, false),
+        (DiagnosticFormat::Sarif, false),
+        (DiagnosticFormat::Gitlab, false),
     ] {
         let mut out = Vec::new();
         if let Err(e) = render(&report, format, color, &mut out) {
@@ -210,6 +212,23 @@ fn check(files: &CatalogFiles) -> (Vec<String>, Vec<Code>) {
                         "github has {lines} lines for {} diagnostics",
                         report.diagnostics.len()
                     ));
+                }
+            }
+            DiagnosticFormat::Sarif | DiagnosticFormat::Gitlab => {
+                let n = serde_json::from_slice::<serde_json::Value>(&out).map(|v| {
+                    let items = match format {
+                        DiagnosticFormat::Sarif => &v["runs"][0]["results"],
+                        _ => &v,
+                    };
+                    items.as_array().map_or(0, Vec::len)
+                });
+                match n {
+                    Ok(n) if n == report.diagnostics.len() => {}
+                    Ok(n) => problems.push(format!(
+                        "{format:?} has {n} results for {} diagnostics",
+                        report.diagnostics.len()
+                    )),
+                    Err(e) => problems.push(format!("{format:?} does not parse: {e}")),
                 }
             }
             DiagnosticFormat::Human => {}

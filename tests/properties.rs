@@ -147,6 +147,7 @@ name = "GPU"
 kind = "gpu"
 watts_per_unit = 1500
 rate_usd_per_hour = "3.50"
+tflops = { bf16 = 2500, fp8 = 5000 }
 
 [[hardware]]
 id = "c1"

@@ -59,6 +59,7 @@ const PORTFOLIO_BASE: &str = r#"
 [portfolio]
 name = "Probe portfolio"
 horizon = { start = 2026-01-01, end = 2031-01-01 }
+compute = { reference = "h100", precision = "fp8" }
 
 [[target]]
 id = "main"
@@ -68,6 +69,7 @@ id = "gb200"
 kind = "gpu"
 watts_per_unit = 1800
 rate_usd_per_hour = "6.00"
+tflops = { bf16 = 2500, fp8 = 5000 }
 "#;
 
 /// A valid scenario that has one of every table the scenario format has.
@@ -82,9 +84,11 @@ select = "*"
 
 [portfolio]
 horizon = { start = 2026-01-01, end = 2031-01-01 }
+compute = { precision = "bf16" }
 
 [[hardware]]
 id = "gb200"
+tflops = { fp4 = 10000 }
 
 [[contract]]
 id = "acme-2027"
@@ -821,6 +825,11 @@ const SCHEMA_CHECKED: &[(&str, &str, SchemaKind, &str)] = &[
 /// The codes whose fixture the schema cannot refuse, and why. `capplan validate` reports them
 /// all; an editor with the schema reports the others as the file is typed.
 const NOT_SCHEMA_CHECKED: &[(&str, &str)] = &[
+    (
+        "missing-compute",
+        "a warning: a `gpu` profile without `tflops` is a valid profile that compute figures \
+         leave out, so the schema accepts it",
+    ),
     (
         "too-many-tranches",
         "a cap that guards memory, on one contract and across the whole catalog after scenarios; \

@@ -102,6 +102,17 @@ impl Catalog {
         self.targets.iter().find(|t| t.id == id)
     }
 
+    /// The reference unit's dense TFLOPS at `precision`: the profile named by
+    /// `[portfolio] compute.reference`, else the built-in H100 for `h100`.
+    pub fn reference_tflops(&self, precision: Precision) -> Option<Decimal> {
+        let reference = &self.portfolio.compute.reference;
+        match self.hardware(reference) {
+            Some(h) => h.tflops.at(precision),
+            None if reference == H100 => h100_tflops().at(precision),
+            None => None,
+        }
+    }
+
     /// The PUE that applies to a contract: its own, else the portfolio's.
     pub fn pue_of(&self, contract: &Contract) -> Decimal {
         contract.pue.unwrap_or(self.portfolio.pue)
@@ -123,7 +134,84 @@ pub struct Portfolio {
     pub pue: Decimal,
     /// Month in which the fiscal year starts: 1 for calendar years, 7 for July-June years.
     pub fiscal_year_start_month: u32,
+    /// How compute is counted in H100-equivalents (docs/compute.md).
+    pub compute: ComputeSettings,
     pub origin: Origin,
+}
+
+/// A numeric precision at which dense throughput is quoted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    Bf16,
+    Fp8,
+    Fp4,
+}
+
+impl Precision {
+    pub const ALL: [Precision; 3] = [Precision::Bf16, Precision::Fp8, Precision::Fp4];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::Bf16 => "bf16",
+            Precision::Fp8 => "fp8",
+            Precision::Fp4 => "fp4",
+        }
+    }
+}
+
+/// Dense peak TFLOPS per unit at each precision, where known (never the sparse figure).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tflops {
+    pub bf16: Option<Decimal>,
+    pub fp8: Option<Decimal>,
+    pub fp4: Option<Decimal>,
+}
+
+impl Tflops {
+    /// The figure at `precision`, if the profile gives one.
+    pub fn at(&self, precision: Precision) -> Option<Decimal> {
+        match precision {
+            Precision::Bf16 => self.bf16,
+            Precision::Fp8 => self.fp8,
+            Precision::Fp4 => self.fp4,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bf16.is_none() && self.fp8.is_none() && self.fp4.is_none()
+    }
+}
+
+/// The id of the built-in reference unit, an NVIDIA H100 SXM.
+pub const H100: &str = "h100";
+
+/// The built-in H100 SXM's dense TFLOPS: BF16 989, FP8 1,979 (no FP4 support).
+pub fn h100_tflops() -> Tflops {
+    Tflops {
+        bf16: Some(Decimal::from(989)),
+        fp8: Some(Decimal::from(1979)),
+        fp4: None,
+    }
+}
+
+/// `[portfolio] compute`: the unit compute is counted in and the default precision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComputeSettings {
+    /// A hardware id of the portfolio, or the built-in `h100`. A profile with that id wins
+    /// over the built-in one.
+    pub reference: String,
+    /// The precision of every compute figure unless `--precision` says otherwise.
+    pub precision: Precision,
+}
+
+impl Default for ComputeSettings {
+    fn default() -> Self {
+        ComputeSettings {
+            reference: H100.to_owned(),
+            precision: Precision::Fp8,
+        }
+    }
 }
 
 /// `[[target]]`: what the portfolio is measured against. The first is the default.
@@ -137,6 +225,8 @@ pub struct Target {
     pub spend_usd: Option<Decimal>,
     /// Facility power the target stands for, in GW.
     pub power_gw: Option<Decimal>,
+    /// H100-equivalents online the target stands for, at the portfolio's default precision.
+    pub h100e: Option<u64>,
     /// Date by which the target is to be met.
     pub by: Option<NaiveDate>,
     pub origin: Origin,
@@ -165,6 +255,8 @@ pub struct Hardware {
     pub watts_per_unit: Decimal,
     /// Reference price of one unit-hour, in USD.
     pub rate_usd_per_hour: Decimal,
+    /// Dense peak TFLOPS per unit; empty where unknown.
+    pub tflops: Tflops,
     pub origin: Origin,
 }
 

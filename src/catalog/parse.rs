@@ -29,10 +29,22 @@ pub const PORTFOLIO_KEYS: &[&str] = &[
     "horizon",
     "pue",
     "fiscal_year_start_month",
+    "compute",
 ];
 pub const HORIZON_KEYS: &[&str] = &["start", "end"];
-const TARGET_KEYS: &[&str] = &["id", "name", "spend_usd", "power_gw", "by"];
-pub const HARDWARE_KEYS: &[&str] = &["id", "name", "kind", "watts_per_unit", "rate_usd_per_hour"];
+/// The keys of `[portfolio] compute`.
+pub const COMPUTE_KEYS: &[&str] = &["reference", "precision"];
+const TARGET_KEYS: &[&str] = &["id", "name", "spend_usd", "power_gw", "h100e", "by"];
+pub const HARDWARE_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "kind",
+    "watts_per_unit",
+    "rate_usd_per_hour",
+    "tflops",
+];
+/// The keys of a hardware profile's `tflops`.
+pub const TFLOPS_KEYS: &[&str] = &["bf16", "fp8", "fp4"];
 /// The keys of a contract file.
 pub const CONTRACT_KEYS: &[&str] = &[
     "id",
@@ -94,6 +106,11 @@ pub const OWNERSHIPS: &[(&str, Ownership)] =
     &[("leased", Ownership::Leased), ("owned", Ownership::Owned)];
 pub const KINDS: &[(&str, HardwareKind)] =
     &[("gpu", HardwareKind::Gpu), ("cpu", HardwareKind::Cpu)];
+pub const PRECISIONS: &[(&str, Precision)] = &[
+    ("bf16", Precision::Bf16),
+    ("fp8", Precision::Fp8),
+    ("fp4", Precision::Fp4),
+];
 /// The only currency capplan plans in.
 pub const CURRENCY: &str = "USD";
 
@@ -152,7 +169,63 @@ pub struct PortfolioPatch {
     pub horizon: Option<(NaiveDate, NaiveDate)>,
     pub pue: Option<Decimal>,
     pub fiscal_year_start_month: Option<u32>,
+    pub compute: Option<ComputeSettings>,
     pub origin: Origin,
+}
+
+/// Reads `compute = { reference, precision }`; each key defaults as in [`ComputeSettings`].
+fn compute(
+    ctx: &mut Ctx<'_>,
+    origin: &mut Origin,
+    v: reader::Value<'_>,
+) -> Option<ComputeSettings> {
+    origin.set_key("compute", v.span());
+    let mut t = reader::table(ctx, "compute", v, "`compute`", COMPUTE_KEYS)?;
+    let reference = t
+        .take("reference")
+        .and_then(|v| reader::id(ctx, "reference", v));
+    let reference = keep(origin, "compute.reference", reference);
+    let precision = t
+        .take("precision")
+        .and_then(|v| reader::one_of(ctx, "precision", v, PRECISIONS));
+    let precision = keep(origin, "compute.precision", precision);
+    t.finish(ctx);
+    let default = ComputeSettings::default();
+    Some(ComputeSettings {
+        reference: reference.unwrap_or(default.reference),
+        precision: precision.unwrap_or(default.precision),
+    })
+}
+
+/// Reads `tflops = { bf16, fp8, fp4 }`: dense TFLOPS per unit, each a positive number.
+fn tflops(ctx: &mut Ctx<'_>, origin: &mut Origin, v: reader::Value<'_>) -> Option<Tflops> {
+    origin.set_key("tflops", v.span());
+    let mut t = reader::table(ctx, "tflops", v, "`tflops`", TFLOPS_KEYS)?;
+    let mut out = Tflops::default();
+    for (key, slot, path) in [
+        ("bf16", &mut out.bf16, "tflops.bf16"),
+        ("fp8", &mut out.fp8, "tflops.fp8"),
+        ("fp4", &mut out.fp4, "tflops.fp4"),
+    ] {
+        let Some(value) = t.take(key) else { continue };
+        let Some(n) = reader::ratio(ctx, key, value) else {
+            continue;
+        };
+        if *n.get_ref() <= Decimal::ZERO {
+            ctx.error(
+                Code::NonPositive,
+                n.span(),
+                format!(
+                    "`tflops.{key}` is {}; dense TFLOPS must be positive",
+                    n.get_ref()
+                ),
+            );
+            continue;
+        }
+        *slot = keep(origin, path, Some(n));
+    }
+    t.finish(ctx);
+    Some(out)
 }
 
 /// Reads `[portfolio]` fields. With `required`, a missing `name` or `horizon` is reported.
@@ -212,6 +285,7 @@ pub fn portfolio_patch(ctx: &mut Ctx<'_>, mut t: Table<'_>, required: bool) -> P
         }
         Some(n as u32)
     });
+    let compute = t.take("compute").and_then(|v| compute(ctx, &mut origin, v));
     t.finish(ctx);
     PortfolioPatch {
         name,
@@ -219,6 +293,7 @@ pub fn portfolio_patch(ctx: &mut Ctx<'_>, mut t: Table<'_>, required: bool) -> P
         horizon,
         pue,
         fiscal_year_start_month,
+        compute,
         origin,
     }
 }
@@ -238,6 +313,7 @@ fn portfolio_with_placeholders(p: Option<PortfolioPatch>, origin: Origin) -> Por
         horizon: None,
         pue: None,
         fiscal_year_start_month: None,
+        compute: None,
         origin,
     });
     let wide = (
@@ -252,6 +328,7 @@ fn portfolio_with_placeholders(p: Option<PortfolioPatch>, origin: Origin) -> Por
         horizon_end,
         pue: p.pue.unwrap_or(Decimal::ONE),
         fiscal_year_start_month: p.fiscal_year_start_month.unwrap_or(1),
+        compute: p.compute.unwrap_or_default(),
         origin: p.origin,
     }
 }
@@ -273,6 +350,19 @@ fn target(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Target> {
         .take("power_gw")
         .and_then(|v| reader::ratio(ctx, "power_gw", v));
     let power_gw = keep(&mut origin, "power_gw", power);
+    let h100e = t.take("h100e").and_then(|v| {
+        let n = reader::integer(ctx, "h100e", &v)?;
+        if n <= 0 {
+            ctx.error(
+                Code::NonPositive,
+                v.span(),
+                format!("`h100e` is {n}; a target's H100-equivalents must be positive"),
+            );
+            return None;
+        }
+        origin.set_key("h100e", v.span());
+        u64::try_from(n).ok()
+    });
     let by = t.take("by").and_then(|v| reader::date(ctx, "by", v));
     let by = keep(&mut origin, "by", by);
     t.finish(ctx);
@@ -282,6 +372,7 @@ fn target(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Target> {
         id,
         spend_usd,
         power_gw,
+        h100e,
         by,
         origin,
     })
@@ -296,6 +387,7 @@ pub struct HardwarePatch {
     pub kind: Option<HardwareKind>,
     pub watts_per_unit: Option<Decimal>,
     pub rate_usd_per_hour: Option<Decimal>,
+    pub tflops: Option<Tflops>,
     pub origin: Origin,
 }
 
@@ -309,6 +401,7 @@ impl HardwarePatch {
             kind: self.kind?,
             watts_per_unit: self.watts_per_unit?,
             rate_usd_per_hour: self.rate_usd_per_hour?,
+            tflops: self.tflops.unwrap_or_default(),
             origin: self.origin,
         })
     }
@@ -337,6 +430,7 @@ pub fn hardware_patch(ctx: &mut Ctx<'_>, mut t: Table<'_>, required: bool) -> Ha
         .take_or_require(ctx, "rate_usd_per_hour", required)
         .and_then(|v| reader::money(ctx, "rate_usd_per_hour", v));
     let rate_usd_per_hour = keep(&mut origin, "rate_usd_per_hour", rate);
+    let tflops = t.take("tflops").and_then(|v| tflops(ctx, &mut origin, v));
     t.finish(ctx);
     HardwarePatch {
         id,
@@ -344,6 +438,7 @@ pub fn hardware_patch(ctx: &mut Ctx<'_>, mut t: Table<'_>, required: bool) -> Ha
         kind,
         watts_per_unit,
         rate_usd_per_hour,
+        tflops,
         origin,
     }
 }

@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 
 use crate::catalog::model::SpendModel;
 use crate::catalog::parse::{
-    CURRENCY, KINDS, OWNERSHIPS, PAYMENT_TERMS, RAMPS, SPEND_MODELS, STATUSES,
+    CURRENCY, KINDS, OWNERSHIPS, PAYMENT_TERMS, PRECISIONS, RAMPS, SPEND_MODELS, STATUSES,
 };
 
 /// An id ([`super::value::is_valid_id`]): lowercase ASCII letters, digits and `-`, neither
@@ -280,6 +280,15 @@ leaf! {
         "description": "How units come online between `online_from` and `online_by`: `linear` (the default), `s-curve` (slow, fast, slow) or `step` (none until `online_by`, then all).",
         "type": "string",
         "enum": words(RAMPS),
+    })
+}
+
+leaf! {
+    /// A numeric precision of dense throughput.
+    PrecisionName => json_schema!({
+        "description": "A numeric precision: `bf16`, `fp8` or `fp4`. Compute figures (H100e, exaFLOPS) count each unit's dense TFLOPS at it.",
+        "type": "string",
+        "enum": words(PRECISIONS),
     })
 }
 
@@ -548,6 +557,36 @@ pub struct PortfolioTable {
     /// fiscal years named by the year they end in (`FY2027` is 2026-07 to 2027-06).
     #[schemars(range(min = 1, max = 12), example = 1)]
     pub fiscal_year_start_month: Option<Integer>,
+    /// How compute is counted: `{ reference = "h100", precision = "fp8" }` (the defaults).
+    pub compute: Option<Compute>,
+}
+
+/// `compute`: the unit H100-equivalents are counted in, and the default precision.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Compute {
+    /// A hardware id of the portfolio, or the built-in `h100` (NVIDIA H100 SXM: 989 BF16, 1,979
+    /// FP8 dense TFLOPS), the default. The reference needs a figure at the default precision.
+    #[schemars(example = &"h100")]
+    pub reference: Option<Id>,
+    /// The precision of every compute figure unless `--precision` says otherwise; default `fp8`.
+    #[schemars(example = &"fp8")]
+    pub precision: Option<PrecisionName>,
+}
+
+/// `tflops`: dense peak TFLOPS per unit, never the sparse figure.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Tflops {
+    /// Dense BF16 TFLOPS per unit, such as `2500`.
+    #[schemars(extend("exclusiveMinimum" = 0), example = 2500)]
+    pub bf16: Option<Number>,
+    /// Dense FP8 TFLOPS per unit, such as `5000`.
+    #[schemars(extend("exclusiveMinimum" = 0), example = 5000)]
+    pub fp8: Option<Number>,
+    /// Dense FP4 TFLOPS per unit, such as `10000`.
+    #[schemars(extend("exclusiveMinimum" = 0), example = 10000)]
+    pub fp4: Option<Number>,
 }
 
 /// `horizon`: the default report window, `[start, end)`.
@@ -578,6 +617,10 @@ pub struct Target {
     /// Facility power to reach, in GW, such as `30`.
     #[schemars(extend("exclusiveMinimum" = 0), example = 30)]
     pub power_gw: Option<Number>,
+    /// H100-equivalents online to reach, at the portfolio's default precision, such as
+    /// `30_000_000`.
+    #[schemars(range(min = 1), example = 30000000)]
+    pub h100e: Option<Integer>,
     /// The last day by which the target should be met.
     #[schemars(example = &"2033-12-31")]
     pub by: Option<Date>,
@@ -603,4 +646,8 @@ pub struct Hardware {
     /// weighs by it, and the implied-price check compares with it.
     #[schemars(example = &"6.00")]
     pub rate_usd_per_hour: Money,
+    /// Dense peak TFLOPS per unit by precision, such as `{ bf16 = 2500, fp8 = 5000 }`, for
+    /// compute in H100-equivalents. A `gpu` profile without it counts zero compute
+    /// (`missing-compute`); `cpu` profiles take none.
+    pub tflops: Option<Tflops>,
 }

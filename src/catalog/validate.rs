@@ -194,6 +194,69 @@ fn portfolio(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
             out,
         );
     }
+    compute_checks(catalog, out);
+}
+
+/// `[portfolio] compute` and the hardware profiles' `tflops` (docs/compute.md).
+fn compute_checks(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
+    for h in &catalog.hardware {
+        let what = format!("hardware `{}`", h.id);
+        match h.kind {
+            HardwareKind::Cpu if !h.tflops.is_empty() => out.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    h.origin.span("tflops"),
+                    format!("{what} is a `cpu` profile with `tflops`; CPUs never count as compute"),
+                )
+                .with_help("remove `tflops`, or make the profile `kind = \"gpu\"`"),
+            ),
+            HardwareKind::Gpu if h.tflops.is_empty() => out.push(
+                Diagnostic::new(
+                    Code::MissingCompute,
+                    h.origin.span("id"),
+                    format!("{what} has no `tflops`, so H100-equivalents and exaFLOPS leave it out"),
+                )
+                .with_help("give its dense throughput per unit, such as `tflops = { bf16 = 2500, fp8 = 5000 }`"),
+            ),
+            _ => {}
+        }
+    }
+    let p = &catalog.portfolio;
+    let reference = &p.compute.reference;
+    let precision = p.compute.precision;
+    let at = p.origin.span("compute.reference");
+    match catalog.hardware(reference) {
+        None if reference == H100 => {}
+        None => {
+            let mut d = Diagnostic::new(
+                Code::UnknownHardware,
+                at,
+                format!("`compute.reference` is `{reference}`, which is neither a hardware profile nor the built-in `h100`"),
+            );
+            let known = catalog.hardware.iter().map(|h| h.id.as_str()).chain([H100]);
+            if let Some(best) = did_you_mean(reference, known) {
+                d = d.with_help(format!("did you mean `{best}`?"));
+            }
+            out.push(d);
+        }
+        Some(h) if h.kind == HardwareKind::Cpu => out.push(Diagnostic::new(
+            Code::InvalidValue,
+            at,
+            format!("`compute.reference` is `{reference}`, a `cpu` profile; the reference must be an accelerator"),
+        )),
+        Some(h) if h.tflops.at(precision).is_none() => out.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                at,
+                format!(
+                    "`compute.reference` `{reference}` has no `{}` figure in `tflops`, the default precision",
+                    precision.name()
+                ),
+            )
+            .with_help(format!("give `tflops.{}` on hardware `{reference}`, or choose another `compute.precision`", precision.name())),
+        ),
+        Some(_) => {}
+    }
 }
 
 fn contract_checks(catalog: &Catalog, c: &Contract, checks: Checks, out: &mut Vec<Diagnostic>) {

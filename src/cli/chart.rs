@@ -38,6 +38,8 @@ pub enum CapacityMeasure {
     Gw,
     /// GPUs online
     Gpus,
+    /// H100-equivalents online, at `--precision`
+    H100e,
 }
 
 /// What a comparison chart measures.
@@ -198,6 +200,7 @@ pub fn produce(
             let measure = match a.measure {
                 CapacityMeasure::Gw => Measure::Gw,
                 CapacityMeasure::Gpus => Measure::Gpus,
+                CapacityMeasure::H100e => Measure::H100e,
             };
             chart::capacity(&doc, measure, targets.first())
         }

@@ -11,7 +11,7 @@
 //!            | "delta-" figure                 delta-gw@2026Q4<-0.5        (diff only)
 //!            | "p" N "-" (gw | mw | gpus)      p50-gw@2028Q4<15            (risk only)
 //!            | "probability"                   probability@2030Q4<0.5      (risk only)
-//! figure    := gw | mw | gpus | cpus | spend | cumulative-spend
+//! figure    := gw | mw | gpus | cpus | h100e | spend | cumulative-spend
 //! period    := a period label (2027Q4, 2027-10, 2027, FY2027Q2) or a date
 //! op        := < | <= | > | >= | == | !=
 //! value     := a number, optionally negative, with an optional K, M, B or T suffix:
@@ -19,7 +19,7 @@
 //! ```
 //!
 //! `gw` and `mw` are facility power at the period's end, `gpus` and `cpus` units online at its
-//! end, `spend` the period's spend and `cumulative-spend` spend from the contracts' starts to the
+//! end, `h100e` H100-equivalents online at its end (at `--precision`; not a `delta-` figure), `spend` the period's spend and `cumulative-spend` spend from the contracts' starts to the
 //! period's end, all for the report's catalog, scenarios and filters, over every group.
 //! `target-met` compares the period in which the report's target is met with the one given; a
 //! target never met counts as later than any period.
@@ -52,6 +52,8 @@ pub enum Metric {
     Mw,
     Gpus,
     Cpus,
+    /// H100-equivalents online at the period's end, at the report's precision.
+    H100e,
     Spend,
     CumulativeSpend,
     /// A quantile of a risk run, such as P50 of GW.
@@ -92,6 +94,7 @@ impl fmt::Display for Metric {
             Metric::Mw => f.write_str("mw"),
             Metric::Gpus => f.write_str("gpus"),
             Metric::Cpus => f.write_str("cpus"),
+            Metric::H100e => f.write_str("h100e"),
             Metric::Spend => f.write_str("spend"),
             Metric::CumulativeSpend => f.write_str("cumulative-spend"),
             Metric::Quantile(p, b) => write!(f, "p{p}-{}", base(b)),
@@ -181,6 +184,7 @@ fn parse_metric(text: &str) -> Result<Metric, String> {
         "mw" => Metric::Mw,
         "gpus" => Metric::Gpus,
         "cpus" => Metric::Cpus,
+        "h100e" => Metric::H100e,
         "spend" => Metric::Spend,
         "cumulative-spend" | "cum-spend" => Metric::CumulativeSpend,
         "probability" => Metric::Probability,
@@ -190,7 +194,7 @@ fn parse_metric(text: &str) -> Result<Metric, String> {
                 .and_then(|rest| rest.split_once('-'));
             let Some((n, base)) = q else {
                 return Err(format!(
-                    "`{other}` is not a metric: expected gw, mw, gpus, cpus, spend, cumulative-spend, delta-FIGURE, pN-gw, pN-mw, pN-gpus or probability"
+                    "`{other}` is not a metric: expected gw, mw, gpus, cpus, h100e, spend, cumulative-spend, delta-FIGURE, pN-gw, pN-mw, pN-gpus or probability"
                 ));
             };
             let n: u8 = n
@@ -510,6 +514,7 @@ impl Figures for Totals<'_> {
             Metric::Mw => c.power_mw(),
             Metric::Gpus => Decimal::from_i128_with_scale(c.gpus, 0),
             Metric::Cpus => Decimal::from_i128_with_scale(c.cpus, 0),
+            Metric::H100e => Decimal::from_i128_with_scale(c.h100e, 0),
             Metric::Spend => engine::dollars(s.spend[p]),
             Metric::CumulativeSpend => engine::dollars(s.cumulative[p]),
             Metric::Quantile(..) | Metric::Probability | Metric::Delta(_) => return None,
@@ -521,7 +526,9 @@ impl Figures for Totals<'_> {
         let cache = self.by_grid.borrow();
         let s = cache.values().find_map(|s| s.as_ref().ok())?;
         let power: Vec<i128> = s.capacity.iter().map(|c| c.power_kw).collect();
-        Some(engine::target_status(target, &s.timeline, &power, &s.spend).met_in)
+        let h100e =
+            engine::target_h100e(self.catalog, &s.timeline, self.filter, &s.capacity).ok()?;
+        Some(engine::target_status(target, &s.timeline, &power, &h100e, &s.spend).met_in)
     }
 }
 

@@ -148,6 +148,10 @@ pub enum Format {
     GithubComment,
     /// An Excel workbook (reports; needs --output)
     Xlsx,
+    /// SARIF 2.1.0 for code scanning (validate)
+    Sarif,
+    /// GitLab Code Quality JSON for merge requests (validate)
+    Gitlab,
 }
 
 impl Format {
@@ -161,6 +165,8 @@ impl Format {
             Format::Github => "github",
             Format::GithubComment => "github-comment",
             Format::Xlsx => "xlsx",
+            Format::Sarif => "sarif",
+            Format::Gitlab => "gitlab",
         }
     }
 }
@@ -179,6 +185,25 @@ impl From<ByArg> for By {
             ByArg::Month => By::Month,
             ByArg::Quarter => By::Quarter,
             ByArg::Year => By::Year,
+        }
+    }
+}
+
+/// `--precision`: the precision compute is counted at, as the command line spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PrecisionArg {
+    Bf16,
+    Fp8,
+    Fp4,
+}
+
+impl From<PrecisionArg> for crate::catalog::Precision {
+    fn from(p: PrecisionArg) -> Self {
+        use crate::catalog::Precision;
+        match p {
+            PrecisionArg::Bf16 => Precision::Bf16,
+            PrecisionArg::Fp8 => Precision::Fp8,
+            PrecisionArg::Fp4 => Precision::Fp4,
         }
     }
 }

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use crate::catalog::reader::did_you_mean;
 use crate::catalog::validate::Checks;
 use crate::catalog::{self, Catalog, Target};
-use crate::cli::{ByArg, GroupByArg};
+use crate::cli::{ByArg, GroupByArg, PrecisionArg};
 use crate::cli::{
     CliError, EXIT_GATE, EXIT_INVALID, EXIT_OK, Format, GlobalArgs, catalog_files, emit, gate,
     use_color,
@@ -67,6 +67,9 @@ pub struct ScopeArgs {
     /// it [default: accrual; cash for `npv`]
     #[arg(long, value_enum)]
     pub basis: Option<BasisArg>,
+    /// Count compute (H100e, exaFLOPS) at this precision [default: `[portfolio] compute`]
+    #[arg(long, value_enum, value_name = "PRECISION")]
+    pub precision: Option<PrecisionArg>,
 }
 
 /// `--basis`: what spend measures, as the command line spells it.
@@ -149,6 +152,10 @@ pub fn report_format(global: &GlobalArgs) -> Result<ReportOutput, CliError> {
         ))),
         Format::GithubComment => Err(CliError::Usage(format!(
             "{reports}; `github-comment` is for `diff`"
+        ))),
+        Format::Sarif | Format::Gitlab => Err(CliError::Usage(format!(
+            "{reports}; `{}` is for `validate`",
+            format.name()
         ))),
     }
 }
@@ -417,12 +424,25 @@ pub fn resolve_filter(catalog: &Catalog, args: &ScopeArgs) -> Result<Filter, Cli
             return Err(unknown("hardware", id, &known));
         }
     }
+    let precision = args.precision.map(crate::catalog::Precision::from);
+    if let Some(p) = precision
+        && catalog.reference_tflops(p).is_none()
+    {
+        return Err(CliError::Usage(format!(
+            "--precision {}: the compute reference `{}` has no `{}` figure, so nothing can be counted in its units; choose another precision or give `tflops.{}` on the reference",
+            p.name(),
+            catalog.portfolio.compute.reference,
+            p.name(),
+            p.name()
+        )));
+    }
     Ok(Filter {
         providers: args.provider.clone(),
         contracts: args.contract.clone(),
         hardware: args.hardware.clone(),
         signed_only: args.signed_only,
         basis: args.basis.map_or(Basis::Accrual, Basis::from),
+        precision,
     })
 }
 

@@ -1,5 +1,7 @@
 //! `capplan validate [PATH]...`: load and check catalogs, contract files and scenario files,
 //! and print every diagnostic. For CI: exit 1 on any error, or on any warning with `--strict`.
+//! `sarif` and `gitlab` name files from the root of the git repository around the working
+//! directory, as code scanning and merge requests expect.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,7 +10,8 @@ use crate::catalog::validate::Checks;
 use crate::catalog::{self, CatalogFiles, LoadError};
 use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, Format, GlobalArgs, catalog_files, emit};
 use crate::diagnostic::Report;
-use crate::report::diagnostics::{DiagnosticFormat, render};
+use crate::report::diagnostics::{DiagnosticFormat, render_in};
+use crate::report::repo::RepoPaths;
 use crate::scenario::{self, looks_like_scenario};
 
 #[derive(Debug, clap::Args)]
@@ -82,9 +85,11 @@ pub fn run(
         None | Some(Format::Human) | Some(Format::Table) => DiagnosticFormat::Human,
         Some(Format::Json) => DiagnosticFormat::Json,
         Some(Format::Github) => DiagnosticFormat::Github,
+        Some(Format::Sarif) => DiagnosticFormat::Sarif,
+        Some(Format::Gitlab) => DiagnosticFormat::Gitlab,
         Some(other) => {
             return Err(CliError::Usage(format!(
-                "`validate` prints diagnostics as `human`, `json` or `github`, not `{}`",
+                "`validate` prints diagnostics as `human`, `json`, `github`, `sarif` or `gitlab`, not `{}`",
                 other.name()
             )));
         }
@@ -137,13 +142,21 @@ pub fn run(
     labels.dedup();
     report.sort();
     let mut out = Vec::new();
-    render(&report, format, color, &mut out).map_err(CliError::Stdout)?;
+    render_in(&report, format, color, &repo_paths(), &mut out).map_err(CliError::Stdout)?;
     if format == DiagnosticFormat::Human {
         out.extend_from_slice(summary(&report, &labels).as_bytes());
     }
     emit(global, &out, stdout)?;
     let failed = report.has_errors() || (args.strict && report.warnings() > 0);
     Ok(if failed { EXIT_INVALID } else { EXIT_OK })
+}
+
+/// Paths from the root of the git repository around the working directory; without one, or
+/// without a working directory, from the working directory.
+fn repo_paths() -> RepoPaths {
+    std::env::current_dir()
+        .map(|cwd| RepoPaths::discover(&cwd))
+        .unwrap_or_default()
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

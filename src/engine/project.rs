@@ -12,7 +12,7 @@ use thiserror::Error;
 use crate::catalog::finance::money_end;
 use crate::catalog::ramp::{RampShape, day_number};
 use crate::catalog::ramp::{ramp_shape, tranche_units};
-use crate::catalog::{Catalog, Contract, HardwareKind, Status, Target};
+use crate::catalog::{Catalog, Contract, HardwareKind, Precision, Status, Target};
 use crate::engine::cash::{Basis, basis_cents};
 use crate::engine::num::Num;
 use crate::engine::period::{Grid, Period};
@@ -54,6 +54,8 @@ pub struct Filter {
     pub signed_only: bool,
     /// What spend measures: accrual (the default), cash or expense.
     pub basis: Basis,
+    /// The precision compute is counted at; `None` for the portfolio's default.
+    pub precision: Option<Precision>,
 }
 
 impl Filter {
@@ -80,6 +82,12 @@ impl Filter {
                 || c.tranches
                     .iter()
                     .any(|t| self.hardware.contains(&t.hardware)))
+    }
+
+    /// The precision in effect for `catalog`.
+    pub fn precision_for(&self, catalog: &Catalog) -> Precision {
+        self.precision
+            .unwrap_or(catalog.portfolio.compute.precision)
     }
 
     fn includes_hardware(&self, hw: &str) -> bool {
@@ -114,9 +122,20 @@ pub struct CapacityCell {
     pub cpu_hours: i128,
     /// Facility power on the last day in kW, that is MW with three decimals.
     pub power_kw: i128,
+    /// H100-equivalents online on the period's last day: the group's exact sum, floored.
+    pub h100e: i128,
+    /// H100e-hours in the period, rounded half-even once.
+    pub h100e_hours: i128,
+    /// Dense exaFLOPS online on the last day, in thousandths, rounded half-even.
+    pub eflops_milli: i128,
 }
 
 impl CapacityCell {
+    /// exaFLOPS with three decimals.
+    pub fn eflops(&self) -> Decimal {
+        Decimal::try_from_i128_with_scale(self.eflops_milli, 3).unwrap_or(Decimal::MAX)
+    }
+
     /// Power in MW. The engine only builds cells whose power fits a `Decimal`.
     pub fn power_mw(&self) -> Decimal {
         Decimal::try_from_i128_with_scale(self.power_kw, 3).unwrap_or(Decimal::MAX)
@@ -194,6 +213,9 @@ struct Line {
     shape: RampShape,
     /// Facility power per unit, watts x PUE, as an integer over `10^scale` of the whole run.
     watts_scaled: i128,
+    /// Dense TFLOPS per unit at the run's precision, over `10^tscale` of the whole run; zero for
+    /// CPUs and for hardware without a figure.
+    tflops_scaled: i128,
     contract: usize,
 }
 
@@ -203,6 +225,8 @@ struct Line {
 struct Fractions {
     hours: [Num; 2],
     power: Num,
+    tflops: Num,
+    tflop_hours: Num,
 }
 
 fn too_big() -> EngineError {
@@ -217,6 +241,10 @@ struct Partial {
     cells: Vec<CapacityCell>,
     /// Whole parts of watts x units, over the run's power scale.
     power: Vec<i128>,
+    /// Whole parts of TFLOPS x units online on the last day, and of TFLOPS x unit-hours, over
+    /// the run's compute scale.
+    tflops: Vec<i128>,
+    tflop_hours: Vec<i128>,
     /// Fractions that ramps leave, by period.
     fractions: BTreeMap<usize, Fractions>,
 }
@@ -226,6 +254,8 @@ impl Partial {
         Partial {
             cells: vec![CapacityCell::default(); periods],
             power: vec![0; periods],
+            tflops: vec![0; periods],
+            tflop_hours: vec![0; periods],
             fractions: BTreeMap::new(),
         }
     }
@@ -265,6 +295,18 @@ impl Partial {
                     .checked_mul(line.watts_scaled)
                     .and_then(|w| pw.checked_add(w))
                     .ok_or_else(|| err("facility power"))?;
+                if line.tflops_scaled != 0 {
+                    let tf = &mut self.tflops[p];
+                    *tf = units
+                        .checked_mul(line.tflops_scaled)
+                        .and_then(|t| tf.checked_add(t))
+                        .ok_or_else(|| err("compute"))?;
+                    let th = &mut self.tflop_hours[p];
+                    *th = h
+                        .checked_mul(line.tflops_scaled)
+                        .and_then(|t| th.checked_add(t))
+                        .ok_or_else(|| err("compute-hours"))?;
+                }
                 continue;
             }
             // On the ramp: each figure is a fraction whose whole part goes to the integer sums
@@ -286,13 +328,33 @@ impl Partial {
             *hours = hours
                 .checked_add(h_num / h_den)
                 .ok_or_else(|| err("unit-hours"))?;
+            let (mut tf, mut thf) = (0, 0);
+            if line.tflops_scaled != 0 {
+                let t_num = on_num
+                    .checked_mul(line.tflops_scaled)
+                    .ok_or_else(|| err("compute"))?;
+                let th_num = h_num
+                    .checked_mul(line.tflops_scaled)
+                    .ok_or_else(|| err("compute-hours"))?;
+                let tw = &mut self.tflops[p];
+                *tw = tw
+                    .checked_add(t_num / on_den)
+                    .ok_or_else(|| err("compute"))?;
+                let thw = &mut self.tflop_hours[p];
+                *thw = thw
+                    .checked_add(th_num / h_den)
+                    .ok_or_else(|| err("compute-hours"))?;
+                (tf, thf) = (t_num % on_den, th_num % h_den);
+            }
             let (wf, hf) = (w_num % on_den, h_num % h_den);
-            if wf != 0 || hf != 0 {
+            if wf != 0 || hf != 0 || tf != 0 || thf != 0 {
                 let frac = self.fractions.entry(p).or_default();
                 let k = usize::from(cpu);
                 for (acc, num, den) in [
                     (&mut frac.power, wf, on_den),
                     (&mut frac.hours[k], hf, h_den),
+                    (&mut frac.tflops, tf, on_den),
+                    (&mut frac.tflop_hours, thf, h_den),
                 ] {
                     if num != 0 {
                         let part = Rational::new(num, den).ok_or_else(|| err("a fraction"))?;
@@ -320,9 +382,20 @@ impl Partial {
         for (mine, theirs) in self.power.iter_mut().zip(other.power) {
             add(mine, theirs)?;
         }
+        for (mine, theirs) in self.tflops.iter_mut().zip(other.tflops) {
+            add(mine, theirs)?;
+        }
+        for (mine, theirs) in self.tflop_hours.iter_mut().zip(other.tflop_hours) {
+            add(mine, theirs)?;
+        }
         for (p, f) in other.fractions {
             let mine = self.fractions.entry(p).or_default();
             mine.power = mine.power.checked_add(f.power).ok_or_else(too_big)?;
+            mine.tflops = mine.tflops.checked_add(f.tflops).ok_or_else(too_big)?;
+            mine.tflop_hours = mine
+                .tflop_hours
+                .checked_add(f.tflop_hours)
+                .ok_or_else(too_big)?;
             for k in 0..2 {
                 mine.hours[k] = mine.hours[k].checked_add(f.hours[k]).ok_or_else(too_big)?;
             }
@@ -331,9 +404,31 @@ impl Partial {
     }
 
     /// The figures: one rounding of each exact sum.
-    fn finish(mut self, power_den: i128) -> Result<Vec<CapacityCell>, EngineError> {
+    fn finish(
+        mut self,
+        power_den: i128,
+        compute: &ComputeScale,
+    ) -> Result<Vec<CapacityCell>, EngineError> {
         for (p, cell) in self.cells.iter_mut().enumerate() {
             let f = self.fractions.get(&p).copied().unwrap_or_default();
+            if compute.reference != 0 {
+                let tflops = Num::int(self.tflops[p])
+                    .checked_add(f.tflops)
+                    .ok_or_else(too_big)?;
+                cell.h100e = tflops
+                    .checked_div(Num::int(compute.reference))
+                    .and_then(Num::floor)
+                    .ok_or_else(too_big)?;
+                cell.eflops_milli = tflops
+                    .checked_div(Num::int(compute.eflops_milli_den))
+                    .and_then(Num::round_half_even)
+                    .ok_or_else(too_big)?;
+                cell.h100e_hours = Num::int(self.tflop_hours[p])
+                    .checked_add(f.tflop_hours)
+                    .and_then(|t| t.checked_div(Num::int(compute.reference)))
+                    .and_then(Num::round_half_even)
+                    .ok_or_else(too_big)?;
+            }
             let power = Num::int(self.power[p])
                 .checked_add(f.power)
                 .and_then(|w| w.checked_div(Num::int(power_den)))
@@ -355,6 +450,21 @@ impl Partial {
     }
 }
 
+/// The compute figures' common scale: the reference unit's dense TFLOPS and the divisor from
+/// scaled TFLOPS to thousandths of an exaFLOPS, both over `10^tscale` (docs/compute.md).
+struct ComputeScale {
+    /// Zero where the reference has no figure at the precision: no compute is shown.
+    reference: i128,
+    eflops_milli_den: i128,
+}
+
+/// `d` as an integer over `10^scale`, `scale` at least `d`'s own.
+fn scaled(d: Decimal, scale: u32) -> Option<i128> {
+    10_i128
+        .checked_pow(scale.checked_sub(d.scale())?)?
+        .checked_mul(d.mantissa())
+}
+
 /// Capacity and power per group and period. Groups are every key of an included tranche, sorted;
 /// `total` always has its one group.
 pub fn capacity(
@@ -367,7 +477,9 @@ pub fn capacity(
     if by == GroupBy::Total {
         keys.insert("total".to_owned(), 0);
     }
-    // (group key, kind, shape, watts x PUE, contract index)
+    let precision = filter.precision_for(catalog);
+    let reference = catalog.reference_tflops(precision);
+    // (group key, kind, shape, watts x PUE, contract index, TFLOPS)
     let mut raw = Vec::new();
     for (ci, c) in catalog.contracts.iter().enumerate() {
         if !filter.includes(c) {
@@ -390,7 +502,18 @@ pub fn capacity(
                 .ok_or_else(|| overflow(c, "the power per unit"))?;
             let key = group_key(by, c, Some((&t.id, &t.hardware)));
             keys.entry(key.clone()).or_insert(0);
-            raw.push((key, hw.kind, ramp_shape(c, t, units), facility_watts, ci));
+            let tflops = match hw.kind {
+                HardwareKind::Gpu => hw.tflops.at(precision).unwrap_or_default(),
+                HardwareKind::Cpu => Decimal::ZERO,
+            };
+            raw.push((
+                key,
+                hw.kind,
+                ramp_shape(c, t, units),
+                facility_watts,
+                ci,
+                tflops,
+            ));
         }
     }
     let groups: Vec<String> = keys.keys().cloned().collect();
@@ -399,8 +522,26 @@ pub fn capacity(
     }
     // One scale for every line's watts, so that whole-unit power adds up as integers.
     let scale = raw.iter().map(|r| r.3.scale()).max().unwrap_or(0);
+    // And one scale for TFLOPS, the reference's included, so that H100e are a plain quotient.
+    let tscale = raw
+        .iter()
+        .map(|r| r.5.scale())
+        .chain(reference.map(|r| r.scale()))
+        .max()
+        .unwrap_or(0);
+    let scale_error = || EngineError {
+        contract: String::new(),
+        what: "the compute scale",
+    };
+    let compute = ComputeScale {
+        reference: match reference {
+            Some(r) => scaled(r, tscale).ok_or_else(scale_error)?,
+            None => 0,
+        },
+        eflops_milli_den: 10_i128.checked_pow(tscale + 3).ok_or_else(scale_error)?,
+    };
     let mut lines = Vec::with_capacity(raw.len());
-    for (key, kind, shape, watts, contract) in raw {
+    for (key, kind, shape, watts, contract, tflops) in raw {
         let c = &catalog.contracts[contract];
         let factor = 10_i128
             .checked_pow(scale - watts.scale())
@@ -409,11 +550,14 @@ pub fn capacity(
             .mantissa()
             .checked_mul(factor)
             .ok_or_else(|| overflow(c, "the power per unit"))?;
+        let tflops_scaled =
+            scaled(tflops, tscale).ok_or_else(|| overflow(c, "the TFLOPS per unit"))?;
         lines.push(Line {
             group: keys[&key],
             kind,
             shape,
             watts_scaled,
+            tflops_scaled,
             contract,
         });
     }
@@ -468,7 +612,7 @@ pub fn capacity(
     let mut out: Series<CapacityCell> = Series::new(groups, n);
     for (g, row) in rows.into_iter().enumerate() {
         if let Some(row) = row {
-            out.values[g] = row.finish(power_den)?;
+            out.values[g] = row.finish(power_den, &compute)?;
         }
     }
     Ok(out)
@@ -559,18 +703,46 @@ pub struct TargetStatus {
     pub spend_met_in: Option<Period>,
     /// First period at whose end facility power reaches `power_gw`.
     pub power_met_in: Option<Period>,
+    /// First period at whose end H100e online reach `h100e`.
+    pub h100e_met_in: Option<Period>,
     /// First period at whose end every figure the target sets is reached.
     pub met_in: Option<Period>,
     /// Whether `met_in` ends on or before the target's `by` date, where it has one.
     pub met_by_deadline: Option<bool>,
 }
 
-/// Evaluates a target over total power (kW per period) and total spend (cents per period) on
-/// the whole timeline.
+/// Total H100e online per period at the portfolio's default precision, the one `h100e` targets
+/// are set at: `cells`' own figures where the run counts at that precision, else counted again.
+pub fn target_h100e(
+    catalog: &Catalog,
+    timeline: &Timeline,
+    filter: &Filter,
+    cells: &[CapacityCell],
+) -> Result<Vec<i128>, EngineError> {
+    let default = catalog.portfolio.compute.precision;
+    let sets_h100e = catalog.targets.iter().any(|t| t.h100e.is_some());
+    if filter.precision_for(catalog) == default || !sets_h100e {
+        return Ok(cells.iter().map(|c| c.h100e).collect());
+    }
+    let at_default = Filter {
+        precision: None,
+        ..filter.clone()
+    };
+    let whole = Timeline {
+        window: 0..timeline.periods.len(),
+        ..timeline.clone()
+    };
+    let cap = capacity(catalog, &whole, GroupBy::Total, &at_default)?;
+    Ok(cap.values[0].iter().map(|c| c.h100e).collect())
+}
+
+/// Evaluates a target over total power (kW per period), H100e at the portfolio's default
+/// precision ([`target_h100e`]) and total spend (cents per period) on the whole timeline.
 pub fn target_status(
     target: &Target,
     timeline: &Timeline,
     power_kw: &[i128],
+    h100e: &[i128],
     spend_cents: &[i128],
 ) -> TargetStatus {
     let cum = cumulative(spend_cents);
@@ -582,13 +754,16 @@ pub fn target_status(
     let spend_ok = |p: usize| spend_goal.is_none_or(|g| cum.get(p).is_some_and(|c| *c >= g));
     let power_ok =
         |p: usize| power_goal_kw.is_none_or(|g| power_kw.get(p).is_some_and(|kw| *kw >= g));
+    let h100e_goal = target.h100e.map(i128::from);
+    let h100e_ok = |p: usize| h100e_goal.is_none_or(|g| h100e.get(p).is_some_and(|h| *h >= g));
     let first =
         |f: &dyn Fn(usize) -> bool| (0..n).find(|&p| f(p)).map(|p| timeline.periods[p].clone());
-    let sets_any = spend_goal.is_some() || power_goal_kw.is_some();
+    let sets_any = spend_goal.is_some() || power_goal_kw.is_some() || h100e_goal.is_some();
     let spend_met_in = spend_goal.and_then(|_| first(&spend_ok));
     let power_met_in = power_goal_kw.and_then(|_| first(&power_ok));
+    let h100e_met_in = h100e_goal.and_then(|_| first(&h100e_ok));
     let met_in = if sets_any {
-        first(&|p| spend_ok(p) && power_ok(p))
+        first(&|p| spend_ok(p) && power_ok(p) && h100e_ok(p))
     } else {
         None
     };
@@ -599,6 +774,7 @@ pub fn target_status(
         target: target.id.clone(),
         spend_met_in,
         power_met_in,
+        h100e_met_in,
         met_in,
         met_by_deadline,
     }

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::catalog::ramp::day_number;
 use crate::catalog::ramp::{ramp_shape, tranche_units};
 use crate::catalog::value::{format_money_short, group_thousands};
-use crate::catalog::{Catalog, Contract, HardwareKind, Status, Target};
+use crate::catalog::{Catalog, Contract, HardwareKind, Precision, Status, Target};
 use crate::engine::num::Num;
 use crate::engine::{self, CapacityCell, EngineError, Filter, GroupBy, Period, Timeline};
 use crate::exact::Rational;
@@ -56,6 +56,57 @@ fn target_spend(target: Option<&Target>) -> Option<Decimal> {
     target.and_then(|t| t.spend_usd)
 }
 
+/// The gpu hardware that compute leaves out at `precision`: profiles of included tranches without
+/// a figure at it, sorted by id.
+fn left_out(ctx: &Context<'_>, precision: Precision) -> Vec<String> {
+    let mut out: Vec<String> = ctx
+        .catalog
+        .contracts
+        .iter()
+        .filter(|c| ctx.filter.includes(c))
+        .flat_map(|c| &c.tranches)
+        .filter(|t| ctx.filter.hardware.is_empty() || ctx.filter.hardware.contains(&t.hardware))
+        .filter_map(|t| ctx.catalog.hardware(&t.hardware))
+        .filter(|h| h.kind == HardwareKind::Gpu && h.tflops.at(precision).is_none())
+        .map(|h| h.id.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The summary line saying how compute is counted and which hardware it leaves out.
+fn compute_item(ctx: &Context<'_>) -> SummaryItem {
+    let precision = ctx.filter.precision_for(ctx.catalog);
+    let reference = &ctx.catalog.portfolio.compute.reference;
+    let tflops = ctx.catalog.reference_tflops(precision);
+    let missing = left_out(ctx, precision);
+    let shown = tflops.map_or_else(
+        || "-".to_owned(),
+        |t| group_thousands(&t.normalize().to_string()),
+    );
+    let left = if missing.is_empty() {
+        "every GPU counted".to_owned()
+    } else {
+        let names: Vec<String> = missing.iter().map(|h| format!("`{h}`")).collect();
+        format!(
+            "left out (no {} figure): {}",
+            precision.name(),
+            names.join(", ")
+        )
+    };
+    SummaryItem {
+        key: "compute".into(),
+        label: "compute".into(),
+        text: format!(
+            "H100e at {} ({reference} = {shown} dense TFLOPS); {left}",
+            precision.name()
+        ),
+        json: json!({"precision": precision.name(), "reference": reference,
+            "reference_tflops": tflops.map(|t| t.normalize().to_string()), "left_out": missing}),
+    }
+}
+
 /// A report of rows per period and group, with no summary.
 fn grouped(
     report: &'static str,
@@ -87,6 +138,9 @@ pub fn capacity(ctx: &Context<'_>, by: GroupBy) -> Result<Document, EngineError>
         Column::new("cpu_hours", "CPU-hours", Kind::Count),
         Column::new("power_mw", "facility MW", Kind::Mw),
         Column::new("target_power_pct", "% target GW", Kind::Pct),
+        Column::new("h100e", "H100e", Kind::Count),
+        Column::new("h100e_hours", "H100e-hours", Kind::Count),
+        Column::new("eflops", "EFLOPS", Kind::Eflops),
     ]);
     let goal = target_power_mw(ctx.target);
     let mut rows = Vec::new();
@@ -101,11 +155,16 @@ pub fn capacity(ctx: &Context<'_>, by: GroupBy) -> Result<Document, EngineError>
                 Cell::Count(c.cpu_hours),
                 Cell::Decimal(c.power_mw()),
                 pct(c.power_mw(), goal),
+                Cell::Count(c.h100e),
+                Cell::Count(c.h100e_hours),
+                Cell::Decimal(c.eflops()),
             ]);
             rows.push(row);
         }
     }
-    Ok(grouped("capacity", ctx, by, columns, rows))
+    let mut doc = grouped("capacity", ctx, by, columns, rows);
+    doc.summary.push(compute_item(ctx));
+    Ok(doc)
 }
 
 /// `capplan spend`: spend, cumulative spend and its share of the target, per period and group.
@@ -194,6 +253,9 @@ pub(crate) fn target_item(t: &Target) -> SummaryItem {
     if let Some(g) = t.power_gw {
         sets.push(format!("{g} GW"));
     }
+    if let Some(h) = t.h100e {
+        sets.push(format!("{} H100e", group_thousands(&h.to_string())));
+    }
     if let Some(by) = t.by {
         sets.push(format!("by {by}"));
     }
@@ -202,7 +264,7 @@ pub(crate) fn target_item(t: &Target) -> SummaryItem {
         label: "target".into(),
         text: format!("{} ({})", t.id, sets.join(", ")),
         json: json!({"id": t.id, "name": t.name, "spend_usd": t.spend_usd.map(|s| format!("{s:.2}")),
-            "power_gw": t.power_gw.map(|g| g.to_string()), "by": t.by.map(|d| d.to_string())}),
+            "power_gw": t.power_gw.map(|g| g.to_string()), "h100e": t.h100e, "by": t.by.map(|d| d.to_string())}),
     }
 }
 
@@ -247,6 +309,9 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
         Column::new("group", "group", Kind::Text).data_only(),
         Column::new("gpus", "GPUs", Kind::Count),
         Column::new("cpus", "CPUs", Kind::Count),
+        Column::new("h100e", "H100e", Kind::Count),
+        Column::new("h100e_hours", "H100e-hours", Kind::Count).data_only(),
+        Column::new("eflops", "EFLOPS", Kind::Eflops).data_only(),
         Column::new("power_mw", "GW", Kind::MwAsGw),
         Column::new("target_power_pct", "% GW", Kind::Pct),
     ];
@@ -266,6 +331,9 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
         row.extend([
             Cell::Count(c.gpus),
             Cell::Count(c.cpus),
+            Cell::Count(c.h100e),
+            Cell::Count(c.h100e_hours),
+            Cell::Decimal(c.eflops()),
             Cell::Decimal(c.power_mw()),
             pct(c.power_mw(), power_goal),
         ]);
@@ -353,7 +421,8 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
     }
     if let Some(t) = ctx.target {
         let power_kw: Vec<i128> = cap.iter().map(|c| c.power_kw).collect();
-        let status = engine::target_status(t, ctx.timeline, &power_kw, spend);
+        let h100e = engine::target_h100e(ctx.catalog, &whole, ctx.filter, cap)?;
+        let status = engine::target_status(t, ctx.timeline, &power_kw, &h100e, spend);
         let label = |p: &Option<Period>| p.as_ref().map(|p| p.label.clone());
         let mut parts = Vec::new();
         if t.power_gw.is_some() {
@@ -366,6 +435,23 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
                         .max()
                         .unwrap_or_default();
                     format!("power tops out at {}", gw_text(peak))
+                }
+            });
+        }
+        if let Some(goal) = t.h100e {
+            parts.push(match &status.h100e_met_in {
+                Some(p) => format!("H100e reached {}", p.label),
+                None => {
+                    let peak = h100e.iter().copied().max().unwrap_or_default();
+                    let share = engine::percent(
+                        Decimal::from_i128_with_scale(peak, 0),
+                        Decimal::from(goal),
+                    )
+                    .map_or(String::new(), |p| format!(" ({p:.2}%)"));
+                    format!(
+                        "H100e top out at {}{share}",
+                        group_thousands(&peak.to_string())
+                    )
                 }
             });
         }
@@ -392,9 +478,11 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
             label: "target met".into(),
             text: if parts.is_empty() { head } else { format!("{head}: {}", parts.join("; ")) },
             json: json!({"met_in": label(&status.met_in), "met_by_deadline": status.met_by_deadline,
-                "spend_met_in": label(&status.spend_met_in), "power_met_in": label(&status.power_met_in)}),
+                "spend_met_in": label(&status.spend_met_in), "power_met_in": label(&status.power_met_in),
+                "h100e_met_in": label(&status.h100e_met_in)}),
         });
     }
+    summary.push(compute_item(ctx));
     Ok(Document {
         report: "plan",
         by: Some(ctx.timeline.grid.by.name()),
@@ -407,33 +495,57 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
     })
 }
 
-/// Peak units and facility power of a contract: the sums are non-decreasing between the days
-/// on which a tranche ends, so the peak is on one of the days before those.
-fn peaks(catalog: &Catalog, c: &Contract) -> Option<(i128, i128, Decimal, Num)> {
+/// Peak figures of a contract.
+struct Peaks {
+    gpus: i128,
+    cpus: i128,
+    mw: Decimal,
+    /// H100e at the run's precision: the exact sum over tranches, floored.
+    h100e: i128,
+    /// Unit-hours delivered in the term.
+    hours: Num,
+}
+
+/// Peak units, facility power and compute of a contract: the sums are non-decreasing between
+/// the days on which a tranche ends, so the peak is on one of the days before those.
+fn peaks(catalog: &Catalog, c: &Contract, precision: Precision) -> Option<Peaks> {
+    let reference = catalog
+        .reference_tflops(precision)
+        .and_then(Rational::from_decimal);
     let mut lines = Vec::new();
     for t in &c.tranches {
         let hw = catalog.hardware(&t.hardware)?;
         let units = tranche_units(catalog, c, t).ok()?;
         let kw = Rational::from_decimal(hw.watts_per_unit)?
             .checked_mul(Rational::from_decimal(catalog.pue_of(c))?)?;
-        lines.push((hw.kind, ramp_shape(c, t, units), kw, hw.rate_usd_per_hour));
+        let h100e = match (hw.kind, hw.tflops.at(precision), reference) {
+            (HardwareKind::Gpu, Some(t), Some(r)) => Rational::from_decimal(t)?.checked_div(r)?,
+            _ => Rational::ZERO,
+        };
+        lines.push((hw.kind, ramp_shape(c, t, units), kw, h100e));
     }
-    let mut best = (0_i128, 0_i128, Num::ZERO);
+    let mut best = (0_i128, 0_i128, Num::ZERO, Num::ZERO);
     for (_, s, _, _) in &lines {
         let day = s.until - 1;
-        let (mut gpus, mut cpus, mut watts) = (0_i128, 0_i128, Num::ZERO);
-        for (kind, s2, kw, _) in &lines {
+        let (mut gpus, mut cpus, mut watts, mut h100e) = (0_i128, 0_i128, Num::ZERO, Num::ZERO);
+        for (kind, s2, kw, ratio) in &lines {
             let on = s2.online(day)?;
             match kind {
                 HardwareKind::Gpu => gpus += on.floor(),
                 HardwareKind::Cpu => cpus += on.floor(),
             }
             watts = watts.checked_add(Num::Exact(on.checked_mul(*kw)?))?;
+            if !ratio.is_zero() {
+                h100e = h100e.checked_add(Num::Exact(on.checked_mul(*ratio)?))?;
+            }
         }
         best.0 = best.0.max(gpus);
         best.1 = best.1.max(cpus);
         if watts.compare(best.2).is_gt() {
             best.2 = watts;
+        }
+        if h100e.compare(best.3).is_gt() {
+            best.3 = h100e;
         }
     }
     let mw = best.2.checked_div(Num::int(1000))?.round_half_even()?;
@@ -446,7 +558,13 @@ fn peaks(catalog: &Catalog, c: &Contract) -> Option<(i128, i128, Decimal, Num)> 
             s.sum(lo, hi)?.checked_mul(Rational::integer(24))?,
         ))?;
     }
-    Some((best.0, best.1, peak_mw, hours))
+    Some(Peaks {
+        gpus: best.0,
+        cpus: best.1,
+        mw: peak_mw,
+        h100e: best.3.floor()?,
+        hours,
+    })
 }
 
 /// `capplan contracts`: one row per contract.
@@ -462,6 +580,7 @@ pub fn contracts(ctx: &Context<'_>) -> Result<Document, EngineError> {
         Column::new("peak_gpus", "peak GPUs", Kind::Count),
         Column::new("peak_cpus", "peak CPUs", Kind::Count),
         Column::new("peak_mw", "peak MW", Kind::Mw),
+        Column::new("peak_h100e", "peak H100e", Kind::Count),
         Column::new("usd_per_unit_hour", "$/unit-h", Kind::Price),
         Column::new("share_pct", "share", Kind::Pct),
     ];
@@ -474,12 +593,13 @@ pub fn contracts(ctx: &Context<'_>) -> Result<Document, EngineError> {
         if !listed {
             continue;
         }
-        let (gpus, cpus, mw, hours) = peaks(ctx.catalog, c).ok_or_else(|| EngineError {
+        let precision = ctx.filter.precision_for(ctx.catalog);
+        let peak = peaks(ctx.catalog, c, precision).ok_or_else(|| EngineError {
             contract: c.id.clone(),
             what: "peak capacity",
         })?;
         let price = Num::from_decimal(c.value_usd)
-            .checked_div(hours)
+            .checked_div(peak.hours)
             .and_then(|p| p.checked_mul(Num::int(100))?.round_half_even())
             .and_then(|cents| Decimal::try_from_i128_with_scale(cents, 2).ok());
         let share = if c.status == Status::Cancelled {
@@ -495,9 +615,10 @@ pub fn contracts(ctx: &Context<'_>) -> Result<Document, EngineError> {
             Cell::Date(c.start),
             Cell::Date(c.end),
             Cell::Bool(c.estimated),
-            Cell::Count(gpus),
-            Cell::Count(cpus),
-            Cell::Decimal(mw),
+            Cell::Count(peak.gpus),
+            Cell::Count(peak.cpus),
+            Cell::Decimal(peak.mw),
+            Cell::Count(peak.h100e),
             price.map_or(Cell::Null, Cell::Decimal),
             share,
         ]);
@@ -508,7 +629,7 @@ pub fn contracts(ctx: &Context<'_>) -> Result<Document, EngineError> {
         group_by: Some("contract"),
         scenarios: ctx.scenarios.clone(),
         title: None,
-        summary: Vec::new(),
+        summary: vec![compute_item(ctx)],
         columns,
         rows,
     })

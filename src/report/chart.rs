@@ -18,7 +18,7 @@ use rust_decimal::prelude::ToPrimitive;
 use thiserror::Error;
 
 use crate::catalog::Target;
-use crate::catalog::value::format_money_short;
+use crate::catalog::value::{format_money_short, group_thousands};
 use crate::report::document::{Cell, Document};
 
 /// Width and height of a chart, in pixels.
@@ -235,6 +235,8 @@ pub enum Measure {
     Gw,
     /// GPUs online.
     Gpus,
+    /// H100-equivalents online (capacity charts only).
+    H100e,
     /// Cumulative spend (comparisons only).
     CumulativeSpend,
 }
@@ -251,6 +253,15 @@ pub fn capacity(
             let (l, s) = pivot(doc, "gpus", 1.0)?;
             (l, s, "GPUs online at the period's end", Unit::Count)
         }
+        Measure::H100e => {
+            let (l, s) = pivot(doc, "h100e", 1.0)?;
+            (
+                l,
+                s,
+                "H100-equivalents online at the period's end",
+                Unit::Count,
+            )
+        }
         _ => {
             let (l, s) = pivot(doc, "power_mw", 1e-3)?;
             (l, s, "facility power at the period's end (GW)", Unit::Gw)
@@ -262,13 +273,26 @@ pub fn capacity(
         .filter(|s| s.values.iter().any(|v| *v != 0.0))
         .collect();
     let mut layers = vec![Layer::Stack(series)];
-    if measure == Measure::Gw {
-        layers.extend(power_target(target));
+    match measure {
+        Measure::Gw => layers.extend(power_target(target)),
+        Measure::H100e => layers.extend(target.and_then(|t| {
+            let goal = t.h100e?;
+            Some(Layer::Reference {
+                name: format!(
+                    "target {} ({} H100e)",
+                    t.id,
+                    group_thousands(&goal.to_string())
+                ),
+                value: goal as f64,
+            })
+        })),
+        _ => {}
     }
     let by = doc.group_by.unwrap_or("group");
     Ok(Chart {
         title: match measure {
             Measure::Gpus => format!("GPUs online by {by}"),
+            Measure::H100e => format!("Compute in H100-equivalents by {by}"),
             _ => format!("Facility power by {by}"),
         },
         subtitle: subtitle(doc, "capacity"),
@@ -363,7 +387,8 @@ pub fn compare(doc: &Document, measure: Measure) -> Result<Chart, ChartError> {
             Unit::Gw,
             "Facility power",
         ),
-        Measure::Gpus => (
+        // Comparisons do not offer H100e (`chart compare --measure` refuses it).
+        Measure::Gpus | Measure::H100e => (
             "gpus",
             1.0,
             "GPUs online at the period's end",

@@ -34,6 +34,8 @@ pub(crate) struct Totals {
     pub(crate) gpus: Vec<i128>,
     pub(crate) cpus: Vec<i128>,
     pub(crate) power_kw: Vec<i128>,
+    /// H100e at the portfolio's default precision, for `h100e` targets.
+    pub(crate) h100e: Vec<i128>,
     pub(crate) spend: Vec<i128>,
     pub(crate) cumulative: Vec<i128>,
 }
@@ -53,7 +55,9 @@ pub(crate) fn totals(
     let spend = engine::spend(catalog, &whole, GroupBy::Total, filter)?;
     let cap = &cap.values[0];
     let spend = spend.values[0].clone();
+    let h100e = engine::target_h100e(catalog, &whole, filter, cap)?;
     Ok(Totals {
+        h100e,
         gpus: cap.iter().map(|c| c.gpus).collect(),
         cpus: cap.iter().map(|c| c.cpus).collect(),
         power_kw: cap.iter().map(|c| c.power_kw).collect(),
@@ -158,7 +162,7 @@ pub fn compare(
         let mut parts = Vec::new();
         let mut by_target = serde_json::Map::new();
         for target in targets {
-            let status = engine::target_status(target, timeline, &t.power_kw, &t.spend);
+            let status = engine::target_status(target, timeline, &t.power_kw, &t.h100e, &t.spend);
             parts.push(format!("{} {}", target.id, status_text(target, &status)));
             by_target.insert(
                 target.id.clone(),

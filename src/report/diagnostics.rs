@@ -1,5 +1,7 @@
 //! Rendering diagnostics: `human` (rustc-like, with the source line and a caret), `json` and
 //! `github` (workflow commands that annotate the changed lines of a pull request).
+//! `sarif` (code scanning) and `gitlab` (Code Quality) name files from the repository root:
+//! see [`crate::report::sarif`] and [`crate::report::gitlab`].
 
 use std::io::{self, Write};
 use std::ops::Range;
@@ -10,6 +12,8 @@ use codespan_reporting::term::{self, Config, termcolor::Ansi};
 use serde::Serialize;
 
 use crate::diagnostic::{Diagnostic, FileId, Location, Report, Severity, SourceMap};
+use crate::report::repo::RepoPaths;
+use crate::report::{gitlab, sarif};
 
 /// How `validate` prints diagnostics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,6 +21,10 @@ pub enum DiagnosticFormat {
     Human,
     Json,
     Github,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitLab Code Quality JSON.
+    Gitlab,
 }
 
 impl<'a> Files<'a> for SourceMap {
@@ -55,7 +63,7 @@ impl<'a> Files<'a> for SourceMap {
 }
 
 /// A span cut to its first line, so that a label on a whole table points at its header.
-fn first_line(sources: &SourceMap, file: FileId, range: &Range<usize>) -> Range<usize> {
+pub(crate) fn first_line(sources: &SourceMap, file: FileId, range: &Range<usize>) -> Range<usize> {
     let text = &sources.get(file).text;
     let boundary = |mut i: usize| {
         i = i.min(text.len());
@@ -87,10 +95,24 @@ pub fn render(
     color: bool,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    render_in(report, format, color, &RepoPaths::default(), out)
+}
+
+/// [`render`], with the paths of `sarif` and `gitlab` made relative to the repository root of
+/// `paths` (the other formats name files as they were given).
+pub fn render_in(
+    report: &Report,
+    format: DiagnosticFormat,
+    color: bool,
+    paths: &RepoPaths,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         DiagnosticFormat::Human => human(report, color, out),
         DiagnosticFormat::Json => json(report, out),
         DiagnosticFormat::Github => github(report, out),
+        DiagnosticFormat::Sarif => sarif::write(report, paths, out),
+        DiagnosticFormat::Gitlab => gitlab::write(report, paths, out),
     }
 }
 

@@ -208,9 +208,9 @@ pub fn diff(
     let targets = targets
         .iter()
         .map(|t| {
-            let status = engine::target_status(t, timeline, &n.power_kw, &n.spend);
+            let status = engine::target_status(t, timeline, &n.power_kw, &n.h100e, &n.spend);
             let old = old.catalog.target(&t.id).map(|ot| {
-                let s = engine::target_status(ot, timeline, &o.power_kw, &o.spend);
+                let s = engine::target_status(ot, timeline, &o.power_kw, &o.h100e, &o.spend);
                 let text = status_text(ot, &s);
                 (s, text)
             });

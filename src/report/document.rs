@@ -22,6 +22,8 @@ pub enum Kind {
     MwAsGw,
     /// A percentage with two decimals. JSON strings.
     Pct,
+    /// exaFLOPS with three decimals. JSON strings.
+    Eflops,
     Bool,
     /// A chance from 0 to 1 with four decimals. JSON strings.
     Probability,

@@ -54,7 +54,7 @@ fn plain(cell: &Cell, kind: Kind) -> String {
         Cell::Bool(b) => b.to_string(),
         Cell::Null | Cell::NotApplicable => String::new(),
         Cell::Decimal(d) => match kind {
-            Kind::Mw | Kind::MwAsGw => fixed(*d, 3),
+            Kind::Mw | Kind::MwAsGw | Kind::Eflops => fixed(*d, 3),
             Kind::Probability => fixed(*d, 4),
             _ => fixed(*d, 2),
         },
@@ -73,7 +73,7 @@ fn human(cell: &Cell, kind: Kind) -> String {
             Kind::Price => format!("${}", fixed(*d, 2)),
             // The reported figure itself, three decimals: rounding it again for display could
             // differ from one rounding of the exact value.
-            Kind::Mw => {
+            Kind::Mw | Kind::Eflops => {
                 let text = fixed(*d, 3);
                 let (whole, frac) = text.split_once('.').unwrap_or((&text, "0"));
                 format!("{}.{frac}", group_thousands(whole))

@@ -63,7 +63,7 @@ fn number_format(kind: Kind) -> Option<&'static str> {
     match kind {
         Kind::Count => Some("#,##0"),
         Kind::Money | Kind::Price => Some("$#,##0.00"),
-        Kind::Mw | Kind::MwAsGw => Some("#,##0.000"),
+        Kind::Mw | Kind::MwAsGw | Kind::Eflops => Some("#,##0.000"),
         Kind::Pct => Some("0.00%"),
         Kind::Probability => Some("0.0000"),
         Kind::Date => Some("yyyy-mm-dd"),

@@ -37,6 +37,20 @@ pub fn apply(catalog: &Catalog, scenario: &Scenario, out: &mut Vec<Diagnostic>) 
         if let Some(m) = p.fiscal_year_start_month {
             port.fiscal_year_start_month = m;
         }
+        if let Some(compute) = &p.compute {
+            // Only the keys the scenario writes change.
+            for key in ["compute.reference", "compute.precision"] {
+                if p.origin.has(key) {
+                    port.origin.set_key_span(key, p.origin.span(key));
+                }
+            }
+            if p.origin.has("compute.reference") {
+                port.compute.reference = compute.reference.clone();
+            }
+            if p.origin.has("compute.precision") {
+                port.compute.precision = compute.precision;
+            }
+        }
     }
     for h in &scenario.hardware {
         hardware(&mut cat, h, out);
@@ -95,6 +109,19 @@ fn hardware(cat: &mut Catalog, h: &HardwarePatch, out: &mut Vec<Diagnostic>) {
             hw.rate_usd_per_hour = r;
             hw.origin
                 .set_key_span("rate_usd_per_hour", h.origin.span("rate_usd_per_hour"));
+        }
+        if let Some(t) = &h.tflops {
+            // Each precision the scenario gives replaces the profile's; the others stay.
+            for (mine, theirs, key) in [
+                (&mut hw.tflops.bf16, t.bf16, "tflops.bf16"),
+                (&mut hw.tflops.fp8, t.fp8, "tflops.fp8"),
+                (&mut hw.tflops.fp4, t.fp4, "tflops.fp4"),
+            ] {
+                if theirs.is_some() {
+                    *mine = theirs;
+                    hw.origin.set_key_span(key, h.origin.span(key));
+                }
+            }
         }
         return;
     }

@@ -170,6 +170,7 @@ impl WhatIf {
                 horizon: None,
                 pue: Some(pue),
                 fiscal_year_start_month: None,
+                compute: None,
                 origin,
             }
         });
