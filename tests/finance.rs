@@ -25,6 +25,7 @@ id = "gpu"
 kind = "gpu"
 watts_per_unit = 1000
 rate_usd_per_hour = "2.00"
+tflops = { bf16 = 1000, fp8 = 2000 }
 "#;
 
 fn date(s: &str) -> NaiveDate {

@@ -31,6 +31,7 @@ id = "gpu"
 kind = "gpu"
 watts_per_unit = 1800
 rate_usd_per_hour = "6.00"
+tflops = { bf16 = 2500, fp8 = 5000 }
 "#;
 
 #[derive(Clone, Debug)]
