@@ -216,3 +216,32 @@ proptest! {
         prop_assert_eq!(&figures(&delayed, g.fy), &base);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn present_value_is_the_flows_at_a_zero_rate_and_less_at_a_positive_one(
+        g in gen_contract(),
+        rate in 1_u32..5000,
+    ) {
+        use capplan::engine::npv::{Discount, contract_values};
+        let Some(cat) = load(&g) else { return Ok(()) };
+        let valuation = cat.portfolio.horizon_start;
+        let value = |r: Decimal, basis: Basis| {
+            let d = Discount::new(r, valuation).unwrap();
+            let v = contract_values(&cat, &Filter::default(), basis, &d).unwrap();
+            (
+                v[0].undiscounted.round_half_even().unwrap(),
+                v[0].present.round_half_even().unwrap(),
+            )
+        };
+        for basis in [Basis::Cash, Basis::Accrual] {
+            let (flows, at_zero) = value(Decimal::ZERO, basis);
+            prop_assert_eq!(flows, at_zero);
+            // Rates from 0.01% to 50%.
+            let (_, pv) = value(Decimal::new(i64::from(rate), 4), basis);
+            prop_assert!(pv <= flows && pv >= 0, "{} of {}", pv, flows);
+        }
+    }
+}
