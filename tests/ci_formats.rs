@@ -44,6 +44,12 @@ fn load(dir: &str) -> Report {
     let files = CatalogFiles::read_dir(Path::new(&catalog_dir)).unwrap();
     let mut report = Report::default();
     let loaded = catalog::load(&files, &mut report);
+    // A whole catalog is held to its published figures, as `capplan validate` holds a folder.
+    if let Some(catalog) = loaded.as_ref().filter(|_| !report.has_errors()) {
+        for d in capplan::engine::observe::mismatches(catalog).unwrap() {
+            report.push(d);
+        }
+    }
     if scenario_file.exists() {
         let name = scenario_file.display().to_string();
         let bytes = std::fs::read(&scenario_file).unwrap();

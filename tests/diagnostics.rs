@@ -38,6 +38,12 @@ fn load_dir(dir: &str) -> Report {
     let files = CatalogFiles::read_dir(Path::new(&catalog_dir)).unwrap_or_else(|e| panic!("{e}"));
     let mut report = Report::default();
     let catalog = catalog::load(&files, &mut report);
+    // As `capplan validate` does: a valid catalog is also checked against its observations.
+    if let Some(valid) = &catalog {
+        for d in capplan::engine::observe::mismatches(valid).expect("no overflow") {
+            report.push(d);
+        }
+    }
     if scenario_file.exists() {
         let catalog = catalog.expect("a scenario fixture's catalog is valid");
         let bytes = std::fs::read(&scenario_file).unwrap();
@@ -165,6 +171,12 @@ pinned! {
     capacity_linked_spend_without_capacity_is_reported: "no-capacity" in "acme.toml" at Some((8, 9)),
         "contract `acme-2026` links spend to capacity, but delivers no capacity in its term",
         help: "add a `[[tranche]]` online within the term, or use `spend = \"straight-line\"`";
+    an_observation_of_two_figures_is_reported_at_the_second: "observation-measure" in "portfolio.toml" at Some((19, 8)),
+        "observation of 2026-12-31 gives both `power_gw` and `gpus`; an observation is one figure",
+        help: "write one `[[observed]]` per published figure";
+    a_projection_that_misses_a_published_figure_is_a_warning_with_both: "observation-mismatch" in "portfolio.toml" at Some((18, 12)),
+        "`power_gw` observed 0.50 GW on 2026-12-31, projected 0.22 GW (-56.8%), outside the tolerance of 20%",
+        help: "check the contracts that count by that day; widen `tolerance` only as far as the published figure is uncertain";
     a_tranche_of_zero_units_is_reported: "non-positive" in "acme.toml" at Some((12, 9)),
         "tranche `first` has `units = 0`; units must be positive";
     a_file_that_is_not_utf8_is_reported_at_the_first_bad_byte: "not-utf8" in "acme.toml" at Some((3, 16)),
@@ -364,5 +376,188 @@ fn a_catalog_loads_the_same_whatever_order_its_files_come_in() {
     assert_eq!(
         places(render_sorted(&files)),
         places(render_sorted(&reversed))
+    );
+}
+
+/// Loads a catalog of the observation fixture's contract and `portfolio` as its portfolio file.
+fn with_portfolio(portfolio: &str) -> Report {
+    let dir = tempfile::tempdir().unwrap();
+    let contract = std::fs::read_to_string(format!("{FIXTURES}/observation-mismatch/acme.toml"));
+    std::fs::write(dir.path().join("acme.toml"), contract.unwrap()).unwrap();
+    std::fs::write(dir.path().join("portfolio.toml"), portfolio).unwrap();
+    let files = CatalogFiles::read_dir(dir.path()).unwrap();
+    let mut report = Report::default();
+    if let Some(valid) = catalog::load(&files, &mut report) {
+        for d in capplan::engine::observe::mismatches(&valid).unwrap() {
+            report.push(d);
+        }
+    }
+    report.sort();
+    report
+}
+
+const OBSERVED_BASE: &str = r#"[portfolio]
+name = "Fixture portfolio"
+horizon = { start = 2026-01-01, end = 2031-01-01 }
+pue = 1.2
+
+[[hardware]]
+id = "gb200"
+kind = "gpu"
+watts_per_unit = 1800
+rate_usd_per_hour = "6.00"
+tflops = { bf16 = 2500, fp8 = 5000 }
+"#;
+
+/// `(line, code, message, help)` of every diagnostic.
+fn described(report: &Report) -> Vec<(usize, &'static str, String, Option<String>)> {
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let (_, pos) = report.sources.resolve(&d.location);
+            (
+                pos.map_or(0, |p| p.0),
+                d.code.name(),
+                d.message.clone(),
+                d.help.clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_problem_of_the_observations_is_reported_where_it_is() {
+    let text = format!(
+        r#"{OBSERVED_BASE}
+[[observed]]
+date = 2026-06-30
+note = "no figure"
+
+[[observed]]
+date = 2026-06-30
+gpus = 0
+
+[[observed]]
+date = 2026-06-30
+gpus = 100_000
+tolerance = 1.5
+
+[[observed]]
+date = 2026-06-30
+gpus = 100_000
+tolerance = 0
+
+[[observed]]
+date = 2026-06-30
+gpus = 100_000
+tolerence = 0.1
+"#
+    );
+    let found = described(&with_portfolio(&text));
+    let expected = vec![
+        (
+            13,
+            "observation-measure",
+            "observation of 2026-06-30 gives no measure".to_owned(),
+            Some("add one of `power_gw`, `gpus`, `cpus`, `h100e`, `cumulative_spend_usd`, `contracted_usd`".to_owned()),
+        ),
+        (
+            19,
+            "non-positive",
+            "observation of 2026-06-30 has `gpus = 0`; an observed figure must be positive".to_owned(),
+            None,
+        ),
+        (
+            24,
+            "invalid-value",
+            "observation of 2026-06-30 has `tolerance = 1.5`; expected a share of the figure from 0 to 1".to_owned(),
+            Some("`tolerance = 0.2` accepts a projection within 20% of the figure".to_owned()),
+        ),
+        (
+            29,
+            "non-positive",
+            "observation of 2026-06-30 has `tolerance = 0`; a tolerance must be positive".to_owned(),
+            None,
+        ),
+        (
+            34,
+            "unknown-key",
+            "unknown key `tolerence` in observation of 2026-06-30".to_owned(),
+            Some("did you mean `tolerance`?".to_owned()),
+        ),
+    ];
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn an_observation_within_its_tolerance_is_not_reported_and_one_outside_is() {
+    // 100,000 GPUs are online from 2026-03-01: 90,000 is within 20%, 70,000 is not, and on
+    // 2026-01-31 the ramp has brought 50,847 of them.
+    let observed = |date: &str, gpus: u64, tolerance: &str| {
+        format!("{OBSERVED_BASE}\n[[observed]]\ndate = {date}\ngpus = {gpus}\n{tolerance}\n")
+    };
+    assert!(
+        with_portfolio(&observed("2026-12-31", 90_000, ""))
+            .diagnostics
+            .is_empty()
+    );
+    assert!(
+        with_portfolio(&observed("2026-01-31", 50_000, "tolerance = 0.02"))
+            .diagnostics
+            .is_empty()
+    );
+    let outside = with_portfolio(&observed("2026-12-31", 70_000, ""));
+    let found = described(&outside);
+    assert_eq!(
+        found,
+        vec![(
+            15,
+            "observation-mismatch",
+            "`gpus` observed 70,000 GPUs on 2026-12-31, projected 100,000 GPUs (+42.9%), outside the tolerance of 20%".to_owned(),
+            Some("check the contracts that count by that day; widen `tolerance` only as far as the published figure is uncertain".to_owned()),
+        )]
+    );
+    // Spend and contracted value: $5B over 2026, announced on its start.
+    let money = |key: &str, date: &str, value: &str| {
+        format!(
+            "{OBSERVED_BASE}\n[[observed]]\ndate = {date}\n{key} = \"{value}\"\ntolerance = 0.01\n"
+        )
+    };
+    assert!(
+        with_portfolio(&money("contracted_usd", "2026-01-01", "5B"))
+            .diagnostics
+            .is_empty()
+    );
+    assert_eq!(
+        described(&with_portfolio(&money(
+            "contracted_usd",
+            "2025-12-31",
+            "5B"
+        )))[0]
+            .2,
+        "`contracted_usd` observed $5.00B on 2025-12-31, projected $0.00 (-100.0%), outside the tolerance of 1%"
+    );
+    assert!(
+        with_portfolio(&money("cumulative_spend_usd", "2026-12-31", "5B"))
+            .diagnostics
+            .is_empty()
+    );
+}
+
+#[test]
+fn an_h100e_observation_is_checked_at_the_default_precision() {
+    // 100,000 GPUs of 5,000 dense FP8 TFLOPS are 100,000 x 5,000 / 1,979 = 252,652 H100e.
+    let h100e = |value: u64| {
+        format!(
+            "{OBSERVED_BASE}\n[[observed]]\ndate = 2026-12-31\nh100e = {value}\ntolerance = 0.01\n"
+        )
+    };
+    assert!(with_portfolio(&h100e(252_652)).diagnostics.is_empty());
+    let found = described(&with_portfolio(&h100e(200_000)));
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].2,
+        "`h100e` observed 200,000 H100e on 2026-12-31, projected 252,652 H100e (+26.3%), outside the tolerance of 1%"
     );
 }

@@ -449,7 +449,7 @@ fn slips_near_the_ends_of_the_calendar_are_sampled() {
 
 #[test]
 fn samples_beyond_the_memory_budget_are_refused_before_allocating() {
-    // 10,000,000 samples of 99 months need about 7.5 GiB: refused at once, exit 2, with the
+    // 10,000,000 samples of 132 months need about 9.9 GiB: refused at once, exit 2, with the
     // number of samples that fit.
     let out = capplan(&[
         "--scenario",
@@ -463,7 +463,7 @@ fn samples_beyond_the_memory_budget_are_refused_before_allocating() {
     assert_eq!(code(&out), 2);
     assert_eq!(
         text(&out.stderr),
-        "error: --samples 10,000,000 over 99 periods needs about 7.5 GiB of memory, more than the 4 GiB a run may take: use at most 5,368,709 samples here, a shorter window (--from, --to) or longer periods (--by)\n"
+        "error: --samples 10,000,000 over 132 periods needs about 9.9 GiB of memory, more than the 4 GiB a run may take: use at most 4,036,623 samples here, a shorter window (--from, --to) or longer periods (--by)\n"
     );
     assert!(out.stdout.is_empty());
     // Over a horizon of ten thousand years, even the default samples are too many by month.

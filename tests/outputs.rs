@@ -569,3 +569,102 @@ fn the_readme_chart_and_the_example_page_are_current() {
         );
     }
 }
+
+/// The filled dots a chart draws: markers and their legend entry (rings are not filled).
+fn dots(svg: &str) -> Vec<(f64, f64)> {
+    roxmltree::Document::parse(svg)
+        .expect("XML")
+        .descendants()
+        .filter(|n| n.has_tag_name("circle") && n.attribute("fill") != Some("none"))
+        .map(|n| {
+            let at = |a: &str| n.attribute(a).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+            (at("cx"), at("cy"))
+        })
+        .collect()
+}
+
+#[test]
+fn charts_mark_the_published_figures_of_the_measure_they_draw() {
+    let svg = |args: &[&str]| {
+        let (code, out, err) = run(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        String::from_utf8(out).expect("UTF-8")
+    };
+    let legend = "published figures (observed)";
+    // Three GW figures (ends of 2023, 2024 and 2025), each drawn on its year, plus the legend's dot.
+    let gw = svg(&["chart", "capacity", "--by", "year"]);
+    assert!(svg_texts(&gw).iter().any(|t| t == legend));
+    let marks = dots(&gw);
+    assert_eq!(marks.len(), 4, "{marks:?}");
+    let xs: Vec<f64> = marks[..3].iter().map(|p| p.0).collect();
+    assert!(xs[0] < xs[1] && xs[1] < xs[2], "{xs:?}");
+    // The end of 2025 is higher than the end of 2023 (y grows downwards).
+    assert!(marks[2].1 < marks[0].1, "{marks:?}");
+    // One GPU figure.
+    let gpus = svg(&["chart", "capacity", "--by", "year", "--measure", "gpus"]);
+    assert_eq!(dots(&gpus).len(), 2);
+    // No figure of cumulative spend in the shipped catalog: no marker, no legend entry.
+    let spend = svg(&["chart", "spend", "--by", "year"]);
+    assert!(!svg_texts(&spend).iter().any(|t| t == legend));
+    assert!(dots(&spend).is_empty());
+    // Outside the window, or for part of the catalog, nothing is marked.
+    let later = svg(&["chart", "capacity", "--by", "year", "--from", "2027"]);
+    assert!(dots(&later).is_empty());
+    let aws = svg(&["chart", "capacity", "--by", "year", "--provider", "AWS"]);
+    assert!(dots(&aws).is_empty());
+}
+
+#[test]
+fn a_figure_inside_a_period_is_marked_where_its_day_falls() {
+    use capplan::report::chart::{Chart, Layer, Unit, mark_observed};
+    use capplan::report::{Cell, Column, Document, Kind};
+    let day = |s: &str| s.parse::<chrono::NaiveDate>().expect("a date");
+    let row = |label: &str, start: &str, end: &str| {
+        vec![
+            Cell::Text(label.to_owned()),
+            Cell::Date(day(start)),
+            Cell::Date(day(end)),
+        ]
+    };
+    let doc = Document {
+        report: "capacity",
+        by: Some("year"),
+        group_by: Some("total"),
+        scenarios: Vec::new(),
+        title: None,
+        summary: Vec::new(),
+        columns: vec![
+            Column::new("period", "period", Kind::Text),
+            Column::new("start", "start", Kind::Date),
+            Column::new("end", "end", Kind::Date),
+        ],
+        rows: vec![
+            row("2024", "2024-01-01", "2025-01-01"),
+            row("2025", "2025-01-01", "2026-01-01"),
+        ],
+    };
+    let mut chart = Chart {
+        title: String::new(),
+        subtitle: String::new(),
+        x_desc: String::new(),
+        y_desc: String::new(),
+        y_unit: Unit::Gw,
+        labels: vec!["2024".to_owned(), "2025".to_owned()],
+        layers: Vec::new(),
+    };
+    let figures = [
+        (day("2024-12-31"), 0.6),
+        (day("2025-07-02"), 1.2),
+        // Before the first period's end, and after the last period: not drawn.
+        (day("2024-06-30"), 0.3),
+        (day("2026-01-01"), 2.0),
+    ];
+    mark_observed(&mut chart, &doc, &figures);
+    let [Layer::Markers { points, .. }] = chart.layers.as_slice() else {
+        panic!("{:?}", chart.layers)
+    };
+    assert_eq!(points.len(), 2);
+    assert_eq!(points[0], (0.0, 0.6));
+    // 2025-07-02 is day 183 of 365 of 2025: between the ends of 2024 and 2025.
+    assert!((points[1].0 - 183.0 / 365.0).abs() < 1e-9, "{points:?}");
+}

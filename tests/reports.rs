@@ -231,3 +231,65 @@ fn a_failed_output_leaves_the_existing_file_untouched() {
         fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).expect("chmod");
     }
 }
+
+#[test]
+fn plan_lists_every_observation_with_its_projection_and_difference() {
+    let (code, table, err) = run(&[
+        "--catalog",
+        "contracts",
+        "plan",
+        "--from",
+        "2024",
+        "--by",
+        "year",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let observed: Vec<&str> = table
+        .lines()
+        .filter(|l| l.trim_start().starts_with("observed"))
+        .collect();
+    assert_eq!(observed.len(), 5, "{table}");
+    assert!(
+        observed
+            .iter()
+            .any(|l| l.contains("1.90 GW on 2025-12-31: projected 1.87 GW")),
+        "{observed:?}"
+    );
+    assert!(
+        observed.iter().all(|l| l.contains("within tolerance")),
+        "{observed:?}"
+    );
+    let (code, out, err) = run(&[
+        "--catalog",
+        "contracts",
+        "--format",
+        "json",
+        "plan",
+        "--by",
+        "year",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let all = v["summary"]["observed"]
+        .as_array()
+        .expect("summary.observed");
+    assert_eq!(all.len(), 5);
+    let end_2025 = all
+        .iter()
+        .find(|o| o["date"] == "2025-12-31" && o["measure"] == "power_gw")
+        .expect("the 2025 power figure");
+    assert_eq!(end_2025["observed"], "1.900");
+    assert_eq!(end_2025["tolerance"], "0.2");
+    assert_eq!(end_2025["within"], true);
+    let projected: f64 = end_2025["projected"].as_str().unwrap().parse().unwrap();
+    let difference: f64 = end_2025["difference"].as_str().unwrap().parse().unwrap();
+    assert!((projected - 1.9 - difference).abs() < 1e-9);
+    for o in all {
+        for key in ["source", "note"] {
+            assert!(
+                o[key].as_str().is_some_and(|s| !s.is_empty()),
+                "{key} of {o}"
+            );
+        }
+    }
+}

@@ -187,7 +187,7 @@ fn cancelling_every_tranche_leaves_nothing() {
         "--samples",
         "3000",
     ]);
-    assert_eq!(rows(&risk).len(), 33);
+    assert_eq!(rows(&risk).len(), 44);
     for row in rows(&risk) {
         for q in ["p10", "p50", "p90"] {
             assert_eq!(row[format!("{q}_gpus")], 0);

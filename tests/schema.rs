@@ -70,6 +70,10 @@ kind = "gpu"
 watts_per_unit = 1800
 rate_usd_per_hour = "6.00"
 tflops = { bf16 = 2500, fp8 = 5000 }
+
+[[observed]]
+date = 2026-12-31
+power_gw = 0.5
 "#;
 
 /// A valid scenario that has one of every table the scenario format has.
@@ -808,6 +812,13 @@ const SCHEMA_CHECKED: &[(&str, &str, SchemaKind, &str)] = &[
         SchemaKind::Contract,
         "/tranche/0",
     ),
+    // `oneOf` of the measures.
+    (
+        "observation-measure",
+        "portfolio.toml",
+        SchemaKind::Portfolio,
+        "/observed/0",
+    ),
     (
         "missing-schedule",
         "acme.toml",
@@ -925,6 +936,10 @@ const NOT_SCHEMA_CHECKED: &[(&str, &str)] = &[
     (
         "payment-after-horizon",
         "a warning, and calendar arithmetic across files (the horizon is in `portfolio.toml`)",
+    ),
+    (
+        "observation-mismatch",
+        "a warning, and the projection of the whole catalog",
     ),
 ];
 

@@ -452,6 +452,7 @@ pub fn load_owned(files: CatalogFiles, checks: Checks, report: &mut Report) -> O
             targets: p.targets,
             hardware: p.hardware,
             contracts,
+            observed: p.observed,
         }
     });
     if let Some(catalog) = &catalog {

@@ -87,6 +87,8 @@ pub struct Catalog {
     pub targets: Vec<Target>,
     pub hardware: Vec<Hardware>,
     pub contracts: Vec<Contract>,
+    /// Published figures the projection must meet, in file order (DESIGN.md section 11).
+    pub observed: Vec<Observation>,
 }
 
 impl Catalog {
@@ -462,4 +464,64 @@ impl Ownership {
             Ownership::Owned => "owned",
         }
     }
+}
+
+/// What an observation measures: one figure a report shows for a day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Facility power online at the end of the day, in GW.
+    PowerGw,
+    /// Accelerators online at the end of the day.
+    Gpus,
+    /// vCPUs online at the end of the day.
+    Cpus,
+    /// H100-equivalents online at the end of the day, at the portfolio's default precision.
+    H100e,
+    /// Spend from the contracts' starts through the day, in USD.
+    CumulativeSpendUsd,
+    /// The value of the contracts announced on or before the day (`start` where `announced`
+    /// is absent), in USD.
+    ContractedUsd,
+}
+
+impl Measure {
+    /// The key that gives the measure in `[[observed]]`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Measure::PowerGw => "power_gw",
+            Measure::Gpus => "gpus",
+            Measure::Cpus => "cpus",
+            Measure::H100e => "h100e",
+            Measure::CumulativeSpendUsd => "cumulative_spend_usd",
+            Measure::ContractedUsd => "contracted_usd",
+        }
+    }
+
+    /// Whether the figure is money.
+    pub fn is_money(self) -> bool {
+        matches!(self, Measure::CumulativeSpendUsd | Measure::ContractedUsd)
+    }
+}
+
+/// `[[observed]]`: a published figure that the projection of the catalog must meet.
+#[derive(Clone, Debug)]
+pub struct Observation {
+    /// The figure is the one at the end of this day.
+    pub date: NaiveDate,
+    pub measure: Measure,
+    /// The published figure, in the measure's unit (GW, units or USD).
+    pub value: Decimal,
+    /// The largest relative difference that still agrees: 0.2 is 20% of `value`. Default 0.2.
+    pub tolerance: Decimal,
+    /// Where the figure was published.
+    pub source: Option<String>,
+    /// Free text: what was said, and why the tolerance is what it is.
+    pub note: Option<String>,
+    pub origin: Origin,
+}
+
+impl Observation {
+    /// The tolerance when `[[observed]]` gives none.
+    pub const DEFAULT_TOLERANCE: Decimal = Decimal::from_parts(2, 0, 0, false, 1);
 }

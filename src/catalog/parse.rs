@@ -20,9 +20,10 @@ pub struct PortfolioFile {
     pub portfolio: Portfolio,
     pub targets: Vec<Target>,
     pub hardware: Vec<Hardware>,
+    pub observed: Vec<Observation>,
 }
 
-const PORTFOLIO_FILE_KEYS: &[&str] = &["portfolio", "target", "hardware"];
+const PORTFOLIO_FILE_KEYS: &[&str] = &["portfolio", "target", "hardware", "observed"];
 pub const PORTFOLIO_KEYS: &[&str] = &[
     "name",
     "currency",
@@ -45,6 +46,28 @@ pub const HARDWARE_KEYS: &[&str] = &[
 ];
 /// The keys of a hardware profile's `tflops`.
 pub const TFLOPS_KEYS: &[&str] = &["bf16", "fp8", "fp4"];
+/// The keys of an `[[observed]]`: the date, one measure, and what supports it.
+pub const OBSERVED_KEYS: &[&str] = &[
+    "date",
+    "power_gw",
+    "gpus",
+    "cpus",
+    "h100e",
+    "cumulative_spend_usd",
+    "contracted_usd",
+    "tolerance",
+    "source",
+    "note",
+];
+/// The measures an observation may give, by key.
+pub const MEASURES: &[(&str, Measure)] = &[
+    ("power_gw", Measure::PowerGw),
+    ("gpus", Measure::Gpus),
+    ("cpus", Measure::Cpus),
+    ("h100e", Measure::H100e),
+    ("cumulative_spend_usd", Measure::CumulativeSpendUsd),
+    ("contracted_usd", Measure::ContractedUsd),
+];
 /// The keys of a contract file.
 pub const CONTRACT_KEYS: &[&str] = &[
     "id",
@@ -152,11 +175,19 @@ pub fn portfolio_file(ctx: &mut Ctx<'_>, doc: Spanned<DeTable<'_>>) -> Option<Po
         .into_iter()
         .filter_map(|t| hardware(ctx, t))
         .collect();
+    let observed = file
+        .take("observed")
+        .map(|v| reader::tables(ctx, "observed", v, OBSERVED_KEYS))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|t| observation(ctx, t))
+        .collect();
     file.finish(ctx);
     Some(PortfolioFile {
         portfolio,
         targets,
         hardware,
+        observed,
     })
 }
 
@@ -374,6 +405,141 @@ fn target(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Target> {
         power_gw,
         h100e,
         by,
+        origin,
+    })
+}
+
+/// Reads an `[[observed]]`: a date, exactly one measure, a tolerance, a source and a note.
+fn observation(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Observation> {
+    let mut origin = Origin::new(ctx.file, t.span.clone());
+    let date = t
+        .require(ctx, "date")
+        .and_then(|v| reader::date(ctx, "date", v));
+    let date = keep(&mut origin, "date", date);
+    if let Some(d) = date {
+        t.what = format!("observation of {d}");
+    }
+    let mut given = Vec::new();
+    for &(key, measure) in MEASURES {
+        if let Some(v) = t.take(key) {
+            given.push((key, measure, v));
+        }
+    }
+    let measure = match given.len() {
+        0 => {
+            let keys = MEASURES
+                .iter()
+                .map(|(k, _)| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            ctx.push(
+                Diagnostic::new(
+                    Code::ObservationMeasure,
+                    ctx.span(t.span.clone()),
+                    format!("{} gives no measure", t.what),
+                )
+                .with_help(format!("add one of {keys}")),
+            );
+            None
+        }
+        1 => given.pop(),
+        _ => {
+            let (first, _, first_value) = &given[0];
+            let (second, _, second_value) = &given[1];
+            ctx.push(
+                Diagnostic::new(
+                    Code::ObservationMeasure,
+                    ctx.span(second_value.span()),
+                    format!(
+                        "{} gives both `{first}` and `{second}`; an observation is one figure",
+                        t.what
+                    ),
+                )
+                .with_related(
+                    ctx.span(first_value.span()),
+                    format!("`{first}` is given here"),
+                )
+                .with_help("write one `[[observed]]` per published figure"),
+            );
+            None
+        }
+    };
+    let value = measure.and_then(|(key, measure, v)| {
+        origin.set_key(key, v.span());
+        origin.set_key("value", v.span());
+        let span = v.span();
+        let value = match measure {
+            Measure::PowerGw => reader::ratio(ctx, key, v).map(Spanned::into_inner),
+            Measure::Gpus | Measure::Cpus | Measure::H100e => {
+                reader::integer(ctx, key, &v).map(Decimal::from)
+            }
+            Measure::CumulativeSpendUsd | Measure::ContractedUsd => {
+                reader::money(ctx, key, v).map(Spanned::into_inner)
+            }
+        }?;
+        if value <= Decimal::ZERO {
+            ctx.error(
+                Code::NonPositive,
+                span,
+                format!(
+                    "{} has `{key} = {value}`; an observed figure must be positive",
+                    t.what
+                ),
+            );
+            return None;
+        }
+        Some((measure, value))
+    });
+    let tolerance = t.take("tolerance").and_then(|v| {
+        let span = v.span();
+        origin.set_key("tolerance", span.clone());
+        let tol = reader::ratio(ctx, "tolerance", v)?.into_inner();
+        if tol <= Decimal::ZERO {
+            ctx.error(
+                Code::NonPositive,
+                span,
+                format!(
+                    "{} has `tolerance = {tol}`; a tolerance must be positive",
+                    t.what
+                ),
+            );
+            return None;
+        }
+        if tol > Decimal::ONE {
+            ctx.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    ctx.span(span),
+                    format!(
+                        "{} has `tolerance = {tol}`; expected a share of the figure from 0 to 1",
+                        t.what
+                    ),
+                )
+                .with_help("`tolerance = 0.2` accepts a projection within 20% of the figure"),
+            );
+            return None;
+        }
+        Some(tol)
+    });
+    let tolerance_given = origin.has("tolerance");
+    let source = t
+        .take("source")
+        .and_then(|v| reader::string(ctx, "source", v));
+    let source = keep(&mut origin, "source", source);
+    let note = t.take("note").and_then(|v| reader::string(ctx, "note", v));
+    let note = keep(&mut origin, "note", note);
+    t.finish(ctx);
+    let (measure, value) = value?;
+    if tolerance_given && tolerance.is_none() {
+        return None;
+    }
+    Some(Observation {
+        date: date?,
+        measure,
+        value,
+        tolerance: tolerance.unwrap_or(Observation::DEFAULT_TOLERANCE),
+        source,
+        note,
         origin,
     })
 }

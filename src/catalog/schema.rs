@@ -22,7 +22,8 @@ use serde_json::{Value, json};
 
 use crate::catalog::model::SpendModel;
 use crate::catalog::parse::{
-    CURRENCY, KINDS, OWNERSHIPS, PAYMENT_TERMS, PRECISIONS, RAMPS, SPEND_MODELS, STATUSES,
+    CURRENCY, KINDS, MEASURES, OWNERSHIPS, PAYMENT_TERMS, PRECISIONS, RAMPS, SPEND_MODELS,
+    STATUSES,
 };
 
 /// An id ([`super::value::is_valid_id`]): lowercase ASCII letters, digits and `-`, neither
@@ -535,6 +536,9 @@ pub struct PortfolioFile {
     pub target: Option<Vec<Target>>,
     /// Hardware profiles that tranches name by id: `[[hardware]]` tables.
     pub hardware: Option<Vec<Hardware>>,
+    /// Published figures the projection must meet: `[[observed]]` tables. `capplan validate`
+    /// warns `observation-mismatch` where the projection misses one by more than its tolerance.
+    pub observed: Option<Vec<Observed>>,
 }
 
 /// `[portfolio]`: settings for the whole catalog.
@@ -650,4 +654,51 @@ pub struct Hardware {
     /// compute in H100-equivalents. A `gpu` profile without it counts zero compute
     /// (`missing-compute`); `cpu` profiles take none.
     pub tflops: Option<Tflops>,
+}
+
+/// `[[observed]]`: a published figure the projection of the catalog must meet, such as
+/// facility power online at the end of a year. Give exactly one measure.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields, transform = observed_rules)]
+pub struct Observed {
+    /// The figure is the one at the end of this day.
+    #[schemars(example = &"2025-12-31")]
+    pub date: Date,
+    /// Facility power online at the end of the day, in GW, such as `1.9`.
+    #[schemars(extend("exclusiveMinimum" = 0), example = 1.9)]
+    pub power_gw: Option<Number>,
+    /// Accelerators online at the end of the day, such as `1_000_000`.
+    #[schemars(range(min = 1), example = 1_000_000)]
+    pub gpus: Option<Integer>,
+    /// vCPUs online at the end of the day.
+    #[schemars(range(min = 1), example = 1_000_000)]
+    pub cpus: Option<Integer>,
+    /// H100-equivalents online at the end of the day, at the portfolio's default precision.
+    #[schemars(range(min = 1), example = 1_000_000)]
+    pub h100e: Option<Integer>,
+    /// Spend from the contracts' starts through the day, in USD, such as `"20B"`.
+    #[schemars(example = &"20B")]
+    pub cumulative_spend_usd: Option<Money>,
+    /// The value of the contracts announced on or before the day, in USD, such as `"1.4T"`.
+    #[schemars(example = &"1.4T")]
+    pub contracted_usd: Option<Money>,
+    /// The largest relative difference that still agrees, above 0 and at most 1: `0.2`
+    /// (the default) accepts a projection within 20% of the figure.
+    #[schemars(extend("exclusiveMinimum" = 0), range(max = 1), example = 0.2)]
+    pub tolerance: Option<Number>,
+    /// Where the figure was published, such as a URL.
+    #[schemars(example = &"https://openai.com/index/")]
+    pub source: Option<String>,
+    /// What was said, and why the tolerance is what it is.
+    #[schemars(example = &"about 1.9 GW of compute in 2025")]
+    pub note: Option<String>,
+}
+
+/// Exactly one measure.
+fn observed_rules(schema: &mut Schema) {
+    let measures: Vec<Value> = MEASURES
+        .iter()
+        .map(|(key, _)| json!({ "required": [key] }))
+        .collect();
+    schema.insert("oneOf".into(), Value::Array(measures));
 }

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use clap::{Subcommand, ValueEnum};
 
+use crate::catalog;
 use crate::cli::report::{
     FilterArgs, PeriodArgs, Produced, Which, format_of_path, produce as produce_report,
 };
@@ -191,6 +192,7 @@ pub fn produce(
         doc,
         tripped,
         targets,
+        observed,
     } = produced
     else {
         return Ok(None);
@@ -202,9 +204,20 @@ pub fn produce(
                 CapacityMeasure::Gpus => Measure::Gpus,
                 CapacityMeasure::H100e => Measure::H100e,
             };
-            chart::capacity(&doc, measure, targets.first())
+            chart::capacity(&doc, measure, targets.first()).map(|mut c| {
+                let of = match measure {
+                    Measure::Gpus => catalog::Measure::Gpus,
+                    _ => catalog::Measure::PowerGw,
+                };
+                chart::mark_observed(&mut c, &doc, &chart::observed_figures(&observed, of));
+                c
+            })
         }
-        ChartCommand::Spend(_) => chart::spend(&doc, &targets),
+        ChartCommand::Spend(_) => chart::spend(&doc, &targets).map(|mut c| {
+            let of = catalog::Measure::CumulativeSpendUsd;
+            chart::mark_observed(&mut c, &doc, &chart::observed_figures(&observed, of));
+            c
+        }),
         ChartCommand::Risk(_) => chart::risk(&doc, targets.first()),
         ChartCommand::Compare(a) => {
             let measure = match a.measure {

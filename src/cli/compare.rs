@@ -170,5 +170,6 @@ pub fn produce(
         doc,
         tripped: Vec::new(),
         targets: targets.into_iter().cloned().collect(),
+        observed: Vec::new(),
     })
 }

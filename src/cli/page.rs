@@ -2,8 +2,9 @@
 
 use std::io::Write;
 
+use crate::catalog;
 use crate::cli::report::{
-    FilterArgs, PeriodArgs, Setting, engine_error, format_of_path, targets_from,
+    FilterArgs, PeriodArgs, Setting, engine_error, format_of_path, observed_of, targets_from,
 };
 use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, GlobalArgs, emit};
 use crate::report::build;
@@ -53,14 +54,18 @@ pub fn run(
         Err(e) => return Ok(engine_error(&e, stderr)),
     };
     let targets = targets_from(&setting.catalog, setting.target());
+    let observed = observed_of(&setting.catalog, &setting.filter);
+    let marks = |of| chart::observed_figures(&observed, of);
     let drawn = [
-        chart::capacity(&capacity, Measure::Gw, targets.first()).map(|c| {
+        chart::capacity(&capacity, Measure::Gw, targets.first()).map(|mut c| {
+            chart::mark_observed(&mut c, &capacity, &marks(catalog::Measure::PowerGw));
             (
                 "Facility power by provider at each period's end, against the target.",
                 c,
             )
         }),
-        chart::spend(&spend, &targets).map(|c| {
+        chart::spend(&spend, &targets).map(|mut c| {
+            chart::mark_observed(&mut c, &spend, &marks(catalog::Measure::CumulativeSpendUsd));
             (
                 "Cumulative spend by provider, against each target's spend.",
                 c,

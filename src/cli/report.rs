@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use crate::catalog::reader::did_you_mean;
 use crate::catalog::validate::Checks;
-use crate::catalog::{self, Catalog, Target};
+use crate::catalog::{self, Catalog, Observation, Target};
 use crate::cli::{ByArg, GroupByArg, PrecisionArg};
 use crate::cli::{
     CliError, EXIT_GATE, EXIT_INVALID, EXIT_OK, Format, GlobalArgs, catalog_files, emit, gate,
@@ -531,6 +531,9 @@ pub enum Produced {
         tripped: Vec<String>,
         /// The catalog's targets, the one the report measures against first.
         targets: Vec<Target>,
+        /// The catalog's published figures, where the report covers the whole catalog; charts
+        /// mark them.
+        observed: Vec<Observation>,
     },
     Stopped(u8),
 }
@@ -694,7 +697,22 @@ pub fn produce(
         doc,
         tripped,
         targets: targets_from(catalog, target),
+        observed: observed_of(catalog, filter),
     })
+}
+
+/// The catalog's observations where `filter` keeps every contract that they count, else none:
+/// a published total is no mark for a part of the catalog.
+pub fn observed_of(catalog: &Catalog, filter: &Filter) -> Vec<Observation> {
+    let whole = filter.providers.is_empty()
+        && filter.contracts.is_empty()
+        && filter.hardware.is_empty()
+        && !filter.signed_only;
+    if whole {
+        catalog.observed.clone()
+    } else {
+        Vec::new()
+    }
 }
 
 /// Says which gates hold, on stderr, and gives the exit code: 3 if any does.

@@ -214,6 +214,7 @@ pub fn produce(
         doc,
         tripped,
         targets: targets_from(&catalog, target),
+        observed: Vec::new(),
     })
 }
 

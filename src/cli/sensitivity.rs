@@ -278,6 +278,7 @@ fn contract_row(
         targets: catalog.targets.clone(),
         hardware: catalog.hardware.clone(),
         contracts: vec![c.clone()],
+        observed: Vec::new(),
     };
     let mut skipped = Vec::new();
     let mut run = |scaled: bool| -> Result<Option<i128>, EngineError> {

@@ -28,7 +28,8 @@ pub struct Args {
 /// `portfolio.toml` of their folder.
 /// What the paths given to `validate` are: catalogs, and scenario files as `(name, bytes)`.
 struct Inputs {
-    catalogs: Vec<CatalogFiles>,
+    /// Each catalog, and whether it is whole (a folder) rather than some of a folder's files.
+    catalogs: Vec<(CatalogFiles, bool)>,
     scenarios: Vec<(String, Vec<u8>)>,
 }
 
@@ -46,7 +47,7 @@ fn catalogs(paths: &[PathBuf]) -> Result<Inputs, CliError> {
             source,
         })?;
         if meta.is_dir() {
-            out.push(CatalogFiles::read_dir(path)?);
+            out.push((CatalogFiles::read_dir(path)?, true));
         } else if path.extension().is_some_and(|e| e == "toml") {
             let bytes = read(path)?;
             if std::str::from_utf8(&bytes).is_ok_and(looks_like_scenario) {
@@ -67,7 +68,7 @@ fn catalogs(paths: &[PathBuf]) -> Result<Inputs, CliError> {
         }
     }
     for (dir, files) in files_by_dir {
-        out.push(CatalogFiles::read_files(&dir, &files)?);
+        out.push((CatalogFiles::read_files(&dir, &files)?, false));
     }
     Ok(Inputs {
         catalogs: out,
@@ -96,20 +97,24 @@ pub fn run(
     };
     let mut inputs = if args.paths.is_empty() {
         Inputs {
-            catalogs: vec![catalog_files(global)?],
+            catalogs: vec![(catalog_files(global)?, true)],
             scenarios: Vec::new(),
         }
     } else {
         catalogs(&args.paths)?
     };
     if inputs.catalogs.is_empty() && inputs.scenarios.is_empty() {
-        inputs.catalogs.push(catalog_files(global)?);
+        inputs.catalogs.push((catalog_files(global)?, true));
     }
     let mut report = Report::default();
     let mut labels = Vec::new();
-    for set in inputs.catalogs {
+    for (set, whole) in inputs.catalogs {
         labels.push(set.label.clone());
-        catalog::load_owned(set, Checks::All, &mut report);
+        let valid = catalog::load_owned(set, Checks::All, &mut report);
+        // Published figures are totals: some of a catalog's files cannot be held to them.
+        if let Some(valid) = valid.filter(|_| whole) {
+            observations(&valid, &mut report);
+        }
     }
     // Scenario files, given as paths or with `--scenario`, and the what-if flags are checked
     // against the catalog every command uses: each path on its own, the others in order.
@@ -157,6 +162,23 @@ fn repo_paths() -> RepoPaths {
     std::env::current_dir()
         .map(|cwd| RepoPaths::discover(&cwd))
         .unwrap_or_default()
+}
+
+/// The `observation-mismatch` warnings of a valid, whole catalog: its projection against its
+/// published figures. A scenario is a what-if, so only catalogs as written are checked.
+fn observations(catalog: &catalog::Catalog, report: &mut Report) {
+    match crate::engine::observe::mismatches(catalog) {
+        Ok(found) => {
+            for d in found {
+                report.push(d);
+            }
+        }
+        Err(e) => report.push(crate::diagnostic::Diagnostic::new(
+            crate::diagnostic::Code::Overflow,
+            catalog.portfolio.origin.whole(),
+            format!("projecting the observations: {e}"),
+        )),
+    }
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

@@ -9,6 +9,7 @@ pub mod expense;
 pub mod metric;
 pub mod npv;
 pub mod num;
+pub mod observe;
 pub mod period;
 pub mod project;
 pub mod risk;

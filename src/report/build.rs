@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::catalog::ramp::day_number;
 use crate::catalog::ramp::{ramp_shape, tranche_units};
 use crate::catalog::value::{format_money_short, group_thousands};
-use crate::catalog::{Catalog, Contract, HardwareKind, Precision, Status, Target};
+use crate::catalog::{Catalog, Contract, HardwareKind, Measure, Precision, Status, Target};
 use crate::engine::num::Num;
 use crate::engine::{self, CapacityCell, EngineError, Filter, GroupBy, Period, Timeline};
 use crate::exact::Rational;
@@ -483,6 +483,7 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
         });
     }
     summary.push(compute_item(ctx));
+    summary.extend(observed_items(ctx.catalog)?);
     Ok(Document {
         report: "plan",
         by: Some(ctx.timeline.grid.by.name()),
@@ -493,6 +494,80 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
         columns,
         rows,
     })
+}
+
+/// One summary line per `[[observed]]` figure: the figure, the projection and the difference.
+/// Every line carries the JSON of them all, under `observed`.
+fn observed_items(catalog: &Catalog) -> Result<Vec<SummaryItem>, EngineError> {
+    use crate::engine::observe::{self, format_figure};
+    let checked = observe::project(catalog)?;
+    let mut all = Vec::new();
+    let mut texts = Vec::new();
+    for c in &checked {
+        let o = c.observation;
+        let tolerance = format!("{}%", (o.tolerance * Decimal::from(100)).normalize());
+        let relative = c
+            .relative()
+            .map(|r| format!("{:+.1}%", (r * Decimal::from(100)).round_dp(1)));
+        // GW with three decimals like `power_mw`, money with two, counts whole.
+        let fixed = |d: Decimal| match o.measure {
+            Measure::PowerGw => format!("{:.3}", d.round_dp(3)),
+            Measure::CumulativeSpendUsd | Measure::ContractedUsd => format!("{:.2}", d.round_dp(2)),
+            Measure::Gpus | Measure::Cpus | Measure::H100e => format!("{:.0}", d.trunc()),
+        };
+        let text = match c.projected {
+            Some(p) => format!(
+                "{} on {}: projected {}, {} ({}, {} tolerance {tolerance})",
+                format_figure(o.measure, o.value),
+                o.date,
+                format_figure(o.measure, p),
+                signed_figure(o.measure, c.difference().unwrap_or_default()),
+                relative.clone().unwrap_or_default(),
+                if c.within() { "within" } else { "outside" },
+            ),
+            None => format!(
+                "{} on {}: not projected",
+                format_figure(o.measure, o.value),
+                o.date
+            ),
+        };
+        texts.push(text);
+        all.push(json!({
+            "date": o.date.to_string(),
+            "measure": o.measure.key(),
+            "observed": fixed(o.value),
+            "projected": c.projected.map(fixed),
+            "difference": c.difference().map(fixed),
+            "difference_pct": c.relative().map(|r| format!("{:.2}", (r * Decimal::from(100)).round_dp(2))),
+            "tolerance": o.tolerance.normalize().to_string(),
+            "within": c.projected.map(|_| c.within()),
+            "source": o.source,
+            "note": o.note,
+        }));
+    }
+    let json = serde_json::Value::Array(all);
+    Ok(texts
+        .into_iter()
+        .map(|text| SummaryItem {
+            key: "observed".into(),
+            label: "observed".into(),
+            text,
+            json: json.clone(),
+        })
+        .collect())
+}
+
+/// A difference in a measure's unit with its sign: `+0.12 GW`, `-$1.50B`, `+12,000 GPUs`.
+fn signed_figure(measure: Measure, d: Decimal) -> String {
+    let sign = if d.is_sign_negative() && !d.is_zero() {
+        "-"
+    } else {
+        "+"
+    };
+    format!(
+        "{sign}{}",
+        crate::engine::observe::format_figure(measure, d.abs())
+    )
 }
 
 /// Peak figures of a contract.

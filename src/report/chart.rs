@@ -9,6 +9,7 @@
 
 use std::sync::OnceLock;
 
+use chrono::NaiveDate;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -17,8 +18,8 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use thiserror::Error;
 
-use crate::catalog::Target;
 use crate::catalog::value::{format_money_short, group_thousands};
+use crate::catalog::{Observation, Target};
 use crate::report::document::{Cell, Document};
 
 /// Width and height of a chart, in pixels.
@@ -63,6 +64,11 @@ pub enum Layer {
     Baseline(Series),
     /// A dashed horizontal line, such as a target.
     Reference { name: String, value: f64 },
+    /// Single figures drawn as dots at `(x, y)`, x in periods: published observations.
+    Markers {
+        name: String,
+        points: Vec<(f64, f64)>,
+    },
 }
 
 /// A chart: its text, its periods along the x axis and its layers.
@@ -226,6 +232,60 @@ fn power_target(target: Option<&Target>) -> Option<Layer> {
         name: format!("target {} ({} GW)", t.id, gw.normalize()),
         value: decimal(gw),
     })
+}
+
+/// The figures of the observations of `measure`, as `(day, value)` in the unit its chart draws.
+pub fn observed_figures(
+    observed: &[Observation],
+    measure: crate::catalog::Measure,
+) -> Vec<(NaiveDate, f64)> {
+    observed
+        .iter()
+        .filter(|o| o.measure == measure)
+        .map(|o| (o.date, decimal(o.value)))
+        .collect()
+}
+
+/// Adds published figures `(day, value)` to a chart of `doc` as markers, each where its day
+/// falls along the period axis (a period's figure is drawn at its end, so a figure of a period's
+/// last day sits on it). Figures outside the periods drawn are left out, and so is a layer
+/// with none.
+pub fn mark_observed(chart: &mut Chart, doc: &Document, figures: &[(NaiveDate, f64)]) {
+    let (Ok(p), Ok(s), Ok(e)) = (
+        column(doc, "period"),
+        column(doc, "start"),
+        column(doc, "end"),
+    ) else {
+        return;
+    };
+    let mut periods: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+    let mut last_label = None;
+    for row in &doc.rows {
+        if let (Cell::Text(label), Cell::Date(start), Cell::Date(end)) = (&row[p], &row[s], &row[e])
+            && last_label != Some(label)
+        {
+            periods.push((*start, *end));
+            last_label = Some(label);
+        }
+    }
+    let mut points = Vec::new();
+    for &(day, value) in figures {
+        let Some(i) = periods.iter().position(|(a, b)| *a <= day && day < *b) else {
+            continue;
+        };
+        let (a, b) = periods[i];
+        let through = ((day - a).num_days() + 1) as f64 / (b - a).num_days().max(1) as f64;
+        let x = i as f64 - 1.0 + through;
+        if x >= 0.0 {
+            points.push((x, value));
+        }
+    }
+    if !points.is_empty() {
+        chart.layers.push(Layer::Markers {
+            name: "published figures (observed)".to_owned(),
+            points,
+        });
+    }
 }
 
 /// What a capacity or comparison chart measures.
@@ -529,6 +589,9 @@ fn top(chart: &Chart) -> f64 {
                 top = s.values.iter().copied().fold(top, f64::max);
             }
             Layer::Reference { value, .. } => top = top.max(*value),
+            Layer::Markers { points, .. } => {
+                top = points.iter().map(|p| p.1).fold(top, f64::max);
+            }
         }
     }
     if top > 0.0 { top * 1.08 } else { 1.0 }
@@ -672,6 +735,16 @@ fn draw<DB: DrawingBackend>(
                 .map_err(draw_error)?
                 .label(name.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], style));
+            }
+            Layer::Markers { name, points } => {
+                let c = RGBColor(20, 20, 20);
+                let ring = ShapeStyle::from(WHITE).stroke_width(2);
+                ctx.draw_series(points.iter().map(|&p| Circle::new(p, 8, ring)))
+                    .map_err(draw_error)?;
+                ctx.draw_series(points.iter().map(|&p| Circle::new(p, 6, c.filled())))
+                    .map_err(draw_error)?
+                    .label(name.clone())
+                    .legend(move |(x, y)| Circle::new((x + 7, y), 5, c.filled()));
             }
         }
     }
