@@ -22,8 +22,7 @@ use serde_json::{Value, json};
 
 use crate::catalog::model::SpendModel;
 use crate::catalog::parse::{
-    CURRENCY, KINDS, MEASURES, OWNERSHIPS, PAYMENT_TERMS, PRECISIONS, RAMPS, SPEND_MODELS,
-    STATUSES,
+    CURRENCY, KINDS, MEASURES, OWNERSHIPS, PAYMENT_TERMS, PRECISIONS, RAMPS, SPEND_MODELS, STATUSES,
 };
 
 /// An id ([`super::value::is_valid_id`]): lowercase ASCII letters, digits and `-`, neither

@@ -148,13 +148,15 @@ pub fn produce(
         name: name.clone(),
         catalog: c,
     }));
+    // Present value is of cash unless the accrual is asked for: depreciation moves no money.
+    let npv_basis = match args.filter.scope.basis {
+        Some(crate::cli::report::BasisArg::Accrual) => crate::engine::Basis::Accrual,
+        _ => crate::engine::Basis::Cash,
+    };
     let doc = compare(&groups, &timeline, &filter, &targets).and_then(|mut doc| {
         if let Some(rate) = args.rate {
-            doc.summary.push(crate::cli::npv::compared(
-                &groups,
-                &filter,
-                args.filter.scope.basis,
-                rate,
+            doc.summary.push(crate::report::npv::compared(
+                &groups, &filter, npv_basis, rate,
             )?);
         }
         Ok(doc)

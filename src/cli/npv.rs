@@ -6,15 +6,12 @@ use std::io::Write;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::catalog::value::format_money_short;
 use crate::cli::report::{
     BasisArg, ScopeArgs, emit_document, engine_error, load_catalog, report_format, resolve_filter,
 };
 use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, GlobalArgs};
-use crate::engine::npv::{Discount, contract_values, parse_rate, rounded_sum};
-use crate::engine::{Basis, EngineError, Filter, GroupBy, dollars};
-use crate::report::SummaryItem;
-use crate::report::compare::Group;
+use crate::engine::npv::{Discount, contract_values, parse_rate};
+use crate::engine::{Basis, GroupBy};
 use crate::report::npv::{NpvInputs, npv, rate_text};
 
 /// `--group-by` of `npv`: present value belongs to a contract.
@@ -114,65 +111,4 @@ pub fn run(
     };
     emit_document(global, format, &doc, stdout)?;
     Ok(EXIT_OK)
-}
-
-/// The present value of each group of `compare`, on one summary line: cash flows (or the daily
-/// accrual with `--basis accrual`) from the baseline's horizon start, each group's figure and its
-/// difference from the baseline. A slip that moves cash later shows as a loss of present value.
-pub fn compared(
-    groups: &[Group<'_>],
-    filter: &Filter,
-    basis: Option<BasisArg>,
-    rate: Decimal,
-) -> Result<SummaryItem, EngineError> {
-    let basis = match basis {
-        Some(BasisArg::Accrual) => Basis::Accrual,
-        None | Some(BasisArg::Cash | BasisArg::Expense) => Basis::Cash,
-    };
-    let overflow = || EngineError {
-        contract: String::new(),
-        what: "a present value",
-    };
-    let valuation = groups
-        .first()
-        .map_or(NaiveDate::MIN, |g| g.catalog.portfolio.horizon_start);
-    let discount = Discount::new(rate, valuation).ok_or_else(overflow)?;
-    let mut parts = Vec::new();
-    let mut json = serde_json::Map::new();
-    let mut base: Option<i128> = None;
-    for g in groups {
-        let values = contract_values(g.catalog, filter, basis, &discount)?;
-        let cents = rounded_sum(values.iter().map(|v| &v.present)).ok_or_else(overflow)?;
-        let text = format_money_short(dollars(cents));
-        match base {
-            None => {
-                base = Some(cents);
-                parts.push(format!("{} {text}", g.name));
-            }
-            Some(b) => {
-                let d = dollars(cents - b);
-                let sign = if d.is_sign_negative() { "-" } else { "+" };
-                parts.push(format!(
-                    "{} {text} ({sign}{})",
-                    g.name,
-                    format_money_short(d.abs())
-                ));
-            }
-        }
-        json.insert(
-            g.name.clone(),
-            serde_json::json!(format!("{:.2}", dollars(cents))),
-        );
-    }
-    Ok(SummaryItem {
-        key: "npv_usd".into(),
-        label: "present value".into(),
-        text: format!(
-            "at {} from {valuation} ({}): {}",
-            rate_text(rate),
-            basis.name(),
-            parts.join("; ")
-        ),
-        json: json.into(),
-    })
 }

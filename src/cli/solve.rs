@@ -8,10 +8,9 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde_json::json;
 
 use crate::catalog::validate::Checks;
-use crate::catalog::value::{Duration, DurationUnit};
+use crate::catalog::value::Duration;
 use crate::cli::gate::{self, Gate, Totals};
 use crate::cli::report::{
     FilterArgs, emit_document, engine_error, load_inputs, print_errors, report_format,
@@ -19,71 +18,10 @@ use crate::cli::report::{
 };
 use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, GlobalArgs};
 use crate::diagnostic::Report;
-use crate::engine::solve::{Outcome, Probe, SCAN_POINTS, solve};
+use crate::engine::solve::{Lever, MICRO, Outcome, Probe, solve};
 use crate::engine::{By, EngineError, Grid, Timeline};
-use crate::report::document::{Cell, Column, Document, Kind, SummaryItem};
-use crate::scenario::flags::{DelayFlag, ScaleFlag, WhatIf};
-use crate::scenario::{self, Selector};
-
-/// Millionths: the step of a scale factor.
-const MICRO: i64 = 1_000_000;
-
-/// What `solve` moves.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Lever {
-    /// `scale:SELECTOR`: units and value multiplied by a factor, as `--scale`.
-    Scale(Selector),
-    /// `delay:SELECTOR`: tranches delayed by whole days, as `--delay`.
-    Delay(Selector),
-}
-
-impl FromStr for Lever {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let bad_selector = |s: &str| {
-            format!(
-                "`{s}` is not a selector: write a contract id, `provider:NAME`, `hardware:ID`, `tranche:CONTRACT/TRANCHE` or `*`"
-            )
-        };
-        if let Some(rest) = text.strip_prefix("scale:") {
-            return Selector::parse(rest)
-                .map(Lever::Scale)
-                .ok_or_else(|| bad_selector(rest));
-        }
-        if let Some(rest) = text.strip_prefix("delay:") {
-            return Selector::parse(rest)
-                .map(Lever::Delay)
-                .ok_or_else(|| bad_selector(rest));
-        }
-        Err(format!(
-            "`{text}` is not a lever: write `scale:SELECTOR` (a factor on units and value) or `delay:SELECTOR` (a delay in days)"
-        ))
-    }
-}
-
-impl Lever {
-    fn selector(&self) -> &Selector {
-        match self {
-            Lever::Scale(s) | Lever::Delay(s) => s,
-        }
-    }
-
-    fn name(&self) -> String {
-        match self {
-            Lever::Scale(s) => format!("scale:{s}"),
-            Lever::Delay(s) => format!("delay:{s}"),
-        }
-    }
-
-    /// A step of the lever as people read it: `1.234567` or `120d`.
-    fn show(&self, step: i64) -> String {
-        match self {
-            Lever::Scale(_) => Decimal::new(step, 6).to_string(),
-            Lever::Delay(_) => format!("{step}d"),
-        }
-    }
-}
+use crate::report;
+use crate::scenario;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -155,15 +93,6 @@ enum Stop {
     Goal(gate::GateError),
 }
 
-fn item(key: &str, label: &str, text: String, json: serde_json::Value) -> SummaryItem {
-    SummaryItem {
-        key: key.into(),
-        label: label.into(),
-        text,
-        json,
-    }
-}
-
 /// Runs `capplan solve`.
 pub fn run(
     global: &GlobalArgs,
@@ -211,25 +140,7 @@ pub fn run(
     );
     let sources = inputs.report.sources.clone();
     let eval = |step: i64| -> Result<Probe<String>, Stop> {
-        let what_if = match &args.lever {
-            Lever::Scale(s) => WhatIf {
-                scale: vec![ScaleFlag {
-                    select: s.clone(),
-                    factor: Decimal::new(step, 6).normalize(),
-                }],
-                ..WhatIf::default()
-            },
-            Lever::Delay(s) => WhatIf {
-                delay: vec![DelayFlag {
-                    select: s.clone(),
-                    delay: Duration {
-                        count: step,
-                        unit: DurationUnit::Days,
-                    },
-                }],
-                ..WhatIf::default()
-            },
-        };
+        let what_if = args.lever.what_if(step);
         let mut report = Report {
             sources: sources.clone(),
             diagnostics: Vec::new(),
@@ -289,127 +200,23 @@ pub fn run(
         Err(Stop::Engine(e)) => return Ok(engine_error(&e, stderr)),
         Err(Stop::Goal(e)) => return Err(CliError::Usage(e.0)),
     };
-    let doc = document(args, range_text, &outcome, projections)?;
+    let Some(doc) = report::solve::solve(
+        &args.lever,
+        &args.goal.text,
+        range_text,
+        &outcome,
+        projections,
+    ) else {
+        let figure = match &outcome {
+            Outcome::Unmoved { figure } => figure.as_str(),
+            _ => "",
+        };
+        return Err(CliError::Usage(format!(
+            "`{}` cannot move the figure of `{}`: {figure} at every point of {range_text}",
+            args.lever.name(),
+            args.goal.text
+        )));
+    };
     emit_document(global, format, &doc, stdout)?;
     Ok(EXIT_OK)
-}
-
-/// The answer as a document: a summary that says it, and a row for each side of the boundary
-/// (or each end of the range).
-fn document(
-    args: &Args,
-    range: &str,
-    outcome: &Outcome<String>,
-    projections: usize,
-) -> Result<Document, CliError> {
-    let lever = &args.lever;
-    let goal = &args.goal.text;
-    let row = |point: &str, step: i64, holds: Option<bool>, figure: &str| {
-        vec![
-            Cell::Text(point.to_owned()),
-            Cell::Text(lever.show(step)),
-            holds.map_or(Cell::Null, Cell::Bool),
-            Cell::Text(figure.to_owned()),
-        ]
-    };
-    let kind = match outcome {
-        Outcome::Boundary { .. } => "boundary",
-        Outcome::Everywhere { .. } => "everywhere",
-        Outcome::Nowhere { .. } => "nowhere",
-        Outcome::NotMonotone { .. } => "not-monotone",
-        Outcome::Unmoved { .. } => "unmoved",
-    };
-    let (answer, boundary, rows) = match outcome {
-        Outcome::Boundary { holds, fails } => {
-            let side = if holds.0 > fails.0 {
-                "at and above"
-            } else {
-                "at and below"
-            };
-            (
-                format!(
-                    "`{goal}` holds {side} {} = {}: {}; at {} {}",
-                    lever.name(),
-                    lever.show(holds.0),
-                    holds.1,
-                    lever.show(fails.0),
-                    fails.1
-                ),
-                json!(lever.show(holds.0)),
-                vec![
-                    row("boundary", holds.0, Some(true), &holds.1),
-                    row("other side", fails.0, Some(false), &fails.1),
-                ],
-            )
-        }
-        Outcome::Everywhere { lo, hi } | Outcome::Nowhere { lo, hi } => {
-            let everywhere = matches!(outcome, Outcome::Everywhere { .. });
-            (
-                format!(
-                    "`{goal}` holds {} in the range {range}: {} at {}, {} at {}",
-                    if everywhere { "everywhere" } else { "nowhere" },
-                    lo.1,
-                    lever.show(lo.0),
-                    hi.1,
-                    lever.show(hi.0)
-                ),
-                serde_json::Value::Null,
-                vec![
-                    row("range start", lo.0, Some(everywhere), &lo.1),
-                    row("range end", hi.0, Some(everywhere), &hi.1),
-                ],
-            )
-        }
-        Outcome::NotMonotone { changes, points } => (
-            format!(
-                "`{goal}` is not monotone in {}: it changes {changes} times over {SCAN_POINTS} evenly spaced points of {range}; narrow the range to one change",
-                lever.name()
-            ),
-            serde_json::Value::Null,
-            points
-                .iter()
-                .map(|(x, h)| row("point", *x, Some(*h), ""))
-                .collect(),
-        ),
-        Outcome::Unmoved { figure } => {
-            return Err(CliError::Usage(format!(
-                "`{}` cannot move the figure of `{goal}`: {figure} at every point of {range}",
-                lever.name()
-            )));
-        }
-    };
-    Ok(Document {
-        report: "solve",
-        by: None,
-        group_by: None,
-        scenarios: Vec::new(),
-        title: None,
-        summary: vec![
-            item("lever", "lever", lever.name(), json!(lever.name())),
-            item("goal", "goal", goal.clone(), json!(goal)),
-            item("range", "range", range.to_owned(), json!(range)),
-            item("answer", "answer", answer, json!(kind)),
-            item(
-                "boundary",
-                "boundary",
-                boundary
-                    .as_str()
-                    .map_or_else(|| "none".to_owned(), str::to_owned),
-                boundary,
-            ),
-            item(
-                "projections",
-                "projections",
-                projections.to_string(),
-                json!(projections),
-            ),
-        ],
-        columns: vec![
-            Column::new("point", "point", Kind::Text),
-            Column::new("lever_value", "lever", Kind::Text),
-            Column::new("holds", "holds", Kind::Bool),
-            Column::new("figure", "figure", Kind::Text),
-        ],
-        rows,
-    })
 }

@@ -10,9 +10,103 @@
 //! the goal holds, with the figure there and at the step on the other side.
 //!
 //! The search knows nothing of catalogs: it asks a function for each step's outcome, so that
-//! any lever and any goal can use it, and tests can give it closed forms.
+//! any goal can use it, and tests can give it closed forms. A [`Lever`] says what a step is:
+//! the quick what-if flag (`--scale` or `--delay`) that applies it.
 
 use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use crate::catalog::value::{Duration, DurationUnit};
+use crate::scenario::Selector;
+use crate::scenario::flags::{DelayFlag, ScaleFlag, WhatIf};
+
+/// Millionths: the step of a scale factor.
+pub const MICRO: i64 = 1_000_000;
+
+/// What `solve` moves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lever {
+    /// `scale:SELECTOR`: units and value multiplied by a factor, as `--scale`.
+    Scale(Selector),
+    /// `delay:SELECTOR`: tranches delayed by whole days, as `--delay`.
+    Delay(Selector),
+}
+
+impl FromStr for Lever {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad_selector = |s: &str| {
+            format!(
+                "`{s}` is not a selector: write a contract id, `provider:NAME`, `hardware:ID`, `tranche:CONTRACT/TRANCHE` or `*`"
+            )
+        };
+        if let Some(rest) = text.strip_prefix("scale:") {
+            return Selector::parse(rest)
+                .map(Lever::Scale)
+                .ok_or_else(|| bad_selector(rest));
+        }
+        if let Some(rest) = text.strip_prefix("delay:") {
+            return Selector::parse(rest)
+                .map(Lever::Delay)
+                .ok_or_else(|| bad_selector(rest));
+        }
+        Err(format!(
+            "`{text}` is not a lever: write `scale:SELECTOR` (a factor on units and value) or `delay:SELECTOR` (a delay in days)"
+        ))
+    }
+}
+
+impl Lever {
+    /// The selector the lever moves.
+    pub fn selector(&self) -> &Selector {
+        match self {
+            Lever::Scale(s) | Lever::Delay(s) => s,
+        }
+    }
+
+    /// The lever as written: `scale:*`, `delay:provider:AWS`.
+    pub fn name(&self) -> String {
+        match self {
+            Lever::Scale(s) => format!("scale:{s}"),
+            Lever::Delay(s) => format!("delay:{s}"),
+        }
+    }
+
+    /// A step of the lever as people read it: `1.234567` or `120d`.
+    pub fn show(&self, step: i64) -> String {
+        match self {
+            Lever::Scale(_) => Decimal::new(step, 6).to_string(),
+            Lever::Delay(_) => format!("{step}d"),
+        }
+    }
+
+    /// The lever at one step as the quick what-if flags would write it: `--scale SELECTOR=F`
+    /// or `--delay SELECTOR=Nd`.
+    pub fn what_if(&self, step: i64) -> WhatIf {
+        match self {
+            Lever::Scale(s) => WhatIf {
+                scale: vec![ScaleFlag {
+                    select: s.clone(),
+                    factor: Decimal::new(step, 6).normalize(),
+                }],
+                ..WhatIf::default()
+            },
+            Lever::Delay(s) => WhatIf {
+                delay: vec![DelayFlag {
+                    select: s.clone(),
+                    delay: Duration {
+                        count: step,
+                        unit: DurationUnit::Days,
+                    },
+                }],
+                ..WhatIf::default()
+            },
+        }
+    }
+}
 
 /// The outcome of one projection: whether the goal holds, the figure it tests, and what the
 /// projection measured, to tell a lever that moves nothing from a goal that holds everywhere.

@@ -8,9 +8,10 @@ use serde_json::json;
 
 use crate::catalog::Catalog;
 use crate::catalog::value::format_money_short;
-use crate::engine::npv::ContractValue;
+use crate::engine::npv::{ContractValue, Discount, contract_values, rounded_sum};
 use crate::engine::num::Num;
-use crate::engine::{Basis, EngineError, GroupBy, dollars, percent};
+use crate::engine::{Basis, EngineError, Filter, GroupBy, dollars, percent};
+use crate::report::compare::Group;
 use crate::report::document::{Cell, Column, Document, Kind, SummaryItem};
 
 /// What a present-value report shows.
@@ -143,5 +144,62 @@ pub fn npv(inputs: &NpvInputs<'_>) -> Result<Document, EngineError> {
         summary,
         columns,
         rows,
+    })
+}
+
+/// The present value of each group of `compare`, on one summary line: cash flows (or the daily
+/// accrual with `--basis accrual`) from the baseline's horizon start, each group's figure and its
+/// difference from the baseline. A slip that moves cash later shows as a loss of present value.
+pub fn compared(
+    groups: &[Group<'_>],
+    filter: &Filter,
+    basis: Basis,
+    rate: Decimal,
+) -> Result<SummaryItem, EngineError> {
+    let overflow = || EngineError {
+        contract: String::new(),
+        what: "a present value",
+    };
+    let valuation = groups
+        .first()
+        .map_or(NaiveDate::MIN, |g| g.catalog.portfolio.horizon_start);
+    let discount = Discount::new(rate, valuation).ok_or_else(overflow)?;
+    let mut parts = Vec::new();
+    let mut json = serde_json::Map::new();
+    let mut base: Option<i128> = None;
+    for g in groups {
+        let values = contract_values(g.catalog, filter, basis, &discount)?;
+        let cents = rounded_sum(values.iter().map(|v| &v.present)).ok_or_else(overflow)?;
+        let text = format_money_short(dollars(cents));
+        match base {
+            None => {
+                base = Some(cents);
+                parts.push(format!("{} {text}", g.name));
+            }
+            Some(b) => {
+                let d = dollars(cents - b);
+                let sign = if d.is_sign_negative() { "-" } else { "+" };
+                parts.push(format!(
+                    "{} {text} ({sign}{})",
+                    g.name,
+                    format_money_short(d.abs())
+                ));
+            }
+        }
+        json.insert(
+            g.name.clone(),
+            serde_json::json!(format!("{:.2}", dollars(cents))),
+        );
+    }
+    Ok(SummaryItem {
+        key: "npv_usd".into(),
+        label: "present value".into(),
+        text: format!(
+            "at {} from {valuation} ({}): {}",
+            rate_text(rate),
+            basis.name(),
+            parts.join("; ")
+        ),
+        json: json.into(),
     })
 }
