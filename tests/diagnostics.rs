@@ -165,6 +165,9 @@ pinned! {
     a_tranche_that_never_reaches_full_capacity_is_a_warning: "never-full-capacity" in "acme.toml" at Some((14, 13)),
         "tranche `first` of contract `acme-2026` never reaches full capacity: `online_by` (2026-03-01) is not before its end (2026-02-01)",
         help: "bring `online_by` forward, or move `until` later";
+    level_points_out_of_order_are_reported: "demand-order" in "demand.toml" at Some((6, 12)),
+        "workload `inference`: `level` point on 2026-07-01 is not after the point before it (2027-01-01)",
+        help: "list the points in increasing order of `from`, one per date";
     a_gpu_profile_without_tflops_is_a_warning: "missing-compute" in "portfolio.toml" at Some((13, 6)),
         "hardware `acme-xpu` has no `tflops`, so H100-equivalents and exaFLOPS leave it out",
         help: "give its dense throughput per unit, such as `tflops = { bf16 = 2500, fp8 = 5000 }`";

@@ -13,6 +13,7 @@ use thiserror::Error;
 use toml::Spanned;
 use toml::de::DeTable;
 
+use crate::catalog::demand::{self, Workload};
 use crate::catalog::model::{Catalog, Contract};
 use crate::catalog::parse::{self, PortfolioFile};
 use crate::catalog::reader::Ctx;
@@ -229,6 +230,13 @@ impl Identity {
     }
 }
 
+/// Whether a catalog file is its demand file, `demand.toml`.
+fn is_demand_name(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.eq_ignore_ascii_case(demand::DEMAND_FILE))
+}
+
 fn is_portfolio_name(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
@@ -257,6 +265,8 @@ enum Parsed {
     Portfolio(Option<PortfolioFile>),
     /// A contract file, with the contract if it was complete.
     Contract(Option<Contract>),
+    /// The demand file, with the workloads that were complete.
+    Demand(Vec<Workload>),
 }
 
 /// One file read on its own: its source, its problems and what it holds.
@@ -270,8 +280,11 @@ struct FileResult {
 /// parallel; `file` is the id the file will have in the report.
 fn read_one(name: String, bytes: Vec<u8>, file: FileId, label: &str) -> FileResult {
     let is_portfolio = is_portfolio_name(Path::new(&name));
+    let is_demand = is_demand_name(Path::new(&name));
     let broken = if is_portfolio {
         Parsed::BrokenPortfolio
+    } else if is_demand {
+        Parsed::Demand(Vec::new())
     } else {
         Parsed::Contract(None)
     };
@@ -316,6 +329,8 @@ fn read_one(name: String, bytes: Vec<u8>, file: FileId, label: &str) -> FileResu
         let mut parsed = broken;
         if is_portfolio {
             let _ = parse::portfolio_file(&mut rctx, doc);
+        } else if is_demand {
+            let _ = demand::demand_file(&mut rctx, doc);
         } else if !doc.get_ref().contains_key("portfolio") {
             parsed = Parsed::Contract(parse::contract(&mut rctx, doc));
         }
@@ -338,6 +353,15 @@ fn read_one(name: String, bytes: Vec<u8>, file: FileId, label: &str) -> FileResu
             source,
             diagnostics,
             parsed,
+        };
+    }
+    if is_demand {
+        // An empty demand file is no demand, not a mistake.
+        let workloads = demand::demand_file(&mut ctx, doc);
+        return FileResult {
+            source,
+            diagnostics,
+            parsed: Parsed::Demand(workloads),
         };
     }
     if doc.get_ref().is_empty() {
@@ -407,6 +431,7 @@ pub fn load_owned(files: CatalogFiles, checks: Checks, report: &mut Report) -> O
     let mut diagnostics = Vec::new();
     let mut portfolio: Option<PortfolioFile> = None;
     let mut contracts = Vec::new();
+    let mut workloads = Vec::new();
     let mut saw_portfolio = false;
     for result in results {
         let file = report.sources.add(result.source);
@@ -435,6 +460,10 @@ pub fn load_owned(files: CatalogFiles, checks: Checks, report: &mut Report) -> O
                 contracts.extend(c);
                 diagnostics.extend(result.diagnostics);
             }
+            Parsed::Demand(w) => {
+                workloads.extend(w);
+                diagnostics.extend(result.diagnostics);
+            }
         }
     }
     if !saw_portfolio {
@@ -453,6 +482,7 @@ pub fn load_owned(files: CatalogFiles, checks: Checks, report: &mut Report) -> O
             hardware: p.hardware,
             contracts,
             observed: p.observed,
+            workloads,
         }
     });
     if let Some(catalog) = &catalog {

@@ -4,6 +4,7 @@
 //! cross-checks ([`validate`]) -> a [`Catalog`] the engine can trust. The catalog knows nothing
 //! of periods or reports.
 
+pub mod demand;
 pub mod diff;
 pub mod finance;
 pub mod git;

@@ -89,6 +89,8 @@ pub struct Catalog {
     pub contracts: Vec<Contract>,
     /// Published figures the projection must meet, in file order (DESIGN.md section 11).
     pub observed: Vec<Observation>,
+    /// The workloads of `demand.toml` and `--demand` files, in the order read.
+    pub workloads: Vec<crate::catalog::demand::Workload>,
 }
 
 impl Catalog {

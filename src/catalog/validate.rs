@@ -195,6 +195,56 @@ fn portfolio(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
         );
     }
     compute_checks(catalog, out);
+    demand_checks(catalog, out);
+}
+
+/// The workloads against each other and the hardware profiles (docs/demand.md).
+pub fn demand_checks(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
+    duplicates(
+        catalog.workloads.iter().map(|w| (w.id.as_str(), &w.origin)),
+        "workload",
+        None,
+        out,
+    );
+    let precision = catalog.portfolio.compute.precision;
+    for w in &catalog.workloads {
+        let what = format!("workload `{}`", w.id);
+        for (i, id) in w.hardware.iter().flatten().enumerate() {
+            let at = w.origin.item(i);
+            match catalog.hardware(id) {
+                None => {
+                    let mut d = Diagnostic::new(
+                        Code::UnknownHardware,
+                        at,
+                        format!("{what} names hardware `{id}`, which `portfolio.toml` does not define"),
+                    );
+                    if let Some(best) =
+                        did_you_mean(id, catalog.hardware.iter().map(|h| h.id.as_str()))
+                    {
+                        d = d.with_help(format!("did you mean `{best}`?"));
+                    }
+                    out.push(d);
+                }
+                Some(h) if h.kind == HardwareKind::Cpu => out.push(Diagnostic::new(
+                    Code::InvalidValue,
+                    at,
+                    format!("{what} names hardware `{id}`, a `cpu` profile; workloads run on accelerators"),
+                )),
+                Some(h) if h.tflops.at(precision).is_none() => out.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        at,
+                        format!(
+                            "{what} names hardware `{id}`, which has no `{}` figure in `tflops`, so it supplies no compute",
+                            precision.name()
+                        ),
+                    )
+                    .with_help(format!("give `tflops.{}` on hardware `{id}`, or leave it out of `hardware`", precision.name())),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
 }
 
 /// `[portfolio] compute` and the hardware profiles' `tflops` (docs/compute.md).

@@ -7,11 +7,13 @@
 //! ```text
 //! gate      := metric "@" period op value      gw@2027Q4<10   spend@2026>60B
 //!            | "target-met" op period          target-met>2030Q4
+//!            | "runs-missed" op value          runs-missed>0               (with demand)
 //! metric    := figure
 //!            | "delta-" figure                 delta-gw@2026Q4<-0.5        (diff only)
 //!            | "p" N "-" (gw | mw | gpus)      p50-gw@2028Q4<15            (risk only)
 //!            | "probability"                   probability@2030Q4<0.5      (risk only)
 //! figure    := gw | mw | gpus | cpus | h100e | spend | cumulative-spend
+//!            | shortfall | utilization                                  (with demand)
 //! period    := a period label (2027Q4, 2027-10, 2027, FY2027Q2) or a date
 //! op        := < | <= | > | >= | == | !=
 //! value     := a number, optionally negative, with an optional K, M, B or T suffix:
@@ -21,6 +23,9 @@
 //! `gw` and `mw` are facility power at the period's end, `gpus` and `cpus` units online at its
 //! end, `h100e` H100-equivalents online at its end (at `--precision`; not a `delta-` figure), `spend` the period's spend and `cumulative-spend` spend from the contracts' starts to the
 //! period's end, all for the report's catalog, scenarios and filters, over every group.
+//! With demand (docs/demand.md), `shortfall` is the level need not served in the period, in
+//! H100e-hours, `utilization` the share of supply served, in percent, and `runs-missed` the
+//! number of runs short of their work at their deadline.
 //! `target-met` compares the period in which the report's target is met with the one given; a
 //! target never met counts as later than any period.
 //!
@@ -54,6 +59,10 @@ pub enum Metric {
     Cpus,
     /// H100-equivalents online at the period's end, at the report's precision.
     H100e,
+    /// The level demand not served in the period, in H100e-hours.
+    Shortfall,
+    /// Served over supply in the period, in percent.
+    Utilization,
     Spend,
     CumulativeSpend,
     /// A quantile of a risk run, such as P50 of GW.
@@ -95,6 +104,8 @@ impl fmt::Display for Metric {
             Metric::Gpus => f.write_str("gpus"),
             Metric::Cpus => f.write_str("cpus"),
             Metric::H100e => f.write_str("h100e"),
+            Metric::Shortfall => f.write_str("shortfall"),
+            Metric::Utilization => f.write_str("utilization"),
             Metric::Spend => f.write_str("spend"),
             Metric::CumulativeSpend => f.write_str("cumulative-spend"),
             Metric::Quantile(p, b) => write!(f, "p{p}-{}", base(b)),
@@ -148,6 +159,11 @@ pub enum Condition {
         op: Op,
         period: String,
     },
+    /// How many runs miss their deadline.
+    RunsMissed {
+        op: Op,
+        value: Decimal,
+    },
 }
 
 const OPS: &[(&str, Op)] = &[
@@ -185,6 +201,8 @@ fn parse_metric(text: &str) -> Result<Metric, String> {
         "gpus" => Metric::Gpus,
         "cpus" => Metric::Cpus,
         "h100e" => Metric::H100e,
+        "shortfall" => Metric::Shortfall,
+        "utilization" => Metric::Utilization,
         "spend" => Metric::Spend,
         "cumulative-spend" | "cum-spend" => Metric::CumulativeSpend,
         "probability" => Metric::Probability,
@@ -194,7 +212,7 @@ fn parse_metric(text: &str) -> Result<Metric, String> {
                 .and_then(|rest| rest.split_once('-'));
             let Some((n, base)) = q else {
                 return Err(format!(
-                    "`{other}` is not a metric: expected gw, mw, gpus, cpus, h100e, spend, cumulative-spend, delta-FIGURE, pN-gw, pN-mw, pN-gpus or probability"
+                    "`{other}` is not a metric: expected gw, mw, gpus, cpus, h100e, shortfall, utilization, spend, cumulative-spend, delta-FIGURE, pN-gw, pN-mw, pN-gpus or probability"
                 ));
             };
             let n: u8 = n
@@ -229,6 +247,10 @@ impl FromStr for Gate {
                 op,
                 period: right.to_owned(),
             }
+        } else if left == "runs-missed" {
+            let value =
+                parse_money(right).map_err(|_| format!("`{right}` is not a number of runs"))?;
+            Condition::RunsMissed { op, value }
         } else {
             let (metric, period) = left.split_once('@').ok_or_else(|| {
                 format!("`{left}` needs a period: write METRIC@PERIOD, such as gw@2027Q4")
@@ -262,6 +284,10 @@ pub trait Figures {
     fn value(&self, metric: Metric, period: &Period) -> Option<Decimal>;
     /// The period in which the target is met: `Some(None)` if never, `None` without a target.
     fn target_met(&self) -> Option<Option<Period>>;
+    /// How many runs miss their deadline, or `None` where the report has no demand.
+    fn runs_missed(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// Refuses `--fail-if` on a command whose output has no single catalog to gate (`compare`,
@@ -333,6 +359,18 @@ pub fn evaluate(
                     ));
                 }
             }
+            Condition::RunsMissed { op, value } => {
+                let missed = figures.runs_missed().ok_or_else(|| {
+                    GateError(format!(
+                        "--fail-if `{}`: this report has no demand; add `demand.toml` or give `--demand FILE`",
+                        gate.text
+                    ))
+                })?;
+                if op.holds(Decimal::from(missed).cmp(value)) {
+                    let runs = if missed == 1 { "run" } else { "runs" };
+                    tripped.push(format!("`{}` holds: {missed} {runs} missed", gate.text));
+                }
+            }
             Condition::TargetMet { op, period } => {
                 let p = resolve(grid, period)?;
                 let met = figures.target_met().ok_or_else(|| {
@@ -377,6 +415,18 @@ pub fn goal(gate: &Gate, grid: &Grid, figures: &dyn Figures) -> Result<(bool, St
             };
             format!("{metric} at {} is {shown}", p.label)
         }
+        Condition::RunsMissed { .. } => match figures.runs_missed() {
+            Some(missed) => format!(
+                "{missed} {} missed",
+                if missed == 1 { "run" } else { "runs" }
+            ),
+            None => {
+                return Err(GateError(format!(
+                    "`{}`: there is no demand whose runs could be missed",
+                    gate.text
+                )));
+            }
+        },
         Condition::TargetMet { .. } => match figures.target_met() {
             Some(Some(p)) => format!("the target is met in {}", p.label),
             Some(None) => "the target is never met".to_owned(),
@@ -405,6 +455,8 @@ pub struct Totals<'a> {
 /// Totals on one grid.
 struct Series {
     timeline: Timeline,
+    /// With demand: the schedule on this grid.
+    schedule: Option<crate::engine::schedule::Schedule>,
     capacity: Vec<CapacityCell>,
     spend: Vec<i128>,
     cumulative: Vec<i128>,
@@ -448,7 +500,17 @@ impl<'a> Totals<'a> {
             .values
             .swap_remove(0);
         let cumulative = engine::cumulative(&spend);
+        let schedule = if self.catalog.workloads.is_empty() {
+            None
+        } else {
+            Some(crate::engine::schedule::schedule(
+                self.catalog,
+                &whole,
+                self.filter,
+            )?)
+        };
         Ok(Series {
+            schedule,
             timeline: whole,
             capacity,
             spend,
@@ -464,6 +526,7 @@ impl<'a> Totals<'a> {
     ) -> Result<Result<(), EngineError>, GateError> {
         for gate in gates {
             let by = match &gate.condition {
+                Condition::RunsMissed { .. } => grid.by,
                 Condition::At { period, .. } | Condition::TargetMet { period, .. } => {
                     let p = resolve(grid, period)?;
                     let days = p.days();
@@ -515,10 +578,39 @@ impl Figures for Totals<'_> {
             Metric::Gpus => Decimal::from_i128_with_scale(c.gpus, 0),
             Metric::Cpus => Decimal::from_i128_with_scale(c.cpus, 0),
             Metric::H100e => Decimal::from_i128_with_scale(c.h100e, 0),
+            Metric::Shortfall => {
+                let schedule = s.schedule.as_ref()?;
+                let hours = crate::report::schedule::shortfall_hours(schedule, p).ok()?;
+                Decimal::from_i128_with_scale(hours, 0)
+            }
+            Metric::Utilization => {
+                let sums = s.schedule.as_ref()?.periods.get(p)?;
+                let total = |v: &[crate::engine::num::Num]| {
+                    v.iter()
+                        .try_fold(crate::engine::num::Num::ZERO, |a, b| a.checked_add(*b))
+                };
+                crate::engine::schedule::utilization(
+                    total(&sums.served_by_pool)?,
+                    total(&sums.supply)?,
+                )?
+            }
             Metric::Spend => engine::dollars(s.spend[p]),
             Metric::CumulativeSpend => engine::dollars(s.cumulative[p]),
             Metric::Quantile(..) | Metric::Probability | Metric::Delta(_) => return None,
         })
+    }
+
+    fn runs_missed(&self) -> Option<usize> {
+        let cache = self.by_grid.borrow();
+        let s = cache.values().find_map(|s| s.as_ref().ok())?;
+        Some(
+            s.schedule
+                .as_ref()?
+                .runs
+                .iter()
+                .filter(|r| r.missed)
+                .count(),
+        )
     }
 
     fn target_met(&self) -> Option<Option<Period>> {

@@ -27,6 +27,7 @@ pub mod output;
 pub mod page;
 pub mod report;
 pub mod risk;
+pub mod schedule;
 pub mod schema;
 pub mod sensitivity;
 pub mod shell;
@@ -78,6 +79,10 @@ pub struct GlobalArgs {
     /// Apply a scenario file (repeatable: applied in the order given)
     #[arg(long = "scenario", global = true, value_name = "FILE")]
     pub scenarios: Vec<PathBuf>,
+    /// Read workloads from a demand file besides the catalog's `demand.toml` (repeatable; a
+    /// workload id given again replaces the earlier one)
+    #[arg(long = "demand", global = true, value_name = "FILE")]
+    pub demand: Vec<PathBuf>,
     #[command(flatten)]
     pub what_if: WhatIfArgs,
     /// Exit with code 3 after writing the report if EXPR holds, such as `gw@2027Q4<10`,
@@ -247,6 +252,8 @@ pub enum Command {
     Spend(report::GroupedArgs),
     /// One row per contract: value, dates, peak capacity and power, implied price, share
     Contracts(report::ContractsArgs),
+    /// Demand against supply in H100e-hours per period: served, idle, shortfall; `--runs` for the training runs
+    Schedule(schedule::Args),
     /// The baseline and each scenario, applied alone, side by side per period, with differences
     Compare(compare::Args),
     /// Rank contracts by how much a delay or a scale of each moves a metric at one period
@@ -398,6 +405,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u
             stdout,
             stderr,
         ),
+        Command::Schedule(a) => schedule::run(g, a, stderr_color, stdout, stderr),
         Command::Compare(a) => compare::run(g, a, stderr_color, stdout, stderr),
         Command::Sensitivity(a) => sensitivity::run(g, a, stderr_color, stdout, stderr),
         Command::Risk(a) => risk::run(g, a, stderr_color, stdout, stderr),

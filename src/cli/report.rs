@@ -292,10 +292,27 @@ pub fn load_inputs(
     let label = files.label.clone();
     // Reports show no warnings, so only the checks that can fail them run.
     let catalog = catalog::load_owned(files, Checks::ErrorsOnly, &mut report);
-    let Some(baseline) = catalog.filter(|_| !report.has_errors()) else {
+    let Some(mut baseline) = catalog.filter(|_| !report.has_errors()) else {
         print_errors(&mut report, &format!("catalog `{label}`"), color, stderr)?;
         return Ok(None);
     };
+    if !global.demand.is_empty() {
+        for path in &global.demand {
+            let name = path.display().to_string();
+            let bytes = catalog::load::read_capped(path)?;
+            let more = catalog::demand::read_demand(&name, bytes, &mut report);
+            catalog::demand::merge(&mut baseline.workloads, more);
+        }
+        let mut found = Vec::new();
+        catalog::validate::demand_checks(&baseline, &mut found);
+        for d in found {
+            report.push(d);
+        }
+        if report.has_errors() {
+            print_errors(&mut report, "the demand", color, stderr)?;
+            return Ok(None);
+        }
+    }
     let mut scenarios = Vec::new();
     for path in &global.scenarios {
         let name = path.display().to_string();

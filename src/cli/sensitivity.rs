@@ -279,6 +279,7 @@ fn contract_row(
         hardware: catalog.hardware.clone(),
         contracts: vec![c.clone()],
         observed: Vec::new(),
+        workloads: Vec::new(),
     };
     let mut skipped = Vec::new();
     let mut run = |scaled: bool| -> Result<Option<i128>, EngineError> {

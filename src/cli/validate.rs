@@ -116,6 +116,26 @@ pub fn run(
             observations(&valid, &mut report);
         }
     }
+    // `--demand` files are checked against the catalog every command uses, as they apply.
+    if !global.demand.is_empty() {
+        let files = catalog_files(global)?;
+        labels.push(files.label.clone());
+        let mut base = Report::default();
+        if let Some(mut baseline) = catalog::load_owned(files, Checks::ErrorsOnly, &mut base) {
+            for path in &global.demand {
+                let name = path.display().to_string();
+                labels.push(name.clone());
+                let bytes = read(path)?;
+                let more = catalog::demand::read_demand(&name, bytes, &mut report);
+                catalog::demand::merge(&mut baseline.workloads, more);
+            }
+            let mut found = Vec::new();
+            catalog::validate::demand_checks(&baseline, &mut found);
+            for d in found {
+                report.push(d);
+            }
+        }
+    }
     // Scenario files, given as paths or with `--scenario`, and the what-if flags are checked
     // against the catalog every command uses: each path on its own, the others in order.
     let mut in_order = Vec::new();

@@ -71,6 +71,35 @@ impl Num {
             .map(Num::Approx)
     }
 
+    /// `-self`.
+    pub fn negated(self) -> Num {
+        match self {
+            Num::Exact(r) => match r.num.checked_neg() {
+                Some(num) => Num::Exact(Rational { num, den: r.den }),
+                None => Num::Approx(-approx(r)),
+            },
+            Num::Approx(d) => Num::Approx(-d),
+        }
+    }
+
+    pub fn checked_sub(self, other: Num) -> Option<Num> {
+        self.checked_add(other.negated())
+    }
+
+    /// The smaller of the two.
+    pub fn min(self, other: Num) -> Num {
+        if other.compare(self).is_lt() {
+            other
+        } else {
+            self
+        }
+    }
+
+    /// Whether the value is above zero.
+    pub fn is_positive(self) -> bool {
+        self.compare(Num::ZERO).is_gt()
+    }
+
     pub fn checked_mul(self, other: Num) -> Option<Num> {
         if let (Num::Exact(a), Num::Exact(b)) = (self, other)
             && let Some(p) = a.checked_mul(b)

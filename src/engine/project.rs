@@ -90,7 +90,8 @@ impl Filter {
             .unwrap_or(catalog.portfolio.compute.precision)
     }
 
-    fn includes_hardware(&self, hw: &str) -> bool {
+    /// Whether tranches of hardware `hw` count.
+    pub fn includes_hardware(&self, hw: &str) -> bool {
         self.hardware.is_empty() || self.hardware.iter().any(|h| h == hw)
     }
 }

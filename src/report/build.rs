@@ -323,6 +323,21 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
         Column::new("cumulative_spend_usd", "cumulative", Kind::Money),
         Column::new("target_spend_pct", "% $", Kind::Pct),
     ]);
+    // With demand, the level need not served per period, and a summary of the schedule.
+    let schedule = if ctx.catalog.workloads.is_empty() {
+        None
+    } else {
+        columns.push(Column::new(
+            "shortfall_h100e_hours",
+            "shortfall H100e-h",
+            Kind::Count,
+        ));
+        Some(crate::engine::schedule::schedule(
+            ctx.catalog,
+            ctx.timeline,
+            ctx.filter,
+        )?)
+    };
     let mut rows = Vec::new();
     for p in window.clone() {
         let c = &cap[p];
@@ -345,6 +360,9 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
             Cell::Decimal(total),
             pct(total, spend_goal),
         ]);
+        if let Some(s) = &schedule {
+            row.push(Cell::Count(crate::report::schedule::shortfall_hours(s, p)?));
+        }
         rows.push(row);
     }
 
@@ -483,6 +501,9 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
         });
     }
     summary.push(compute_item(ctx));
+    if let Some(s) = &schedule {
+        summary.push(crate::report::schedule::demand_item(ctx, s)?);
+    }
     summary.extend(observed_items(ctx.catalog)?);
     Ok(Document {
         report: "plan",

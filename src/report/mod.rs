@@ -15,6 +15,7 @@ pub mod render;
 pub mod repo;
 pub mod risk;
 pub mod sarif;
+pub mod schedule;
 pub mod solve;
 pub mod xlsx;
 

@@ -1,0 +1,465 @@
+//! The schedule: supply (the contracts' compute, by hardware pool) against demand (the
+//! workloads), day by day, in exact arithmetic (docs/demand.md).
+//!
+//! Each day, workloads are served in order (priority ascending; level workloads before runs;
+//! runs by deadline; then id), each taking what it needs from its eligible pools in the order
+//! of the portfolio's `[[hardware]]` entries. What a pool has left is idle. The result keeps,
+//! per period, exact sums in H100e-days; reports multiply by 24 and round once.
+//!
+//! Days on which nothing changes cost one pass of the loop each; the figures of a day are
+//! exact fractions (or, past the range of `i128`, 28-digit decimals, as in the projection).
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::catalog::demand::{Need, Shape, Work, Workload};
+use crate::catalog::ramp::{RampShape, day_number, ramp_shape, tranche_units};
+use crate::catalog::{Catalog, HardwareKind};
+use crate::engine::num::Num;
+use crate::engine::{EngineError, Filter, Timeline};
+use crate::exact::Rational;
+
+/// Exact sums of one period, in H100e-days (and dollars for `idle_usd`).
+#[derive(Clone, Debug, Default)]
+pub struct PeriodSums {
+    /// Per pool: the supply.
+    pub supply: Vec<Num>,
+    /// Per pool: what the workloads took from it.
+    pub served_by_pool: Vec<Num>,
+    /// Per pool: what it had left, at its hardware's reference rate, in dollars per hour of a
+    /// day (times 24 in reports).
+    pub idle_usd: Vec<Num>,
+    /// Per workload (in [`Schedule::workloads`] order): what it was given.
+    pub served: Vec<Num>,
+    /// Per workload: the level need it was not given (zero for runs).
+    pub shortfall: Vec<Num>,
+}
+
+/// How one run went.
+#[derive(Clone, Debug)]
+pub struct RunOutcome {
+    pub id: String,
+    /// The run's need in H100e-hours, exact.
+    pub need_hours: Num,
+    /// What it was given in H100e-hours, exact.
+    pub served_hours: Num,
+    /// The first day it was given anything.
+    pub start: Option<NaiveDate>,
+    /// The day after the day its work was done.
+    pub finish: Option<NaiveDate>,
+    /// Short of its work at its deadline.
+    pub missed: bool,
+}
+
+/// A whole schedule over a timeline.
+#[derive(Clone, Debug)]
+pub struct Schedule {
+    /// Hardware ids that supply compute at the precision, in the portfolio's order.
+    pub pools: Vec<String>,
+    /// Workload ids, sorted.
+    pub workloads: Vec<String>,
+    /// Whether each workload (same order) is a run.
+    pub is_run: Vec<bool>,
+    /// One entry per period of the timeline.
+    pub periods: Vec<PeriodSums>,
+    /// Every run, by id.
+    pub runs: Vec<RunOutcome>,
+}
+
+fn overflow(what: &'static str) -> EngineError {
+    EngineError {
+        contract: String::new(),
+        what,
+    }
+}
+
+/// One workload ready for the daily loop.
+struct Job<'a> {
+    w: &'a Workload,
+    /// Index in [`Schedule::workloads`].
+    slot: usize,
+    /// Pools it may take from, in order.
+    pools: Vec<usize>,
+    /// Level points as (day, H100e), and the day the need ends.
+    points: Vec<(i64, Rational)>,
+    until: i64,
+    /// Runs: the window, the cap and the work left in H100e-hours.
+    window: (i64, i64),
+    cap: Option<Num>,
+    remaining: Num,
+    outcome: Option<RunOutcome>,
+}
+
+impl Job<'_> {
+    /// The level's need on day `d`, in H100e.
+    fn level(&self, d: i64, shape: Shape) -> Option<Num> {
+        if d >= self.until {
+            return Some(Num::ZERO);
+        }
+        let i = self.points.partition_point(|(from, _)| *from <= d);
+        if i == 0 {
+            return Some(Num::ZERO);
+        }
+        let (from, h) = self.points[i - 1];
+        match (shape, self.points.get(i)) {
+            (Shape::Linear, Some(&(next, h2))) => {
+                let t = Rational::new(i128::from(d - from), i128::from(next - from))?;
+                Some(Num::Exact(
+                    h.checked_add(h2.checked_add(neg(h)?)?.checked_mul(t)?)?,
+                ))
+            }
+            _ => Some(Num::Exact(h)),
+        }
+    }
+}
+
+fn neg(r: Rational) -> Option<Rational> {
+    Rational::new(r.num.checked_neg()?, r.den)
+}
+
+/// The order workloads are served in: priority, levels before runs, runs by deadline, id.
+fn service_key(w: &Workload) -> (i64, bool, Option<NaiveDate>, &str) {
+    let deadline = match &w.need {
+        Need::Run(r) => Some(r.deadline),
+        Need::Level { .. } => None,
+    };
+    (w.priority, w.is_run(), deadline, w.id.as_str())
+}
+
+/// Schedules the catalog's workloads on its compute over `timeline`, at the filter's precision.
+pub fn schedule(
+    catalog: &Catalog,
+    timeline: &Timeline,
+    filter: &Filter,
+) -> Result<Schedule, EngineError> {
+    let precision = filter.precision_for(catalog);
+    let reference = catalog
+        .reference_tflops(precision)
+        .and_then(Rational::from_decimal)
+        .ok_or_else(|| overflow("the reference's throughput"))?;
+    // Pools: gpu hardware with a figure, in the portfolio's order; each with its H100e per
+    // unit and the dollars per H100e-hour of its idle capacity.
+    let mut pools = Vec::new();
+    let mut per_unit = Vec::new();
+    let mut idle_rate = Vec::new();
+    for h in &catalog.hardware {
+        let Some(t) = h.tflops.at(precision) else {
+            continue;
+        };
+        if h.kind != HardwareKind::Gpu {
+            continue;
+        }
+        let ratio = Rational::from_decimal(t)
+            .and_then(|t| t.checked_div(reference))
+            .ok_or_else(|| overflow("a hardware's H100e per unit"))?;
+        let rate = Rational::from_decimal(h.rate_usd_per_hour)
+            .and_then(|r| r.checked_div(ratio))
+            .ok_or_else(|| overflow("a hardware's idle rate"))?;
+        pools.push(h.id.clone());
+        per_unit.push(ratio);
+        idle_rate.push(Num::Exact(rate));
+    }
+    let pool_of = |id: &str| pools.iter().position(|p| p == id);
+
+    // Supply lines: every included tranche of a pool's hardware.
+    let mut lines: Vec<(usize, RampShape)> = Vec::new();
+    for c in catalog.contracts.iter().filter(|c| filter.includes(c)) {
+        for t in &c.tranches {
+            if !filter.includes_hardware(&t.hardware) {
+                continue;
+            }
+            let Some(pool) = pool_of(&t.hardware) else {
+                continue;
+            };
+            let units = tranche_units(catalog, c, t).map_err(|_| EngineError {
+                contract: c.id.clone(),
+                what: "the unit count",
+            })?;
+            lines.push((pool, ramp_shape(c, t, units)));
+        }
+    }
+
+    // Workloads: display order by id, service order by the rule.
+    let mut workloads: Vec<&Workload> = catalog.workloads.iter().collect();
+    workloads.sort_by(|a, b| a.id.cmp(&b.id));
+    let ids: Vec<String> = workloads.iter().map(|w| w.id.clone()).collect();
+    let is_run: Vec<bool> = workloads.iter().map(|w| w.is_run()).collect();
+    let mut order: Vec<usize> = (0..workloads.len()).collect();
+    order.sort_by(|&a, &b| service_key(workloads[a]).cmp(&service_key(workloads[b])));
+    let horizon_end = day_number(catalog.portfolio.horizon_end);
+    let mut jobs = Vec::with_capacity(order.len());
+    for &slot in &order {
+        let w = workloads[slot];
+        let eligible: Vec<usize> = match &w.hardware {
+            Some(ids) => (0..pools.len())
+                .filter(|&p| ids.iter().any(|id| *id == pools[p]))
+                .collect(),
+            None => (0..pools.len()).collect(),
+        };
+        let mut job = Job {
+            w,
+            slot,
+            pools: eligible,
+            points: Vec::new(),
+            until: w.until.map_or(horizon_end, day_number),
+            window: (0, 0),
+            cap: None,
+            remaining: Num::ZERO,
+            outcome: None,
+        };
+        match &w.need {
+            Need::Level { points, .. } => {
+                for p in points {
+                    let h =
+                        Rational::from_decimal(p.h100e).ok_or_else(|| overflow("a level point"))?;
+                    job.points.push((day_number(p.from), h));
+                }
+            }
+            Need::Run(r) => {
+                let hours = match r.work {
+                    Work::Hours(h) => Num::from_decimal(h),
+                    Work::Flop { flop, mfu } => {
+                        // flop / (reference TFLOPS x 1e12 x mfu x 3,600) H100e-hours.
+                        let per_hour = Num::Exact(reference)
+                            .checked_mul(Num::int(3_600_000_000_000_000))
+                            .and_then(|x| x.checked_mul(Num::from_decimal(mfu)))
+                            .ok_or_else(|| overflow("a run's FLOP"))?;
+                        Num::from_decimal(flop)
+                            .checked_div(per_hour)
+                            .ok_or_else(|| overflow("a run's FLOP"))?
+                    }
+                };
+                job.window = (day_number(r.earliest), day_number(r.deadline));
+                job.cap = r.max_h100e.map(Num::from_decimal);
+                job.remaining = hours;
+                job.outcome = Some(RunOutcome {
+                    id: w.id.clone(),
+                    need_hours: hours,
+                    served_hours: Num::ZERO,
+                    start: None,
+                    finish: None,
+                    missed: false,
+                });
+            }
+        }
+        jobs.push(job);
+    }
+
+    // The days: from the first of supply or demand to the later of the timeline's end and the
+    // last deadline.
+    let bounds: Vec<(i64, i64)> = timeline
+        .periods
+        .iter()
+        .map(|p| (day_number(p.start), day_number(p.end)))
+        .collect();
+    let first_supply = lines.iter().map(|(_, s)| s.from).min();
+    let first_demand = jobs
+        .iter()
+        .map(|j| match &j.w.need {
+            Need::Level { .. } => j.points.first().map_or(i64::MAX, |p| p.0),
+            Need::Run(_) => j.window.0,
+        })
+        .min();
+    let start = [first_supply, first_demand, bounds.first().map(|b| b.0)]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(0);
+    let end = jobs
+        .iter()
+        .filter(|j| j.outcome.is_some())
+        .map(|j| j.window.1)
+        .chain(bounds.last().map(|b| b.1))
+        .max()
+        .unwrap_or(start);
+
+    let n_pools = pools.len();
+    let n_work = ids.len();
+    let mut periods: Vec<PeriodSums> = (0..bounds.len())
+        .map(|_| PeriodSums {
+            supply: vec![Num::ZERO; n_pools],
+            served_by_pool: vec![Num::ZERO; n_pools],
+            idle_usd: vec![Num::ZERO; n_pools],
+            served: vec![Num::ZERO; n_work],
+            shortfall: vec![Num::ZERO; n_work],
+        })
+        .collect();
+    let add = |acc: &mut Num, v: Num| -> Result<(), EngineError> {
+        *acc = acc
+            .checked_add(v)
+            .ok_or_else(|| overflow("a schedule sum"))?;
+        Ok(())
+    };
+    let mut period = 0usize;
+    let mut left = vec![Num::ZERO; n_pools];
+    let mut units: Vec<Rational> = vec![Rational::ZERO; n_pools];
+    for d in start..end {
+        // Supply of each pool on day d.
+        units.iter_mut().for_each(|u| *u = Rational::ZERO);
+        let mut exact = true;
+        let mut approx = Vec::new();
+        for (pool, shape) in &lines {
+            if d < shape.from || d >= shape.until {
+                continue;
+            }
+            let on = shape.online(d).ok_or_else(|| overflow("units online"))?;
+            match units[*pool].checked_add(on) {
+                Some(u) => units[*pool] = u,
+                None => {
+                    exact = false;
+                    break;
+                }
+            }
+        }
+        if !exact {
+            // Past i128: sum the pool's units as decimals.
+            approx = vec![Num::ZERO; n_pools];
+            for (pool, shape) in &lines {
+                if d < shape.from || d >= shape.until {
+                    continue;
+                }
+                let on = shape.online(d).ok_or_else(|| overflow("units online"))?;
+                add(&mut approx[*pool], Num::Exact(on))?;
+            }
+        }
+        for p in 0..n_pools {
+            let u = if exact {
+                Num::Exact(units[p])
+            } else {
+                approx[p]
+            };
+            left[p] = u
+                .checked_mul(Num::Exact(per_unit[p]))
+                .ok_or_else(|| overflow("supply"))?;
+        }
+        while period < bounds.len() && bounds[period].1 <= d {
+            period += 1;
+        }
+        let shown = period < bounds.len() && bounds[period].0 <= d;
+        if shown {
+            for (acc, supply) in periods[period].supply.iter_mut().zip(&left) {
+                add(acc, *supply)?;
+            }
+        }
+        for job in &mut jobs {
+            let (mut need, level) = match &job.w.need {
+                Need::Level { shape, .. } => (
+                    job.level(d, *shape).ok_or_else(|| overflow("a level"))?,
+                    true,
+                ),
+                Need::Run(_) => {
+                    if d < job.window.0 || d >= job.window.1 || !job.remaining.is_positive() {
+                        continue;
+                    }
+                    let mut need = job
+                        .remaining
+                        .checked_div(Num::int(24))
+                        .ok_or_else(|| overflow("a run's need"))?;
+                    if let Some(cap) = job.cap {
+                        need = need.min(cap);
+                    }
+                    (need, false)
+                }
+            };
+            if !need.is_positive() {
+                continue;
+            }
+            let mut given = Num::ZERO;
+            for &p in &job.pools {
+                if !need.is_positive() {
+                    break;
+                }
+                let take = left[p].min(need);
+                if !take.is_positive() {
+                    continue;
+                }
+                left[p] = left[p]
+                    .checked_sub(take)
+                    .ok_or_else(|| overflow("supply"))?;
+                need = need.checked_sub(take).ok_or_else(|| overflow("a need"))?;
+                add(&mut given, take)?;
+                if shown {
+                    add(&mut periods[period].served_by_pool[p], take)?;
+                }
+            }
+            if shown {
+                add(&mut periods[period].served[job.slot], given)?;
+                if level && need.is_positive() {
+                    add(&mut periods[period].shortfall[job.slot], need)?;
+                }
+            }
+            if let Some(outcome) = &mut job.outcome {
+                if given.is_positive() && outcome.start.is_none() {
+                    outcome.start = date_of(d);
+                }
+                let hours = given
+                    .checked_mul(Num::int(24))
+                    .ok_or_else(|| overflow("a run's hours"))?;
+                add(&mut outcome.served_hours, hours)?;
+                job.remaining = job
+                    .remaining
+                    .checked_sub(hours)
+                    .ok_or_else(|| overflow("a run's work"))?;
+                if !job.remaining.is_positive() && outcome.finish.is_none() {
+                    outcome.finish = date_of(d + 1);
+                }
+            }
+        }
+        if shown {
+            for (p, (rest, rate)) in left.iter().zip(&idle_rate).enumerate() {
+                if rest.is_positive() {
+                    let usd = rest
+                        .checked_mul(*rate)
+                        .ok_or_else(|| overflow("idle dollars"))?;
+                    add(&mut periods[period].idle_usd[p], usd)?;
+                }
+            }
+        }
+    }
+    let mut runs: Vec<RunOutcome> = jobs
+        .into_iter()
+        .filter_map(|j| {
+            let remaining = j.remaining;
+            j.outcome.map(|mut o| {
+                o.missed = remaining.is_positive();
+                o
+            })
+        })
+        .collect();
+    runs.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Schedule {
+        pools,
+        workloads: ids,
+        is_run,
+        periods,
+        runs,
+    })
+}
+
+/// The date of day number `d` ([`day_number`]'s inverse).
+fn date_of(d: i64) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(i32::try_from(d).ok()?)
+}
+
+/// `value * 24`, rounded half-even: H100e-days as H100e-hours.
+pub fn hours(value: Num) -> Option<i128> {
+    value.checked_mul(Num::int(24))?.round_half_even()
+}
+
+/// Dollars per hour of a day's idle capacity, summed over days, as cents: `24 *` then rounded
+/// half-even to the cent.
+pub fn idle_cents(value: Num) -> Option<i128> {
+    value.checked_mul(Num::int(2400))?.round_half_even()
+}
+
+/// `part / whole` as a percentage with two decimals, or `None` where `whole` is zero.
+pub fn utilization(part: Num, whole: Num) -> Option<Decimal> {
+    if !whole.is_positive() {
+        return None;
+    }
+    let pct = part
+        .checked_mul(Num::int(10_000))?
+        .checked_div(whole)?
+        .round_half_even()?;
+    Decimal::try_from_i128_with_scale(pct, 2).ok()
+}
