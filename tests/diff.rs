@@ -833,6 +833,16 @@ fn every_command_s_json_carries_the_schema_version_and_only_diff_writes_comments
                 "gw@2030Q4>=30",
             ],
         ),
+        (
+            "schedule",
+            vec![
+                "--catalog",
+                "contracts",
+                "--demand",
+                "examples/demand/demand.toml",
+                "schedule",
+            ],
+        ),
     ];
     let names: Vec<String> = Cli::command()
         .get_subcommands()
