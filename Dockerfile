@@ -8,7 +8,7 @@
 # With no catalog given and no ./contracts, commands use the catalog built into the binary;
 # /usr/share/capplan/contracts holds the same files, for reading or `--catalog`.
 
-FROM rust:1.88-slim-bookworm AS build
+FROM docker.io/library/rust:1.88-slim-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY src src

@@ -5,7 +5,10 @@ use std::fs;
 use std::path::Path;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts");
+    // Read when the script runs, not when it is compiled: a build folder shared by two
+    // checkouts (`CARGO_TARGET_DIR`, a CI cache) reuses the compiled script for both.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest_dir).join("contracts");
     println!("cargo::rerun-if-changed={}", dir.display());
     let mut names: Vec<String> = fs::read_dir(&dir)
         .expect("the shipped catalog `contracts/` is part of the source")

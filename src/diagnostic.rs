@@ -97,6 +97,7 @@ codes! {
     Overflow = "overflow", Error, "a value or computation exceeds the range capplan can represent exactly";
     InvalidSelector = "invalid-selector", Error, "a scenario selector that is not a contract id, `provider:`, `hardware:`, `tranche:` or `*`";
     UnmatchedSelector = "unmatched-selector", Error, "a scenario selector or removal that matches nothing in the catalog";
+    WorkloadNeed = "workload-need", Error, "a workload gives neither or both of `level` and `run`, or a run neither or both of `flop` and `h100e_hours`";
     DemandOrder = "demand-order", Error, "a workload's `level` points are not in strictly increasing order of `from`";
     InvalidDistribution = "invalid-distribution", Error, "a slip distribution that does not parse or whose bounds are out of order";
     ObservationMeasure = "observation-measure", Error, "an `[[observed]]` gives no measure, or more than one";

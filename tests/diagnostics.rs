@@ -165,6 +165,9 @@ pinned! {
     a_tranche_that_never_reaches_full_capacity_is_a_warning: "never-full-capacity" in "acme.toml" at Some((14, 13)),
         "tranche `first` of contract `acme-2026` never reaches full capacity: `online_by` (2026-03-01) is not before its end (2026-02-01)",
         help: "bring `online_by` forward, or move `until` later";
+    a_workload_that_is_both_a_level_and_a_run_is_reported: "workload-need" in "demand.toml" at Some((5, 7)),
+        "workload `inference` gives both `level` and `run`",
+        help: "a workload is a continuous `level` or one `run`: split it in two";
     level_points_out_of_order_are_reported: "demand-order" in "demand.toml" at Some((6, 12)),
         "workload `inference`: `level` point on 2026-07-01 is not after the point before it (2027-01-01)",
         help: "list the points in increasing order of `from`, one per date";

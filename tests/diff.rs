@@ -835,13 +835,7 @@ fn every_command_s_json_carries_the_schema_version_and_only_diff_writes_comments
         ),
         (
             "schedule",
-            vec![
-                "--catalog",
-                "contracts",
-                "--demand",
-                "examples/demand/demand.toml",
-                "schedule",
-            ],
+            vec!["--catalog", "tests/fixtures/schedule", "schedule"],
         ),
     ];
     let names: Vec<String> = Cli::command()

@@ -248,3 +248,69 @@ fn the_example_demand_never_serves_more_than_supply_nor_a_run_more_than_it_needs
         assert_eq!(hours(a), hours(b));
     }
 }
+
+fn with_scenario(dir: &str, scenario_file: &str) -> (Catalog, Report) {
+    let cat = load(dir);
+    let mut report = Report::default();
+    let bytes = std::fs::read(scenario_file).expect("the scenario");
+    let s = capplan::scenario::read_scenario(scenario_file, bytes, &mut report)
+        .expect("a readable scenario");
+    let applied = capplan::scenario::apply_all(
+        &cat,
+        &[s],
+        capplan::catalog::validate::Checks::All,
+        &mut report,
+    )
+    .expect("a valid result");
+    (applied, report)
+}
+
+#[test]
+fn scenarios_scale_delay_remove_and_add_workloads() {
+    let (cat, report) = with_scenario(
+        "tests/fixtures/schedule",
+        "tests/fixtures/demand/double-batch.toml",
+    );
+    assert!(!report.has_errors());
+    let tl = quarters(&cat, "2026-04-01");
+    let s = run(&cat, &tl);
+    assert_eq!(s.workloads, ["batch", "extra", "late", "serve", "train"]);
+    let q = &s.periods[q1(&tl)];
+    let w = |id: &str| s.workloads.iter().position(|x| x == id).expect(id);
+    // `batch` needs 160 a day; g1 has 100 (g2 goes to `serve` first): short 60 a day.
+    assert_eq!(hours(q.served[w("batch")]), 216_000);
+    assert_eq!(hours(q.shortfall[w("batch")]), 60 * 90 * 24);
+    // Nothing is left for the runs or for `extra`.
+    assert_eq!(hours(q.served[w("extra")]), 0);
+    let late = s.runs.iter().find(|r| r.id == "late").expect("late");
+    assert!(late.missed && late.start.is_none());
+}
+
+#[test]
+fn demand_changes_on_contract_selectors_and_the_reverse_are_refused_where_written() {
+    let cat = load("tests/fixtures/schedule");
+    let mut report = Report::default();
+    let name = "tests/fixtures/demand/misplaced.toml";
+    let s = capplan::scenario::read_scenario(name, std::fs::read(name).unwrap(), &mut report)
+        .expect("a readable scenario");
+    let applied = capplan::scenario::apply_all(
+        &cat,
+        &[s],
+        capplan::catalog::validate::Checks::All,
+        &mut report,
+    );
+    assert!(applied.is_none());
+    let messages: Vec<String> = report
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}: {}", d.code.name(), d.message))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "unmatched-selector: `remove_workloads` names workload `nightly`, which is not in the demand",
+            "invalid-value: `scale_units` changes contracts, but `workload:batch` selects workloads",
+            "invalid-value: `scale_demand` changes workloads, but `deal` selects contracts",
+        ]
+    );
+}

@@ -79,6 +79,7 @@ power_gw = 0.5
 /// A valid scenario that has one of every table the scenario format has.
 const SCENARIO_BASE: &str = r#"
 remove = ["old-deal"]
+remove_workloads = ["old-work"]
 
 [scenario]
 name = "probe"
@@ -118,6 +119,28 @@ amount_usd = "50M"
 
 [[risk]]
 select = "*"
+
+[[workload]]
+id = "serve"
+level = [{ from = 2026-01-01, h100e = 1_000 }]
+"#;
+
+/// A valid demand file with a level and a run.
+const DEMAND_BASE: &str = r#"
+[[workload]]
+id = "serve"
+level = [{ from = 2026-01-01, h100e = 1_000 }]
+
+[[workload]]
+id = "train"
+run = { h100e_hours = 1_000_000, earliest = 2027-01-01, deadline = 2027-07-01 }
+"#;
+
+/// [`DEMAND_BASE`] with a run first.
+const DEMAND_BASE_RUN: &str = r#"
+[[workload]]
+id = "train"
+run = { h100e_hours = 1_000_000, earliest = 2027-01-01, deadline = 2027-07-01 }
 "#;
 
 fn base_document(kind: SchemaKind) -> &'static str {
@@ -125,6 +148,7 @@ fn base_document(kind: SchemaKind) -> &'static str {
         SchemaKind::Contract => CONTRACT_BASE,
         SchemaKind::Portfolio => PORTFOLIO_BASE,
         SchemaKind::Scenario => SCENARIO_BASE,
+        SchemaKind::Demand => DEMAND_BASE,
     }
 }
 
@@ -153,6 +177,16 @@ fn load(kind: SchemaKind, text: &str) -> Vec<Diagnostic> {
         }
         SchemaKind::Scenario => {
             capplan::scenario::read_scenario("probe/scenario.toml", text.into(), &mut report);
+        }
+        SchemaKind::Demand => {
+            let files = CatalogFiles {
+                label: "probe".to_owned(),
+                files: vec![
+                    file("demand.toml", text),
+                    file("portfolio.toml", PORTFOLIO_BASE),
+                ],
+            };
+            catalog::load(&files, &mut report);
         }
     }
     report.diagnostics
@@ -436,21 +470,31 @@ fn table_at<'a>(doc: &'a mut toml::Table, path: &[Step], kind: SchemaKind) -> &'
 /// property has some, for editors), as TOML.
 fn sample(root: &Value, property: &Value) -> Option<toml::Value> {
     let example = property.get("examples")?.get(0)?;
-    let (node, _) = resolve(root, property);
-    let is_date = |n: &Value| resolve(root, n).0.get("format") == Some(&json!("date"));
+    as_toml(root, property, example)
+}
+
+/// A JSON example as TOML, under its schema: strings of `format: date` become TOML dates, in
+/// arrays and inline tables too, as an editor's TOML would have them.
+fn as_toml(root: &Value, schema: &Value, example: &Value) -> Option<toml::Value> {
+    let (node, _) = resolve(root, schema);
     Some(match example {
-        Value::String(s) if is_date(node) => toml::Value::Datetime(s.parse().ok()?),
+        Value::String(s) if node.get("format") == Some(&json!("date")) => {
+            toml::Value::Datetime(s.parse().ok()?)
+        }
         Value::Array(items) => {
             let item_schema = node.get("items")?;
             toml::Value::Array(
                 items
                     .iter()
-                    .map(|i| match i {
-                        Value::String(s) if is_date(item_schema) => {
-                            s.parse().ok().map(toml::Value::Datetime)
-                        }
-                        other => toml::Value::try_from(other).ok(),
-                    })
+                    .map(|i| as_toml(root, item_schema, i))
+                    .collect::<Option<_>>()?,
+            )
+        }
+        Value::Object(map) => {
+            let properties = node.get("properties")?;
+            toml::Value::Table(
+                map.iter()
+                    .map(|(k, v)| Some((k.clone(), as_toml(root, properties.get(k)?, v)?)))
                     .collect::<Option<_>>()?,
             )
         }
@@ -488,7 +532,18 @@ fn every_key_of_every_table_is_one_the_loader_reads_and_every_key_it_reads_is_in
                 kind.name()
             );
             // Every key of the schema at this table, with the probe beside them.
-            let mut doc = parse_toml(base_document(kind));
+            // A workload is a level or a run: the run's keys are probed on a run.
+            let run = show(&table.path).contains("run");
+            let base = match kind {
+                SchemaKind::Demand if run => DEMAND_BASE_RUN.to_owned(),
+                SchemaKind::Scenario if run => SCENARIO_BASE.replace(
+                    "level = [{ from = 2026-01-01, h100e = 1_000 }]",
+                    "run = { h100e_hours = 1_000_000, earliest = 2027-01-01, deadline = 2027-07-01 }",
+                ),
+                _ => base_document(kind).to_owned(),
+            };
+            let base = base.as_str();
+            let mut doc = parse_toml(base);
             let t = table_at(&mut doc, &table.path, kind);
             for (name, property) in table.schema["properties"].as_object().unwrap() {
                 if t.contains_key(name) {
@@ -619,7 +674,9 @@ fn toml_files(dir: &str) -> Vec<std::path::PathBuf> {
 }
 
 fn kind_of_catalog_file(path: &Path) -> SchemaKind {
-    if path.file_name().is_some_and(|n| n == "portfolio.toml") {
+    if path.file_name().is_some_and(|n| n == "demand.toml") {
+        SchemaKind::Demand
+    } else if path.file_name().is_some_and(|n| n == "portfolio.toml") {
         SchemaKind::Portfolio
     } else {
         SchemaKind::Contract
@@ -630,7 +687,12 @@ fn kind_of_catalog_file(path: &Path) -> SchemaKind {
 fn every_shipped_contract_portfolio_and_scenario_is_valid() {
     let mut validator = Validator::new();
     let mut checked = 0;
-    for dir in ["contracts", "examples/starter", "examples/scenarios"] {
+    for dir in [
+        "contracts",
+        "examples/starter",
+        "examples/scenarios",
+        "examples/demand",
+    ] {
         for path in toml_files(dir) {
             let kind = if dir == "examples/scenarios" {
                 SchemaKind::Scenario
@@ -837,6 +899,11 @@ const SCHEMA_CHECKED: &[(&str, &str, SchemaKind, &str)] = &[
 /// all; an editor with the schema reports the others as the file is typed.
 const NOT_SCHEMA_CHECKED: &[(&str, &str)] = &[
     (
+        "workload-need",
+        "a choice of one key of two (`level` or `run`, `flop` or `h100e_hours`), which the \
+         demand schema leaves to the loader so that an editor offers both",
+    ),
+    (
         "demand-order",
         "the order of dates in an array, and in a demand file, which no schema here describes",
     ),
@@ -1002,9 +1069,6 @@ fn the_schema_accepts_the_fixtures_it_cannot_check() {
             (toml_files(&dir), SchemaKind::Contract)
         };
         for path in files {
-            if path.file_name().is_some_and(|n| n == "demand.toml") {
-                continue; // demand files have no schema; the loader checks them
-            }
             let Ok(text) = std::fs::read_to_string(&path) else {
                 continue; // not UTF-8
             };

@@ -176,7 +176,8 @@ pub fn demand_file(ctx: &mut Ctx<'_>, doc: Spanned<DeTable<'_>>) -> Vec<Workload
     workloads
 }
 
-fn workload(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Workload> {
+/// Reads one `[[workload]]` table, in a demand file or a scenario.
+pub fn workload(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Workload> {
     let mut origin = Origin::new(ctx.file, t.span.clone());
     let id = t.require(ctx, "id").and_then(|v| reader::id(ctx, "id", v));
     let id = keep(&mut origin, "id", id);
@@ -245,7 +246,7 @@ fn workload(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Workload> {
         (Some(_), Some(run)) => {
             ctx.push(
                 Diagnostic::new(
-                    Code::InvalidValue,
+                    Code::WorkloadNeed,
                     ctx.span(run.span()),
                     format!("{what} gives both `level` and `run`"),
                 )
@@ -256,7 +257,7 @@ fn workload(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Workload> {
         (None, None) => {
             ctx.push(
                 Diagnostic::new(
-                    Code::MissingKey,
+                    Code::WorkloadNeed,
                     ctx.span(t.span.clone()),
                     format!("{what} gives neither `level` nor `run`"),
                 )
@@ -424,7 +425,7 @@ fn run_table(
         (None, Some(h)) => Some(Work::Hours(h)),
         (Some(_), Some(_)) => {
             ctx.error(
-                Code::InvalidValue,
+                Code::WorkloadNeed,
                 origin.span("run.h100e_hours").range,
                 format!("{what}: `run` gives both `flop` and `h100e_hours`; keep one"),
             );
@@ -433,7 +434,7 @@ fn run_table(
         (None, None) => {
             ctx.push(
                 Diagnostic::new(
-                    Code::MissingKey,
+                    Code::WorkloadNeed,
                     ctx.span(whole),
                     format!("{what}: `run` gives neither `flop` nor `h100e_hours`"),
                 )

@@ -5,6 +5,7 @@
 //! of periods or reports.
 
 pub mod demand;
+pub mod demand_schema;
 pub mod diff;
 pub mod finance;
 pub mod git;

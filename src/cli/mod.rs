@@ -116,6 +116,9 @@ pub struct WhatIfArgs {
     /// Leave the selected contracts out, as if cancelled (repeatable)
     #[arg(long, global = true, value_name = "SELECTOR", value_parser = parse_selector, help_heading = "What-if")]
     pub exclude: Vec<Selector>,
+    /// Scale every workload's demand: levels, work and caps
+    #[arg(long, global = true, value_name = "X", value_parser = parse_factor, help_heading = "What-if")]
+    pub demand_scale: Option<Decimal>,
 }
 
 impl WhatIfArgs {
@@ -125,6 +128,7 @@ impl WhatIfArgs {
             scale: self.scale.clone(),
             pue: self.pue,
             exclude: self.exclude.clone(),
+            demand_scale: self.demand_scale,
         }
     }
 }

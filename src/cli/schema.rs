@@ -1,4 +1,4 @@
-//! `capplan schema contract|portfolio|scenario`: the JSON Schema of a file format, for editors
+//! `capplan schema contract|portfolio|scenario|demand`: the JSON Schema of a file format, for editors
 //! that check TOML as it is typed. The same text is committed under `schema/`.
 
 use std::io::Write;
@@ -12,7 +12,7 @@ use crate::scenario::schema as scenario;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
-    /// The file format: a contract file, `portfolio.toml` or a scenario file
+    /// The file format: a contract file, `portfolio.toml`, a scenario file or a demand file
     #[arg(value_enum, value_name = "KIND")]
     pub kind: SchemaKind,
 }
@@ -26,14 +26,17 @@ pub enum SchemaKind {
     Portfolio,
     /// A scenario file, for `--scenario`
     Scenario,
+    /// A demand file: `demand.toml` beside `portfolio.toml`, or one for `--demand`
+    Demand,
 }
 
 impl SchemaKind {
     /// Every format, in the order of the command line.
-    pub const ALL: [SchemaKind; 3] = [
+    pub const ALL: [SchemaKind; 4] = [
         SchemaKind::Contract,
         SchemaKind::Portfolio,
         SchemaKind::Scenario,
+        SchemaKind::Demand,
     ];
 
     /// The name on the command line and in `schema/NAME.schema.json`.
@@ -42,6 +45,7 @@ impl SchemaKind {
             SchemaKind::Contract => "contract",
             SchemaKind::Portfolio => "portfolio",
             SchemaKind::Scenario => "scenario",
+            SchemaKind::Demand => "demand",
         }
     }
 
@@ -51,6 +55,7 @@ impl SchemaKind {
             SchemaKind::Contract => catalog::contract(),
             SchemaKind::Portfolio => catalog::portfolio(),
             SchemaKind::Scenario => scenario::scenario(),
+            SchemaKind::Demand => crate::catalog::demand_schema::demand(),
         }
     }
 

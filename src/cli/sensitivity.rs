@@ -207,6 +207,7 @@ impl Variants {
             ramp: None,
             status: None,
             useful_life: None,
+            scale_demand: None,
             origin,
         };
         Scenario {
@@ -218,6 +219,8 @@ impl Variants {
             contracts: Vec::new(),
             adjusts: vec![adjust],
             risks: Vec::new(),
+            workloads: Vec::new(),
+            remove_workloads: Vec::new(),
         }
     }
 }

@@ -4,11 +4,12 @@
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::catalog::demand::{self, Need, Work};
 use crate::catalog::model::*;
 use crate::catalog::parse::HardwarePatch;
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::exact::apportion;
-use crate::scenario::{Adjust, Scenario};
+use crate::scenario::{Adjust, Scenario, Selector};
 
 /// Applies `scenario` to a copy of `catalog`. Problems go to `out`; the caller validates the
 /// result again, since a change can make a valid catalog invalid.
@@ -67,6 +68,22 @@ pub fn apply(catalog: &Catalog, scenario: &Scenario, out: &mut Vec<Diagnostic>) 
         }
     }
     cat.contracts.extend(scenario.contracts.iter().cloned());
+    for (id, span) in &scenario.remove_workloads {
+        match cat.workloads.iter().position(|w| w.id == *id) {
+            Some(i) => {
+                cat.workloads.remove(i);
+            }
+            None => out.push(
+                Diagnostic::new(
+                    Code::UnmatchedSelector,
+                    span.clone(),
+                    format!("`remove_workloads` names workload `{id}`, which is not in the demand"),
+                )
+                .with_help("check the id against `capplan schedule --group-by workload`"),
+            ),
+        }
+    }
+    demand::merge(&mut cat.workloads, scenario.workloads.clone());
     for a in &scenario.adjusts {
         adjust(&mut cat, a, out);
     }
@@ -138,7 +155,128 @@ fn hardware(cat: &mut Catalog, h: &HardwarePatch, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// An `[[adjust]]` of `workload:ID` or `workload:*`: `scale_demand` multiplies levels, work and
+/// caps; `delay` moves level points and run windows (docs/demand.md).
+fn adjust_workloads(cat: &mut Catalog, a: &Adjust, which: &str, out: &mut Vec<Diagnostic>) {
+    let at = |key: &str| a.origin.span(key);
+    for (key, given) in [
+        ("scale_units", a.scale_units.is_some()),
+        ("scale_value", a.scale_value.is_some()),
+        ("spend", a.spend.is_some()),
+        ("ramp", a.ramp.is_some()),
+        ("status", a.status.is_some()),
+        ("useful_life", a.useful_life.is_some()),
+    ] {
+        if given {
+            out.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    at(key),
+                    format!(
+                        "`{key}` changes contracts, but `{}` selects workloads",
+                        a.select
+                    ),
+                )
+                .with_help("change demand with `scale_demand` (`--demand-scale`) or `delay`"),
+            );
+            return;
+        }
+    }
+    let mut matched = false;
+    for w in cat
+        .workloads
+        .iter_mut()
+        .filter(|w| which == "*" || w.id == which)
+    {
+        matched = true;
+        let what = format!("workload `{}`", w.id);
+        if let Some(f) = a.scale_demand {
+            let scale = |d: &mut Decimal| match d.checked_mul(f) {
+                Some(x) => {
+                    *d = x;
+                    true
+                }
+                None => false,
+            };
+            let ok = match &mut w.need {
+                Need::Level { points, .. } => points.iter_mut().all(|p| scale(&mut p.h100e)),
+                Need::Run(r) => {
+                    let work = match &mut r.work {
+                        Work::Hours(h) => scale(h),
+                        Work::Flop { flop, .. } => scale(flop),
+                    };
+                    work && r.max_h100e.as_mut().is_none_or(|m| scale(m))
+                }
+            };
+            if !ok {
+                out.push(Diagnostic::new(
+                    Code::Overflow,
+                    at("scale_demand"),
+                    format!("scaling {what} by {f} overflows"),
+                ));
+            }
+            w.origin.set_key_span("level", at("scale_demand"));
+            w.origin.set_key_span("run", at("scale_demand"));
+        }
+        if let Some(delay) = a.delay {
+            let ok = match &mut w.need {
+                Need::Level { points, .. } => {
+                    points.iter_mut().all(|p| match delay.add_to(p.from) {
+                        Some(d) => {
+                            p.from = d;
+                            true
+                        }
+                        None => false,
+                    })
+                }
+                Need::Run(r) => match (delay.add_to(r.earliest), delay.add_to(r.deadline)) {
+                    (Some(e), Some(d)) => {
+                        r.earliest = e;
+                        r.deadline = d;
+                        true
+                    }
+                    _ => false,
+                },
+            };
+            if !ok {
+                out.push(Diagnostic::new(
+                    Code::Overflow,
+                    at("delay"),
+                    format!("delaying {what} by {delay} leaves the calendar"),
+                ));
+            }
+            for key in ["level", "run.earliest", "run.deadline"] {
+                w.origin.set_key_span(key, at("delay"));
+            }
+        }
+    }
+    if !matched {
+        out.push(unmatched(
+            at("select"),
+            &format!("selector `{}` matches no workload of the demand", a.select),
+        ));
+    }
+}
+
 fn adjust(cat: &mut Catalog, a: &Adjust, out: &mut Vec<Diagnostic>) {
+    if let Selector::Workload(which) = &a.select {
+        adjust_workloads(cat, a, which, out);
+        return;
+    }
+    if a.scale_demand.is_some() {
+        out.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                a.origin.span("scale_demand"),
+                format!(
+                    "`scale_demand` changes workloads, but `{}` selects contracts",
+                    a.select
+                ),
+            )
+            .with_help("select workloads with `select = \"workload:ID\"` or `\"workload:*\"`"),
+        );
+        return;
+    }
     let sel = a.select.select(cat);
     let at = |key: &str| a.origin.span(key);
     if sel.is_empty() {

@@ -74,6 +74,8 @@ pub struct WhatIf {
     pub scale: Vec<ScaleFlag>,
     pub pue: Option<Decimal>,
     pub exclude: Vec<Selector>,
+    /// `--demand-scale X`: every workload's demand times X.
+    pub demand_scale: Option<Decimal>,
 }
 
 impl WhatIf {
@@ -118,6 +120,9 @@ impl WhatIf {
         for e in &self.exclude {
             spans.push(flag(&mut text, "--exclude", e.to_string()));
         }
+        let demand_span = self
+            .demand_scale
+            .map(|x| flag(&mut text, "--demand-scale", x.to_string()));
         text.push('\n');
         let file: FileId = sources.add(SourceFile::new("command line", text));
         let mut spans = spans.into_iter();
@@ -137,6 +142,7 @@ impl WhatIf {
                 ramp: None,
                 status: None,
                 useful_life: None,
+                scale_demand: None,
                 origin,
             }
         };
@@ -158,6 +164,12 @@ impl WhatIf {
         for e in &self.exclude {
             let mut a = entry(e, &["status"], spans.next().unwrap_or_default());
             a.status = Some(Status::Cancelled);
+            adjusts.push(a);
+        }
+        if let Some(x) = self.demand_scale {
+            let every = Selector::Workload("*".to_owned());
+            let mut a = entry(&every, &["scale_demand"], demand_span.unwrap_or_default());
+            a.scale_demand = Some(x);
             adjusts.push(a);
         }
         let portfolio = self.pue.map(|pue| {
@@ -183,6 +195,8 @@ impl WhatIf {
             contracts: Vec::new(),
             adjusts,
             risks: Vec::new(),
+            workloads: Vec::new(),
+            remove_workloads: Vec::new(),
         })
     }
 }

@@ -44,6 +44,10 @@ pub struct Scenario {
     pub adjusts: Vec<Adjust>,
     /// `[[risk]]`: slip and cancellation distributions for `capplan risk`.
     pub risks: Vec<Risk>,
+    /// `[[workload]]`: workloads to add, or to replace by id (docs/demand.md).
+    pub workloads: Vec<crate::catalog::demand::Workload>,
+    /// `remove_workloads`: workload ids to drop, with where each was written.
+    pub remove_workloads: Vec<(String, Span)>,
 }
 
 /// What a selector names (DESIGN.md section 4).
@@ -59,6 +63,8 @@ pub enum Selector {
     Hardware(String),
     /// `tranche:CONTRACT/TRANCHE`: one tranche, and its contract.
     Tranche(String, String),
+    /// `workload:ID` or `workload:*`: workloads of the demand, not contracts.
+    Workload(String),
 }
 
 impl Selector {
@@ -75,6 +81,9 @@ impl Selector {
                 "contract" if valid(rest) => Some(Selector::Contract(rest.to_owned())),
                 "provider" if !rest.is_empty() => Some(Selector::Provider(rest.to_owned())),
                 "hardware" if valid(rest) => Some(Selector::Hardware(rest.to_owned())),
+                "workload" if rest == "*" || valid(rest) => {
+                    Some(Selector::Workload(rest.to_owned()))
+                }
                 "tranche" => {
                     let (c, tr) = rest.split_once('/')?;
                     (valid(c) && valid(tr)).then(|| Selector::Tranche(c.to_owned(), tr.to_owned()))
@@ -93,7 +102,7 @@ impl Selector {
                 Selector::All => true,
                 Selector::Contract(id) => c.id == *id,
                 Selector::Provider(p) => c.provider.eq_ignore_ascii_case(p),
-                Selector::Hardware(_) | Selector::Tranche(..) => false,
+                Selector::Hardware(_) | Selector::Tranche(..) | Selector::Workload(_) => false,
             };
             for (ti, t) in c.tranches.iter().enumerate() {
                 let hit = whole
@@ -123,6 +132,7 @@ impl fmt::Display for Selector {
             Selector::Provider(p) => write!(f, "provider:{p}"),
             Selector::Hardware(h) => write!(f, "hardware:{h}"),
             Selector::Tranche(c, t) => write!(f, "tranche:{c}/{t}"),
+            Selector::Workload(w) => write!(f, "workload:{w}"),
         }
     }
 }
@@ -156,6 +166,8 @@ pub struct Adjust {
     pub status: Option<Status>,
     /// Replaces the `useful_life` of the selected owned contracts.
     pub useful_life: Option<Duration>,
+    /// Multiplies the selected workloads' demand: levels, work, and `max_h100e`.
+    pub scale_demand: Option<Decimal>,
     /// Where the entry and each of its keys were written.
     pub origin: Origin,
 }

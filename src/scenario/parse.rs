@@ -23,6 +23,8 @@ const SCENARIO_FILE_KEYS: &[&str] = &[
     "remove",
     "contract",
     "risk",
+    "workload",
+    "remove_workloads",
 ];
 const SCENARIO_KEYS: &[&str] = &["name", "description"];
 const ADJUST_KEYS: &[&str] = &[
@@ -34,6 +36,7 @@ const ADJUST_KEYS: &[&str] = &[
     "ramp",
     "status",
     "useful_life",
+    "scale_demand",
 ];
 const RISK_KEYS: &[&str] = &["select", "slip", "cancel"];
 
@@ -173,9 +176,14 @@ fn adjust(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Adjust> {
         .take("useful_life")
         .and_then(|v| reader::duration(ctx, "useful_life", v));
     let useful_life = keep(&mut origin, "useful_life", useful_life);
+    let scale_demand = t
+        .take("scale_demand")
+        .and_then(|v| factor(ctx, "scale_demand", v));
+    let scale_demand = keep(&mut origin, "scale_demand", scale_demand);
     t.finish(ctx);
+    let select = select?;
     Some(Adjust {
-        select: select?,
+        select,
         delay,
         scale_units,
         scale_value,
@@ -183,6 +191,7 @@ fn adjust(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Adjust> {
         ramp,
         status,
         useful_life,
+        scale_demand,
         origin,
     })
 }
@@ -306,6 +315,21 @@ pub fn parse_scenario(
         .into_iter()
         .filter_map(|t| risk(ctx, t))
         .collect();
+    let workloads = file
+        .take("workload")
+        .map(|v| reader::tables(ctx, "workload", v, crate::catalog::demand::WORKLOAD_KEYS))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|t| crate::catalog::demand::workload(ctx, t))
+        .collect();
+    let mut remove_workloads = Vec::new();
+    if let Some(v) = file.take("remove_workloads") {
+        for item in reader::array(ctx, "remove_workloads", v).unwrap_or_default() {
+            if let Some(id) = reader::id(ctx, "remove_workloads", item) {
+                remove_workloads.push((id.get_ref().clone(), ctx.span(id.span())));
+            }
+        }
+    }
     file.finish(ctx);
     Some(Scenario {
         name,
@@ -316,6 +340,8 @@ pub fn parse_scenario(
         contracts,
         adjusts,
         risks,
+        workloads,
+        remove_workloads,
     })
 }
 

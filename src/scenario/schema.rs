@@ -18,11 +18,12 @@ pub fn scenario() -> Schema {
 }
 
 /// A selector (`Selector::parse`): `*`, a contract id, `contract:ID`, `provider:NAME`,
-/// `hardware:ID` or `tranche:CONTRACT/TRANCHE`, with whitespace around the parts ignored.
+/// `hardware:ID`, `tranche:CONTRACT/TRANCHE` or `workload:ID` (`workload:*`), with whitespace
+/// around the parts ignored.
 pub fn selector_pattern() -> String {
     let id = ID_PATTERN.trim_start_matches('^').trim_end_matches('$');
     format!(
-        r"^\s*(\*|{id}|contract\s*:\s*{id}|provider\s*:.*\S.*|hardware\s*:\s*{id}|tranche\s*:\s*{id}/{id})\s*$"
+        r"^\s*(\*|{id}|contract\s*:\s*{id}|provider\s*:.*\S.*|hardware\s*:\s*{id}|tranche\s*:\s*{id}/{id}|workload\s*:\s*(\*|{id}))\s*$"
     )
 }
 
@@ -131,6 +132,11 @@ pub struct ScenarioFile {
     pub contract: Option<Vec<ContractFile>>,
     /// Slip and cancellation distributions for `capplan risk`: `[[risk]]` tables.
     pub risk: Option<Vec<Risk>>,
+    /// Workloads to add, or to replace by id, in the demand file format: `[[workload]]` tables.
+    pub workload: Option<Vec<crate::catalog::demand_schema::WorkloadTable>>,
+    /// Ids of workloads to drop. A top-level key: write it before the first table.
+    #[schemars(example = ["research"])]
+    pub remove_workloads: Option<Vec<Id>>,
 }
 
 /// `[scenario]`: what the scenario is called.
@@ -150,7 +156,7 @@ pub struct ScenarioTable {
 #[schemars(deny_unknown_fields)]
 pub struct Adjust {
     /// What to change: a contract id, `provider:NAME`, `hardware:ID`,
-    /// `tranche:CONTRACT/TRANCHE` or `*`.
+    /// `tranche:CONTRACT/TRANCHE` or `*`; or workloads, `workload:ID` or `workload:*`.
     #[schemars(example = &"tranche:aws-2025/gb300")]
     pub select: Selector,
     /// Shifts `online_from` and `online_by` (`until` stays), such as `"2q"`; negative pulls
@@ -176,6 +182,10 @@ pub struct Adjust {
     /// stay as they are.
     #[schemars(example = &"5y")]
     pub useful_life: Option<Term>,
+    /// Multiplies the selected workloads' demand (`select = "workload:ID"` or `"workload:*"`):
+    /// levels, work and `max_h100e`, such as `1.5`.
+    #[schemars(extend("exclusiveMinimum" = 0), example = 1.5)]
+    pub scale_demand: Option<Number>,
 }
 
 /// `[[risk]]`: delivery risk of the selected tranches, for `capplan risk`.
