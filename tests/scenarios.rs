@@ -160,6 +160,7 @@ proptest! {
             scale: vec![ScaleFlag { select: Selector::parse(SELECTORS[scale_sel]).unwrap(), factor }],
             pue: pue_pct.map(|p| Decimal::new(i64::from(p), 2)),
             exclude: Vec::new(),
+            demand_scale: None,
         };
         let mut flag_report = Report::default();
         let from_flags = flags.to_scenario(&mut flag_report.sources).expect("flags given");

@@ -117,6 +117,132 @@ fn neg(r: Rational) -> Option<Rational> {
     Rational::new(r.num.checked_neg()?, r.den)
 }
 
+/// Days per chunk of the supply computation: fixed, so that no figure depends on the thread
+/// count.
+const DAYS_PER_CHUNK: i64 = 128;
+
+/// The supply of every pool on every day of `[start, end)`, in H100e: `[day][pool]`.
+///
+/// Units at full capacity change only where a tranche reaches it or ends, so each chunk of days
+/// starts from the whole units online then and follows a difference list; only tranches on
+/// their ramp need their day's fraction, and those of one pool and one ramp length add up as
+/// integers over their common denominator before any division. Chunks of days are independent
+/// and computed in parallel; each day's figure is the same whatever the chunking.
+fn pool_supply(
+    lines: &[(usize, RampShape)],
+    per_unit: &[Rational],
+    start: i64,
+    end: i64,
+) -> Result<Vec<Vec<Num>>, EngineError> {
+    use rayon::prelude::*;
+    let n_pools = per_unit.len();
+    let chunks: Vec<(i64, i64)> = (start..end)
+        .step_by(usize::try_from(DAYS_PER_CHUNK).unwrap_or(1))
+        .map(|c| (c, (c + DAYS_PER_CHUNK).min(end)))
+        .collect();
+    let parts: Vec<Result<Vec<Vec<Num>>, EngineError>> = chunks
+        .par_iter()
+        .map(|&(c0, c1)| {
+            let mut base = vec![0i128; n_pools];
+            // (day, pool, change) of whole units within the chunk.
+            let mut steps: Vec<(i64, usize, i128)> = Vec::new();
+            // (first day, last day + 1, line) of ramps within the chunk.
+            let mut ramps: Vec<(i64, i64, usize)> = Vec::new();
+            for (i, (pool, shape)) in lines.iter().enumerate() {
+                let units = i128::from(shape.units);
+                let (full_from, full_to) = (shape.by.max(shape.from), shape.until);
+                if full_from < full_to {
+                    if full_from <= c0 && c0 < full_to {
+                        base[*pool] = base[*pool]
+                            .checked_add(units)
+                            .ok_or_else(|| overflow("units online"))?;
+                    } else if c0 < full_from && full_from < c1 {
+                        steps.push((full_from, *pool, units));
+                    }
+                    if c0 < full_to && full_to < c1 && full_from <= full_to {
+                        steps.push((full_to, *pool, -units));
+                    }
+                }
+                let (ramp_from, ramp_to) = (shape.from.max(c0), shape.by.min(shape.until).min(c1));
+                if ramp_from < ramp_to && shape.ramp != crate::catalog::Ramp::Step {
+                    ramps.push((ramp_from, ramp_to, i));
+                }
+            }
+            steps.sort_unstable();
+            ramps.sort_unstable();
+            let (mut next_step, mut next_ramp) = (0usize, 0usize);
+            // (pool, denominator, last day + 1, line) of the tranches on their ramp that day,
+            // sorted by pool and denominator.
+            let mut active: Vec<(usize, i128, i64, usize)> = Vec::new();
+            let mut out = Vec::with_capacity(usize::try_from(c1 - c0).unwrap_or(0));
+            for d in c0..c1 {
+                while let Some(&(at, pool, delta)) = steps.get(next_step) {
+                    if at > d {
+                        break;
+                    }
+                    base[pool] = base[pool]
+                        .checked_add(delta)
+                        .ok_or_else(|| overflow("units online"))?;
+                    next_step += 1;
+                }
+                while let Some(&(from, to, i)) = ramps.get(next_ramp) {
+                    if from > d {
+                        break;
+                    }
+                    let (pool, shape) = &lines[i];
+                    let den = ramp_den(shape);
+                    let at = active.partition_point(|a| (a.0, a.1) <= (*pool, den));
+                    active.insert(at, (*pool, den, to, i));
+                    next_ramp += 1;
+                }
+                active.retain(|a| a.2 > d);
+                let mut units: Vec<Num> = base.iter().map(|b| Num::int(*b)).collect();
+                let mut k = 0;
+                while k < active.len() {
+                    let (pool, den) = (active[k].0, active[k].1);
+                    let mut num: i128 = 0;
+                    while k < active.len() && (active[k].0, active[k].1) == (pool, den) {
+                        let (n, _) = lines[active[k].3]
+                            .1
+                            .sum_parts(d, d + 1)
+                            .ok_or_else(|| overflow("units online"))?;
+                        num = num.checked_add(n).ok_or_else(|| overflow("units online"))?;
+                        k += 1;
+                    }
+                    let part = Rational::new(num, den).ok_or_else(|| overflow("units online"))?;
+                    units[pool] = units[pool]
+                        .checked_add(Num::Exact(part))
+                        .ok_or_else(|| overflow("units online"))?;
+                }
+                let mut day = Vec::with_capacity(n_pools);
+                for (u, ratio) in units.into_iter().zip(per_unit) {
+                    day.push(
+                        u.checked_mul(Num::Exact(*ratio))
+                            .ok_or_else(|| overflow("supply"))?,
+                    );
+                }
+                out.push(day);
+            }
+            Ok(out)
+        })
+        .collect();
+    let mut all = Vec::new();
+    for part in parts {
+        all.extend(part?);
+    }
+    Ok(all)
+}
+
+/// The denominator of a ramping tranche's units on one day: `n` for a linear ramp, `n^3` for an
+/// s-curve ([`RampShape::sum_parts`]).
+fn ramp_den(shape: &RampShape) -> i128 {
+    let n = i128::from(shape.by - shape.from);
+    match shape.ramp {
+        crate::catalog::Ramp::SCurve => n.saturating_pow(3),
+        _ => n,
+    }
+}
+
 /// The order workloads are served in: priority, levels before runs, runs by deadline, id.
 fn service_key(w: &Workload) -> (i64, bool, Option<NaiveDate>, &str) {
     let deadline = match &w.need {
@@ -292,46 +418,9 @@ pub fn schedule(
     };
     let mut period = 0usize;
     let mut left = vec![Num::ZERO; n_pools];
-    let mut units: Vec<Rational> = vec![Rational::ZERO; n_pools];
-    for d in start..end {
-        // Supply of each pool on day d.
-        units.iter_mut().for_each(|u| *u = Rational::ZERO);
-        let mut exact = true;
-        let mut approx = Vec::new();
-        for (pool, shape) in &lines {
-            if d < shape.from || d >= shape.until {
-                continue;
-            }
-            let on = shape.online(d).ok_or_else(|| overflow("units online"))?;
-            match units[*pool].checked_add(on) {
-                Some(u) => units[*pool] = u,
-                None => {
-                    exact = false;
-                    break;
-                }
-            }
-        }
-        if !exact {
-            // Past i128: sum the pool's units as decimals.
-            approx = vec![Num::ZERO; n_pools];
-            for (pool, shape) in &lines {
-                if d < shape.from || d >= shape.until {
-                    continue;
-                }
-                let on = shape.online(d).ok_or_else(|| overflow("units online"))?;
-                add(&mut approx[*pool], Num::Exact(on))?;
-            }
-        }
-        for p in 0..n_pools {
-            let u = if exact {
-                Num::Exact(units[p])
-            } else {
-                approx[p]
-            };
-            left[p] = u
-                .checked_mul(Num::Exact(per_unit[p]))
-                .ok_or_else(|| overflow("supply"))?;
-        }
+    let supply = pool_supply(&lines, &per_unit, start, end)?;
+    for (d, today) in (start..end).zip(&supply) {
+        left.clone_from(today);
         while period < bounds.len() && bounds[period].1 <= d {
             period += 1;
         }

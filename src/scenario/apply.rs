@@ -205,7 +205,7 @@ fn adjust_workloads(cat: &mut Catalog, a: &Adjust, which: &str, out: &mut Vec<Di
                         Work::Hours(h) => scale(h),
                         Work::Flop { flop, .. } => scale(flop),
                     };
-                    work && r.max_h100e.as_mut().is_none_or(|m| scale(m))
+                    work && r.max_h100e.as_mut().is_none_or(scale)
                 }
             };
             if !ok {
