@@ -102,10 +102,13 @@ codes! {
     InvalidDistribution = "invalid-distribution", Error, "a slip distribution that does not parse or whose bounds are out of order";
     ObservationMeasure = "observation-measure", Error, "an `[[observed]]` gives no measure, or more than one";
     TooManyTranches = "too-many-tranches", Error, "a contract or a catalog has more tranches than capplan takes (see Limits)";
+    PaymentIntervalTooLong = "payment-interval-too-long", Error, "a contract's payment interval `every` is longer than its term";
+    UsefulLifeMismatch = "useful-life-mismatch", Error, "`useful_life` on a leased contract, or an owned contract without one";
     ImpliedPrice = "implied-price", Warning, "the implied price per unit-hour is outside 0.25x to 4x the reference rate";
     AboveTarget = "above-target", Warning, "contracted value exceeds the default target's `spend_usd`";
     SourceNotUrl = "source-not-url", Warning, "a source that is not an http(s) URL";
     NeverFullCapacity = "never-full-capacity", Warning, "a tranche that never reaches full capacity before its `until`";
+    PaymentAfterHorizon = "payment-after-horizon", Warning, "a payment `lag` moves a contract's last payment past the horizon's end";
     MissingCompute = "missing-compute", Warning, "a gpu hardware profile without `tflops`, so compute in H100-equivalents leaves it out";
     ObservationMismatch = "observation-mismatch", Warning, "the projection misses a published figure of `[[observed]]` by more than its tolerance";
 }

@@ -228,6 +228,15 @@ pinned! {
         help: "convert the amounts to USD and write `currency = \"USD\"`";
     a_value_of_the_wrong_type_is_reported: "wrong-type" in "acme.toml" at Some((8, 13)),
         "`estimated` must be `true` or `false`, found a string";
+    a_payment_interval_longer_than_the_term_is_reported: "payment-interval-too-long" in "acme.toml" at Some((8, 40)),
+        "contract `acme-2026`: payment interval `every = \"2y\"` is longer than the term [2026-01-01, 2027-01-01)",
+        help: "use a shorter `every`, or `terms = \"upfront\"` for one payment of the whole value";
+    an_owned_contract_without_a_useful_life_is_reported: "useful-life-mismatch" in "acme.toml" at Some((8, 13)),
+        "contract `acme-2026` is `owned` but gives no `useful_life` to depreciate it over",
+        help: "add `useful_life = \"6y\"`, the hardware's depreciation period";
+    a_lag_that_pays_past_the_horizon_is_a_warning: "payment-after-horizon" in "acme.toml" at Some((8, 52)),
+        "contract `acme-2026`: with `lag = \"90d\"` the last payment falls on 2031-03-01, after the horizon ends on 2031-01-01",
+        help: "cash-basis reports of the default window leave it out; widen `horizon` or shorten `lag`";
     a_selector_of_no_known_form_is_reported: "invalid-selector" in "scenario.toml" at Some((6, 10)),
         "`select` is `vendor:Acme`, which is not a selector",
         help: "write a contract id, `provider:NAME`, `hardware:ID`, `tranche:CONTRACT/TRANCHE` or `*`";

@@ -821,6 +821,18 @@ fn every_command_s_json_carries_the_schema_version_and_only_diff_writes_comments
         ),
         ("validate", vec!["validate", &base]),
         ("diff", vec!["diff", &base, &delay]),
+        ("npv", vec!["--catalog", "contracts", "npv", "--rate", "8%"]),
+        (
+            "solve",
+            vec![
+                "--catalog",
+                "contracts",
+                "solve",
+                "scale:*",
+                "--goal",
+                "gw@2030Q4>=30",
+            ],
+        ),
         (
             "schedule",
             vec!["--catalog", "tests/fixtures/schedule", "schedule"],

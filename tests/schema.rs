@@ -39,6 +39,7 @@ start = 2026-01-01
 term = "1y"
 value_usd = "50M"
 spend = "schedule"
+payment = { terms = "arrears", every = "1m", lag = "30d" }
 
 [[tranche]]
 id = "first"
@@ -102,6 +103,7 @@ start = 2027-01-01
 term = "1y"
 value_usd = "50M"
 spend = "schedule"
+payment = { terms = "advance" }
 
 [[contract.tranche]]
 id = "first"
@@ -992,6 +994,19 @@ const NOT_SCHEMA_CHECKED: &[(&str, &str)] = &[
     (
         "never-full-capacity",
         "a warning, and a relation between dates",
+    ),
+    (
+        "payment-interval-too-long",
+        "calendar arithmetic: an interval compared with the term",
+    ),
+    (
+        "useful-life-mismatch",
+        "a relation between two keys, left to `capplan validate` so that its message can say which \
+         key to add or drop",
+    ),
+    (
+        "payment-after-horizon",
+        "a warning, and calendar arithmetic across files (the horizon is in `portfolio.toml`)",
     ),
     (
         "observation-mismatch",

@@ -7,6 +7,7 @@
 pub mod demand;
 pub mod demand_schema;
 pub mod diff;
+pub mod finance;
 pub mod git;
 pub mod limits;
 pub mod load;

@@ -368,6 +368,13 @@ pub struct Contract {
     pub notes: Option<String>,
     pub tranches: Vec<Tranche>,
     pub spend_schedule: Vec<ScheduleEntry>,
+    /// When the accrued spend is paid; `None`: paid as it accrues, day by day. Boxed: most
+    /// contracts have none, and a contract is moved around whole.
+    pub payment: Option<Box<Payment>>,
+    /// Whether the capacity is rented (the default) or bought and depreciated.
+    pub ownership: Ownership,
+    /// Over how long an owned contract's spend is depreciated, from each day's capitalization.
+    pub useful_life: Option<Duration>,
     pub origin: Origin,
 }
 
@@ -404,6 +411,61 @@ pub struct ScheduleEntry {
     pub to: NaiveDate,
     pub amount_usd: Decimal,
     pub origin: Origin,
+}
+
+/// `payment = { terms, every, lag }`: when a contract's accrued spend is paid
+/// (DESIGN.md section 10).
+#[derive(Clone, Debug)]
+pub struct Payment {
+    pub terms: PaymentTerms,
+    /// The length of a billing interval, anchored at the contract's start. Default one month.
+    pub every: Duration,
+    /// How long after its due date a payment is made. Default none.
+    pub lag: Duration,
+    /// The spans of `terms`, `every` and `lag`, and of the inline table.
+    pub origin: Origin,
+}
+
+/// When in its interval a payment falls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PaymentTerms {
+    /// Each interval's accrued spend at the interval's end.
+    Arrears,
+    /// Each interval's accrued spend at the interval's start.
+    Advance,
+    /// The whole value at the contract's start.
+    Upfront,
+}
+
+impl PaymentTerms {
+    pub fn name(self) -> &'static str {
+        match self {
+            PaymentTerms::Arrears => "arrears",
+            PaymentTerms::Advance => "advance",
+            PaymentTerms::Upfront => "upfront",
+        }
+    }
+}
+
+/// Whether a contract rents capacity or buys hardware.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ownership {
+    /// Rented: the spend is an expense as it accrues. The default.
+    #[default]
+    Leased,
+    /// Bought: each day's spend is capitalized and depreciated over `useful_life`.
+    Owned,
+}
+
+impl Ownership {
+    pub fn name(self) -> &'static str {
+        match self {
+            Ownership::Leased => "leased",
+            Ownership::Owned => "owned",
+        }
+    }
 }
 
 /// What an observation measures: one figure a report shows for a day.

@@ -12,7 +12,7 @@ use toml::de::DeTable;
 use crate::catalog::limits::MAX_TRANCHES_PER_CONTRACT;
 use crate::catalog::model::*;
 use crate::catalog::reader::{self, Ctx, Table};
-use crate::catalog::value::group_thousands;
+use crate::catalog::value::{Duration, DurationUnit, group_thousands};
 use crate::diagnostic::{Code, Diagnostic};
 
 /// What `portfolio.toml` holds.
@@ -86,6 +86,9 @@ pub const CONTRACT_KEYS: &[&str] = &[
     "notes",
     "tranche",
     "spend_schedule",
+    "payment",
+    "ownership",
+    "useful_life",
 ];
 /// The keys of a `[[tranche]]`.
 pub const TRANCHE_KEYS: &[&str] = &[
@@ -99,6 +102,8 @@ pub const TRANCHE_KEYS: &[&str] = &[
     "until",
 ];
 const SCHEDULE_KEYS: &[&str] = &["from", "to", "amount_usd"];
+/// The keys of a contract's `payment` table.
+pub const PAYMENT_KEYS: &[&str] = &["terms", "every", "lag"];
 
 pub const STATUSES: &[(&str, Status)] = &[
     ("signed", Status::Signed),
@@ -115,6 +120,13 @@ pub const RAMPS: &[(&str, Ramp)] = &[
     ("s-curve", Ramp::SCurve),
     ("step", Ramp::Step),
 ];
+pub const PAYMENT_TERMS: &[(&str, PaymentTerms)] = &[
+    ("arrears", PaymentTerms::Arrears),
+    ("advance", PaymentTerms::Advance),
+    ("upfront", PaymentTerms::Upfront),
+];
+pub const OWNERSHIPS: &[(&str, Ownership)] =
+    &[("leased", Ownership::Leased), ("owned", Ownership::Owned)];
 pub const KINDS: &[(&str, HardwareKind)] =
     &[("gpu", HardwareKind::Gpu), ("cpu", HardwareKind::Cpu)];
 pub const PRECISIONS: &[(&str, Precision)] = &[
@@ -726,7 +738,26 @@ pub fn contract_table(ctx: &mut Ctx<'_>, t: &mut Table<'_>) -> Option<Contract> 
         .into_iter()
         .filter_map(|st| schedule_entry(ctx, st))
         .collect();
+    let payment_value = t.take("payment");
+    let payment_written = payment_value.is_some();
+    let payment = payment_value.and_then(|v| {
+        origin.set_key("payment", v.span());
+        let pt = reader::table(ctx, "payment", v, "`payment`", PAYMENT_KEYS)?;
+        payment(ctx, pt).map(Box::new)
+    });
+    let ownership = t
+        .take("ownership")
+        .and_then(|v| reader::one_of(ctx, "ownership", v, OWNERSHIPS));
+    let ownership = keep(&mut origin, "ownership", ownership);
+    let useful_life = t
+        .take("useful_life")
+        .and_then(|v| reader::duration(ctx, "useful_life", v));
+    let useful_life = keep(&mut origin, "useful_life", useful_life);
     t.finish_in_place(ctx);
+    // A payment table that did not parse would leave the contract paid as it accrues, quietly.
+    if payment_written && payment.is_none() {
+        return None;
+    }
     // A contract missing a tranche or a schedule entry that did not parse would fail checks of
     // the whole (no capacity, a schedule that does not sum) for a problem already reported.
     if tranches.len() < written || spend_schedule.len() < scheduled {
@@ -766,6 +797,44 @@ pub fn contract_table(ctx: &mut Ctx<'_>, t: &mut Table<'_>) -> Option<Contract> 
         notes,
         tranches,
         spend_schedule,
+        payment,
+        ownership: ownership.unwrap_or_default(),
+        useful_life,
+        origin,
+    })
+}
+
+/// Reads a contract's `payment` table: `terms` required, `every` and `lag` defaulted.
+fn payment(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Payment> {
+    let mut origin = Origin::new(ctx.file, t.span.clone());
+    let terms = t
+        .require(ctx, "terms")
+        .and_then(|v| reader::one_of(ctx, "terms", v, PAYMENT_TERMS));
+    let terms = keep(&mut origin, "terms", terms);
+    let every_value = t.take("every");
+    let bad_every = every_value.is_some();
+    let every = every_value.and_then(|v| reader::duration(ctx, "every", v));
+    let every = keep(&mut origin, "every", every);
+    let bad_every = bad_every && every.is_none();
+    let lag_value = t.take("lag");
+    let bad_lag = lag_value.is_some();
+    let lag = lag_value.and_then(|v| reader::duration(ctx, "lag", v));
+    let lag = keep(&mut origin, "lag", lag);
+    let bad_lag = bad_lag && lag.is_none();
+    t.finish(ctx);
+    if bad_every || bad_lag {
+        return None;
+    }
+    Some(Payment {
+        terms: terms?,
+        every: every.unwrap_or(Duration {
+            count: 1,
+            unit: DurationUnit::Months,
+        }),
+        lag: lag.unwrap_or(Duration {
+            count: 0,
+            unit: DurationUnit::Days,
+        }),
         origin,
     })
 }

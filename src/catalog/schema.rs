@@ -21,7 +21,9 @@ use schemars::{JsonSchema, Schema, json_schema};
 use serde_json::{Value, json};
 
 use crate::catalog::model::SpendModel;
-use crate::catalog::parse::{CURRENCY, KINDS, MEASURES, PRECISIONS, RAMPS, SPEND_MODELS, STATUSES};
+use crate::catalog::parse::{
+    CURRENCY, KINDS, MEASURES, OWNERSHIPS, PAYMENT_TERMS, PRECISIONS, RAMPS, SPEND_MODELS, STATUSES,
+};
 
 /// An id ([`super::value::is_valid_id`]): lowercase ASCII letters, digits and `-`, neither
 /// starting nor ending with `-`.
@@ -255,6 +257,24 @@ leaf! {
 }
 
 leaf! {
+    /// When in its billing interval a payment falls.
+    PaymentTermsName => json_schema!({
+        "description": "When each payment falls: `arrears` (an interval's accrued spend at the interval's end), `advance` (at its start) or `upfront` (the whole value at the contract's start); then `lag` later.",
+        "type": "string",
+        "enum": words(PAYMENT_TERMS),
+    })
+}
+
+leaf! {
+    /// Whether a contract rents capacity or buys hardware.
+    OwnershipName => json_schema!({
+        "description": "`leased` (the default: rented capacity, an expense as it accrues) or `owned` (hardware bought: capitalized and depreciated over `useful_life`).",
+        "type": "string",
+        "enum": words(OWNERSHIPS),
+    })
+}
+
+leaf! {
     /// How a tranche's units come online.
     Ramp => json_schema!({
         "description": "How units come online between `online_from` and `online_by`: `linear` (the default), `s-curve` (slow, fast, slow) or `step` (none until `online_by`, then all).",
@@ -388,6 +408,34 @@ pub struct ContractFile {
     /// When the money is paid, with `spend = "schedule"` only: `[[spend_schedule]]` tables
     /// whose windows do not overlap, stay in the term and sum exactly to `value_usd`.
     pub spend_schedule: Option<Vec<ScheduleEntry>>,
+    /// When the accrued spend is paid, such as `{ terms = "arrears", every = "1m", lag =
+    /// "30d" }`. Without it the contract pays as it accrues, day by day.
+    pub payment: Option<PaymentTable>,
+    /// `leased` (default: the spend is an expense as it accrues) or `owned` (hardware bought:
+    /// each day's spend is capitalized and depreciated over `useful_life`).
+    #[schemars(example = &"owned")]
+    pub ownership: Option<OwnershipName>,
+    /// With `ownership = "owned"` only: the period over which each day's spend is depreciated
+    /// straight-line, such as `"6y"`.
+    #[schemars(example = &"6y")]
+    pub useful_life: Option<Term>,
+}
+
+/// `payment`: when a contract's accrued spend is paid (an inline table).
+#[derive(JsonSchema)]
+#[schemars(rename = "Payment", deny_unknown_fields)]
+pub struct PaymentTable {
+    /// `arrears` (each interval's accrued spend at its end), `advance` (at its start) or
+    /// `upfront` (the whole value at the contract's start).
+    #[schemars(example = &"arrears")]
+    pub terms: PaymentTermsName,
+    /// The billing interval, anchored at the contract's start; default `"1m"`. At most the
+    /// term.
+    #[schemars(example = &"1m")]
+    pub every: Option<Term>,
+    /// How long after its due date each payment is made, not negative; default `"0d"`.
+    #[schemars(example = &"30d")]
+    pub lag: Option<Duration>,
 }
 
 /// What a contract needs beyond its keys: a term or an end, and a schedule exactly when its

@@ -332,6 +332,7 @@ fn contract_checks(catalog: &Catalog, c: &Contract, checks: Checks, out: &mut Ve
         }
     }
     schedule_checks(c, &what, term_ok, out);
+    super::finance::contract_checks(catalog, c, &what, term_ok, out);
     duplicates(
         c.tranches.iter().map(|t| (t.id.as_str(), &t.origin)),
         "tranche",

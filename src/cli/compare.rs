@@ -32,6 +32,11 @@ pub struct Args {
     pub period: PeriodArgs,
     #[command(flatten)]
     pub filter: FilterArgs,
+    /// Also give each group's present value at this yearly rate (`8%` or `0.08`), from the
+    /// horizon's start, with its difference from the baseline: of cash, or of the daily accrual
+    /// with `--basis accrual`
+    #[arg(long, value_name = "RATE", value_parser = crate::cli::npv::parse_rate_arg, allow_hyphen_values = true)]
+    pub rate: Option<rust_decimal::Decimal>,
 }
 
 /// The group name of the catalog as loaded.
@@ -124,7 +129,7 @@ pub fn produce(
     for c in std::iter::once(baseline).chain(catalogs.iter().map(|(_, c)| c)) {
         for k in &c.contracts {
             lo = lo.min(k.start);
-            hi = hi.max(k.end);
+            hi = hi.max(crate::catalog::finance::money_end(k).unwrap_or(k.end));
         }
     }
     let periods = grid.periods(lo, hi);
@@ -143,7 +148,20 @@ pub fn produce(
         name: name.clone(),
         catalog: c,
     }));
-    let doc = match compare(&groups, &timeline, &filter, &targets) {
+    // Present value is of cash unless the accrual is asked for: depreciation moves no money.
+    let npv_basis = match args.filter.scope.basis {
+        Some(crate::cli::report::BasisArg::Accrual) => crate::engine::Basis::Accrual,
+        _ => crate::engine::Basis::Cash,
+    };
+    let doc = compare(&groups, &timeline, &filter, &targets).and_then(|mut doc| {
+        if let Some(rate) = args.rate {
+            doc.summary.push(crate::report::npv::compared(
+                &groups, &filter, npv_basis, rate,
+            )?);
+        }
+        Ok(doc)
+    });
+    let doc = match doc {
         Ok(doc) => doc,
         Err(e) => {
             let _ = writeln!(stderr, "error[overflow]: {e}");

@@ -395,6 +395,52 @@ pub fn evaluate(
     Ok(tripped)
 }
 
+/// Whether a goal holds and the figure it tests, in words (`gw at 2030Q4 is 30.5`, `the target
+/// is met in 2031Q2`), for `solve`. A figure the report does not have is an error.
+pub fn goal(gate: &Gate, grid: &Grid, figures: &dyn Figures) -> Result<(bool, String), GateError> {
+    let holds = !evaluate(std::slice::from_ref(gate), grid, figures)?.is_empty();
+    let figure = match &gate.condition {
+        Condition::At { metric, period, .. } => {
+            let p = resolve(grid, period)?;
+            let v = figures.value(*metric, &p).ok_or_else(|| {
+                GateError(format!("`{}`: no `{metric}` for {}", gate.text, p.label))
+            })?;
+            let shown = match metric {
+                Metric::Spend | Metric::CumulativeSpend => {
+                    crate::catalog::value::format_money_exact(v)
+                }
+                Metric::Gw => format!("{} GW", v.normalize()),
+                Metric::Mw => format!("{} MW", v.normalize()),
+                _ => v.normalize().to_string(),
+            };
+            format!("{metric} at {} is {shown}", p.label)
+        }
+        Condition::RunsMissed { .. } => match figures.runs_missed() {
+            Some(missed) => format!(
+                "{missed} {} missed",
+                if missed == 1 { "run" } else { "runs" }
+            ),
+            None => {
+                return Err(GateError(format!(
+                    "`{}`: there is no demand whose runs could be missed",
+                    gate.text
+                )));
+            }
+        },
+        Condition::TargetMet { .. } => match figures.target_met() {
+            Some(Some(p)) => format!("the target is met in {}", p.label),
+            Some(None) => "the target is never met".to_owned(),
+            None => {
+                return Err(GateError(format!(
+                    "`{}`: the catalog has no target to be met",
+                    gate.text
+                )));
+            }
+        },
+    };
+    Ok((holds, figure))
+}
+
 /// The figures of `plan`, `capacity`, `spend` and `contracts`: totals of the report's catalog,
 /// scenarios and filters, computed for each period length a gate asks for.
 pub struct Totals<'a> {
@@ -500,6 +546,20 @@ impl<'a> Totals<'a> {
             }
         }
         Ok(Ok(()))
+    }
+}
+
+impl Totals<'_> {
+    /// What a target is measured on, spend and power per period of every grid computed so
+    /// far: two projections with the same fingerprint meet every target alike.
+    pub fn fingerprint(&self) -> Vec<i128> {
+        let cache = self.by_grid.borrow();
+        let mut out = Vec::new();
+        for s in cache.values().filter_map(|s| s.as_ref().ok()) {
+            out.extend(&s.spend);
+            out.extend(s.capacity.iter().map(|c| c.power_kw));
+        }
+        out
     }
 }
 

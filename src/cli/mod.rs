@@ -22,6 +22,7 @@ pub mod compare;
 pub mod diff;
 pub mod export;
 pub mod gate;
+pub mod npv;
 pub mod output;
 pub mod page;
 pub mod report;
@@ -30,6 +31,7 @@ pub mod schedule;
 pub mod schema;
 pub mod sensitivity;
 pub mod shell;
+pub mod solve;
 pub mod validate;
 pub mod workbook;
 
@@ -260,6 +262,10 @@ pub enum Command {
     Compare(compare::Args),
     /// Rank contracts by how much a delay or a scale of each moves a metric at one period
     Sensitivity(sensitivity::Args),
+    /// Present value of the contracts' cash flows at a discount rate (XNPV: days / 365)
+    Npv(npv::Args),
+    /// Goal seek: the scale or delay of selected contracts at which a goal starts or stops holding
+    Solve(solve::Args),
     /// Monte Carlo over the `[[risk]]` entries of scenarios: quantiles of GPUs and power per period, and the chance of reaching the target
     Risk(risk::Args),
     /// Draw a report as a chart: SVG (the default, also on standard output) or PNG, from the
@@ -407,6 +413,8 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u
         Command::Compare(a) => compare::run(g, a, stderr_color, stdout, stderr),
         Command::Sensitivity(a) => sensitivity::run(g, a, stderr_color, stdout, stderr),
         Command::Risk(a) => risk::run(g, a, stderr_color, stdout, stderr),
+        Command::Npv(a) => npv::run(g, a, stderr_color, stdout, stderr),
+        Command::Solve(a) => solve::run(g, a, stderr_color, stdout, stderr),
         Command::Validate(args) => validate::run(g, args, stdout_color, stdout),
         Command::Completions(args) => shell::completions(g, args, stdout),
         Command::Man => shell::man(g, stdout),

@@ -15,7 +15,7 @@ use crate::cli::{
     use_color,
 };
 use crate::diagnostic::Report;
-use crate::engine::{Bound, EngineError, Filter, Grid, GroupBy, Timeline};
+use crate::engine::{Basis, Bound, EngineError, Filter, Grid, GroupBy, Timeline};
 use crate::report::build::{self, Context};
 use crate::report::diagnostics::{DiagnosticFormat, render as render_diagnostics};
 use crate::report::render::render_styled;
@@ -63,9 +63,34 @@ pub struct ScopeArgs {
     /// Leave non-binding contracts (letters of intent) out
     #[arg(long)]
     pub signed_only: bool,
+    /// What spend measures: as it accrues, as it is paid, or as the income statement expenses
+    /// it [default: accrual; cash for `npv`]
+    #[arg(long, value_enum)]
+    pub basis: Option<BasisArg>,
     /// Count compute (H100e, exaFLOPS) at this precision [default: `[portfolio] compute`]
     #[arg(long, value_enum, value_name = "PRECISION")]
     pub precision: Option<PrecisionArg>,
+}
+
+/// `--basis`: what spend measures, as the command line spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BasisArg {
+    /// Spend as it accrues, day by day over the term
+    Accrual,
+    /// Payments, on the day the contract's `payment` terms pay them
+    Cash,
+    /// Rent as it accrues, owned hardware depreciated over its `useful_life`
+    Expense,
+}
+
+impl From<BasisArg> for Basis {
+    fn from(b: BasisArg) -> Basis {
+        match b {
+            BasisArg::Accrual => Basis::Accrual,
+            BasisArg::Cash => Basis::Cash,
+            BasisArg::Expense => Basis::Expense,
+        }
+    }
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -433,6 +458,7 @@ pub fn resolve_filter(catalog: &Catalog, args: &ScopeArgs) -> Result<Filter, Cli
         contracts: args.contract.clone(),
         hardware: args.hardware.clone(),
         signed_only: args.signed_only,
+        basis: args.basis.map_or(Basis::Accrual, Basis::from),
         precision,
     })
 }

@@ -206,6 +206,7 @@ impl Variants {
             spend: None,
             ramp: None,
             status: None,
+            useful_life: None,
             scale_demand: None,
             origin,
         };

@@ -59,6 +59,7 @@ pub fn run(
         let compare_args = compare::Args {
             period: args.period.clone(),
             filter: args.filter.clone(),
+            rate: None,
         };
         match compare::produce(global, &compare_args, color, stderr)? {
             Produced::Report { doc, .. } => Some(doc),

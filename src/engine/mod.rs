@@ -4,14 +4,19 @@
 //! Figures are computed per tranche and per whole period with closed forms ([`crate::catalog::ramp`]),
 //! never day by day, so the cost grows with tranches x periods, not with days.
 
+pub mod cash;
+pub mod expense;
 pub mod metric;
+pub mod npv;
 pub mod num;
 pub mod observe;
 pub mod period;
 pub mod project;
 pub mod risk;
 pub mod schedule;
+pub mod solve;
 pub mod spend;
 
+pub use cash::Basis;
 pub use period::{Bound, By, Grid, Period, PeriodError};
 pub use project::*;

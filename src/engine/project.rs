@@ -9,12 +9,14 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use thiserror::Error;
 
+use crate::catalog::finance::money_end;
 use crate::catalog::ramp::{RampShape, day_number};
 use crate::catalog::ramp::{ramp_shape, tranche_units};
 use crate::catalog::{Catalog, Contract, HardwareKind, Precision, Status, Target};
+use crate::engine::cash::{Basis, basis_cents};
 use crate::engine::num::Num;
 use crate::engine::period::{Grid, Period};
-use crate::engine::spend::{contract_cents, value_cents};
+use crate::engine::spend::value_cents;
 use crate::exact::Rational;
 
 /// What the rows of a report are grouped by.
@@ -50,6 +52,8 @@ pub struct Filter {
     pub hardware: Vec<String>,
     /// Leave non-binding contracts out.
     pub signed_only: bool,
+    /// What spend measures: accrual (the default), cash or expense.
+    pub basis: Basis,
     /// The precision compute is counted at; `None` for the portfolio's default.
     pub precision: Option<Precision>,
 }
@@ -160,7 +164,8 @@ impl Timeline {
         let mut hi = to;
         for c in catalogs.iter().flat_map(|k| &k.contracts) {
             lo = lo.min(c.start);
-            hi = hi.max(c.end);
+            // Payments and depreciation may run past the term.
+            hi = hi.max(money_end(c).unwrap_or(c.end));
         }
         let periods = grid.periods(lo, hi);
         let first = periods.partition_point(|p| p.end <= from);
@@ -647,7 +652,7 @@ pub fn spend(
     // them up in catalog order.
     let per_contract: Vec<Option<Vec<(usize, i128)>>> = included
         .par_iter()
-        .map(|c| contract_cents(catalog, c, &timeline.periods))
+        .map(|c| basis_cents(catalog, c, &timeline.periods, filter.basis))
         .collect();
     for (c, cents) in included.into_iter().zip(per_contract) {
         let g = keys[&group_key(by, c, None)];

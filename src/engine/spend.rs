@@ -28,7 +28,7 @@ fn overlap_days(a: (i64, i64), b: (i64, i64)) -> i64 {
 
 /// The exact (or, past `i128`, 28-digit) amount in cents of each period that overlaps the
 /// contract's term. `periods` is the grid; the result pairs period indices with amounts.
-fn raw_amounts(
+pub(crate) fn raw_amounts(
     catalog: &Catalog,
     c: &Contract,
     periods: &[Period],
@@ -126,7 +126,7 @@ fn lcm(a: i128, b: i128) -> Option<i128> {
 
 /// Period amounts in cents as numerators over one common denominator, where one fits:
 /// `(amounts, denominator)`.
-fn common_amounts(
+pub(crate) fn common_amounts(
     catalog: &Catalog,
     c: &Contract,
     periods: &[Period],

@@ -268,6 +268,21 @@ pub(crate) fn target_item(t: &Target) -> SummaryItem {
     }
 }
 
+/// The summary line of a plan whose spend is not on the accrual basis.
+fn basis_item(basis: engine::Basis) -> SummaryItem {
+    let what = match basis {
+        engine::Basis::Cash => "cash: spend as paid, each payment in the period of its date",
+        engine::Basis::Expense => "expense: rent as it accrues, owned hardware as it depreciates",
+        engine::Basis::Accrual => "accrual",
+    };
+    SummaryItem {
+        key: "basis".into(),
+        label: "basis".into(),
+        text: what.to_owned(),
+        json: json!(basis.name()),
+    }
+}
+
 /// `capplan plan`: the summary and one row per period of total capacity, power and spend.
 pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
     // Capacity over the whole timeline, not only the window: when a target is met does not
@@ -352,6 +367,9 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
     }
 
     let mut summary = vec![status_summary(ctx.catalog, ctx.filter)];
+    if ctx.filter.basis != engine::Basis::Accrual {
+        summary.push(basis_item(ctx.filter.basis));
+    }
     let contracted = engine::contracted(ctx.catalog, ctx.filter);
     if let Some(t) = ctx.target {
         summary.push(target_item(t));

@@ -13,10 +13,13 @@
 //!   contract, or, for `spend = "schedule"`, one per payment of its schedule. A contract's rows
 //!   sum exactly to its value.
 //!
-//! These are projections of committed spend, not bills: every cost column (`BilledCost`,
-//! `EffectiveCost`, `ListCost`, `ContractedCost`) holds the one spend figure capplan projects.
-//! FOCUS allows that: with no list or contracted unit price, a charge's list and contracted costs
-//! match its billed cost.
+//! These are projections of committed spend, not bills. `BilledCost` is on the cash basis
+//! (DESIGN.md section 10): the payments dated in the period, as the contract's `payment` terms
+//! invoice them. `EffectiveCost`, `ListCost` and `ContractedCost` are on the export's basis,
+//! accrual unless `--basis` says otherwise: the cost of the period's use. With no list or
+//! contracted unit price, FOCUS has a charge's list and contracted costs match its effective
+//! cost. A contract without payment terms pays as it accrues, so its four costs are equal; a
+//! period with a payment but no day of the term (a lag past the end) has a row too.
 //!
 //! Dates are FOCUS date/times in UTC (`2026-01-01T00:00:00Z`), ends exclusive; money is decimal
 //! text with exactly two decimals; an empty field is a null.
@@ -140,8 +143,10 @@ impl ContractInfo {
 pub struct CostRow {
     pub period: Period,
     pub contract: ContractInfo,
-    /// The contract's spend in the period, in cents.
+    /// The contract's spend in the period on the export's basis, in cents.
     pub cents: i128,
+    /// The contract's payments in the period, in cents: `BilledCost`.
+    pub billed_cents: i128,
     /// Hours of the contract's term in the period: `PricingQuantity`.
     pub term_hours: i64,
     /// The contract's capacity: units online on the period's last day, unit-hours in the
@@ -203,6 +208,11 @@ pub fn build(ctx: &Context<'_>) -> Result<FocusExport, EngineError> {
     let catalog = ctx.catalog;
     let timeline = ctx.timeline;
     let spend = engine::spend(catalog, timeline, GroupBy::Contract, ctx.filter)?;
+    let cash_filter = engine::Filter {
+        basis: engine::Basis::Cash,
+        ..ctx.filter.clone()
+    };
+    let billed = engine::spend(catalog, timeline, GroupBy::Contract, &cash_filter)?;
     let capacity = engine::capacity(catalog, timeline, GroupBy::Contract, ctx.filter)?;
     let group = |groups: &[String], id: &str| groups.iter().position(|g| g == id);
 
@@ -224,10 +234,11 @@ pub fn build(ctx: &Context<'_>) -> Result<FocusExport, EngineError> {
         let period = &timeline.periods[p];
         for (c, info) in &infos {
             let days = overlap_days((period.start, period.end), (c.start, c.end));
-            if days == 0 {
+            let cents = group(&spend.groups, &c.id).map_or(0, |g| spend.values[g][p]);
+            let billed_cents = group(&billed.groups, &c.id).map_or(0, |g| billed.values[g][p]);
+            if days == 0 && cents == 0 && billed_cents == 0 {
                 continue;
             }
-            let cents = group(&spend.groups, &c.id).map_or(0, |g| spend.values[g][p]);
             let cell = group(&capacity.groups, &c.id)
                 .map(|g| capacity.values[g][p])
                 .unwrap_or_default();
@@ -235,6 +246,7 @@ pub fn build(ctx: &Context<'_>) -> Result<FocusExport, EngineError> {
                 period: period.clone(),
                 contract: info.clone(),
                 cents,
+                billed_cents,
                 term_hours: days * 24,
                 capacity: cell,
             });
@@ -283,7 +295,7 @@ pub fn build(ctx: &Context<'_>) -> Result<FocusExport, EngineError> {
 impl FocusExport {
     /// The sum of `BilledCost` over every cost row, in cents.
     pub fn billed_cents(&self) -> i128 {
-        self.costs.iter().map(|r| r.cents).sum()
+        self.costs.iter().map(|r| r.billed_cents).sum()
     }
 
     /// The sum of `ContractCommitmentCost` over every commitment row.
@@ -299,11 +311,12 @@ impl FocusExport {
         for r in &self.costs {
             let c = &r.contract;
             let cost = money(engine::dollars(r.cents));
+            let billed = money(engine::dollars(r.billed_cents));
             let start = focus_datetime(r.period.start);
             let end = focus_datetime(r.period.end);
             let estimated = if c.estimated { ", value estimated" } else { "" };
             let record: [String; 35] = [
-                cost.clone(),
+                billed,
                 c.id.clone(),
                 c.title.clone(),
                 self.currency.clone(),

@@ -10,11 +10,13 @@ pub mod document;
 pub mod focus;
 pub mod gitlab;
 pub mod html;
+pub mod npv;
 pub mod render;
 pub mod repo;
 pub mod risk;
 pub mod sarif;
 pub mod schedule;
+pub mod solve;
 pub mod xlsx;
 
 pub use document::{Cell, Column, Document, Kind, SummaryItem};

@@ -165,6 +165,7 @@ fn adjust_workloads(cat: &mut Catalog, a: &Adjust, which: &str, out: &mut Vec<Di
         ("spend", a.spend.is_some()),
         ("ramp", a.ramp.is_some()),
         ("status", a.status.is_some()),
+        ("useful_life", a.useful_life.is_some()),
     ] {
         if given {
             out.push(
@@ -349,6 +350,27 @@ fn adjust(cat: &mut Catalog, a: &Adjust, out: &mut Vec<Diagnostic>) {
         if let Some(status) = a.status {
             c.status = status;
             c.origin.set_key_span("status", at("status"));
+        }
+    }
+    if let Some(life) = a.useful_life {
+        // Only bought hardware is depreciated: leased contracts in the selection stay as they are.
+        let mut owned = 0;
+        for &ci in &sel.contracts {
+            let c = &mut cat.contracts[ci];
+            if c.ownership == Ownership::Owned {
+                c.useful_life = Some(life);
+                c.origin.set_key_span("useful_life", at("useful_life"));
+                owned += 1;
+            }
+        }
+        if owned == 0 {
+            out.push(unmatched(
+                at("useful_life"),
+                &format!(
+                    "selector `{}` matches no owned contract, so `useful_life` changes nothing",
+                    a.select
+                ),
+            ));
         }
     }
 }

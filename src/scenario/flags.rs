@@ -141,6 +141,7 @@ impl WhatIf {
                 spend: None,
                 ramp: None,
                 status: None,
+                useful_life: None,
                 scale_demand: None,
                 origin,
             }

@@ -164,6 +164,8 @@ pub struct Adjust {
     pub spend: Option<SpendModel>,
     pub ramp: Option<Ramp>,
     pub status: Option<Status>,
+    /// Replaces the `useful_life` of the selected owned contracts.
+    pub useful_life: Option<Duration>,
     /// Multiplies the selected workloads' demand: levels, work, and `max_h100e`.
     pub scale_demand: Option<Decimal>,
     /// Where the entry and each of its keys were written.

@@ -35,6 +35,7 @@ const ADJUST_KEYS: &[&str] = &[
     "spend",
     "ramp",
     "status",
+    "useful_life",
     "scale_demand",
 ];
 const RISK_KEYS: &[&str] = &["select", "slip", "cancel"];
@@ -171,6 +172,10 @@ fn adjust(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Adjust> {
         .take("status")
         .and_then(|v| reader::one_of(ctx, "status", v, STATUSES));
     let status = keep(&mut origin, "status", status);
+    let useful_life = t
+        .take("useful_life")
+        .and_then(|v| reader::duration(ctx, "useful_life", v));
+    let useful_life = keep(&mut origin, "useful_life", useful_life);
     let scale_demand = t
         .take("scale_demand")
         .and_then(|v| factor(ctx, "scale_demand", v));
@@ -185,6 +190,7 @@ fn adjust(ctx: &mut Ctx<'_>, mut t: Table<'_>) -> Option<Adjust> {
         spend,
         ramp,
         status,
+        useful_life,
         scale_demand,
         origin,
     })

@@ -9,7 +9,7 @@ use schemars::{JsonSchema, Schema, json_schema};
 
 use crate::catalog::schema::{
     self as catalog, ContractFile, DURATION_PATTERN, Duration, Hardware, ID_PATTERN, Id, Number,
-    PortfolioTable, Ramp, SpendModelName, Status,
+    PortfolioTable, Ramp, SpendModelName, Status, Term,
 };
 
 /// The schema of a scenario file.
@@ -178,6 +178,10 @@ pub struct Adjust {
     /// Replaces the status: `cancelled` asks what if a letter of intent never firms up.
     #[schemars(example = &"cancelled")]
     pub status: Option<Status>,
+    /// Replaces the `useful_life` of the selected owned contracts, such as `"5y"`; leased ones
+    /// stay as they are.
+    #[schemars(example = &"5y")]
+    pub useful_life: Option<Term>,
     /// Multiplies the selected workloads' demand (`select = "workload:ID"` or `"workload:*"`):
     /// levels, work and `max_h100e`, such as `1.5`.
     #[schemars(extend("exclusiveMinimum" = 0), example = 1.5)]
