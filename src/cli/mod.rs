@@ -280,7 +280,7 @@ pub enum Command {
     Validate(validate::Args),
     /// What changed between two catalogs: contracts and fields, figures per period, targets
     Diff(diff::Args),
-    /// Print the JSON Schema of a contract file, `portfolio.toml` or a scenario file, for editors
+    /// Print the JSON Schema of a contract file, `portfolio.toml`, a scenario or a demand file, for editors
     Schema(schema::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(shell::CompletionsArgs),
