@@ -123,11 +123,39 @@ pub fn compare(
             .data_only(),
         Column::new("delta_cumulative_spend_usd", "Δ cumul.", Kind::Money).signed(),
     ];
+    // With demand on either side, each group's schedule: its level shortfall per period.
+    let schedules = if groups.iter().any(|g| !g.catalog.workloads.is_empty()) {
+        let mut out = Vec::new();
+        for g in groups {
+            let s = crate::engine::schedule::schedule(g.catalog, timeline, filter)?;
+            let hours: Vec<i128> = (0..timeline.periods.len())
+                .map(|p| crate::report::schedule::shortfall_hours(&s, p))
+                .collect::<Result<_, _>>()?;
+            out.push((s, hours));
+        }
+        Some(out)
+    } else {
+        None
+    };
+    let mut columns = columns;
+    if schedules.is_some() {
+        columns.push(Column::new(
+            "shortfall_h100e_hours",
+            "shortfall H100e-h",
+            Kind::Count,
+        ));
+        columns
+            .push(Column::new("delta_shortfall_h100e_hours", "Δ shortfall", Kind::Count).signed());
+    }
     let base = &all[0];
     let mut rows = Vec::new();
     for p in timeline.window.clone() {
         let period = &timeline.periods[p];
-        for (g, t) in groups.iter().zip(&all) {
+        for (i, (g, t)) in groups.iter().zip(&all).enumerate() {
+            let demand = schedules.as_ref().map(|all| {
+                let short = all[i].1[p];
+                [Cell::Count(short), Cell::Count(short - all[0].1[p])]
+            });
             rows.push(vec![
                 Cell::Text(period.label.clone()),
                 Cell::Date(period.start),
@@ -142,6 +170,9 @@ pub fn compare(
                 Cell::Decimal(engine::dollars(t.spend[p] - base.spend[p])),
                 Cell::Decimal(engine::dollars(t.cumulative[p] - base.cumulative[p])),
             ]);
+            if let (Some(cells), Some(row)) = (demand, rows.last_mut()) {
+                row.extend(cells);
+            }
         }
     }
 

@@ -49,6 +49,8 @@ pub struct Figures {
     pub power_kw: i128,
     pub spend: i128,
     pub cumulative: i128,
+    /// The level demand not served, in H100e-hours; zero without demand.
+    pub shortfall: i128,
 }
 
 impl Figures {
@@ -59,6 +61,7 @@ impl Figures {
             power_kw: self.power_kw - o.power_kw,
             spend: self.spend - o.spend,
             cumulative: self.cumulative - o.cumulative,
+            shortfall: self.shortfall - o.shortfall,
         }
     }
 }
@@ -162,6 +165,8 @@ pub struct Diff {
     pub all_periods: bool,
     pub targets: Vec<TargetChange>,
     pub spend: SpendMove,
+    /// Whether either side has demand: tables then show the level shortfall.
+    pub demand: bool,
 }
 
 fn status_json(s: &TargetStatus) -> Json {
@@ -181,20 +186,33 @@ pub fn diff(
 ) -> Result<Diff, EngineError> {
     let o = totals(old.catalog, timeline, filter)?;
     let n = totals(new.catalog, timeline, filter)?;
-    let at = |t: &crate::report::compare::Totals, p: usize| Figures {
+    // With demand on either side, each side's level shortfall per period.
+    let demand = !old.catalog.workloads.is_empty() || !new.catalog.workloads.is_empty();
+    let shortfall = |c: &Catalog| -> Result<Vec<i128>, EngineError> {
+        if !demand {
+            return Ok(vec![0; timeline.periods.len()]);
+        }
+        let s = crate::engine::schedule::schedule(c, timeline, filter)?;
+        (0..timeline.periods.len())
+            .map(|p| crate::report::schedule::shortfall_hours(&s, p))
+            .collect()
+    };
+    let (o_short, n_short) = (shortfall(old.catalog)?, shortfall(new.catalog)?);
+    let at = |t: &crate::report::compare::Totals, short: &[i128], p: usize| Figures {
         gpus: t.gpus[p],
         cpus: t.cpus[p],
         power_kw: t.power_kw[p],
         spend: t.spend[p],
         cumulative: t.cumulative[p],
+        shortfall: short[p],
     };
     let periods = timeline
         .window
         .clone()
         .map(|p| PeriodDelta {
             period: timeline.periods[p].clone(),
-            old: at(&o, p),
-            new: at(&n, p),
+            old: at(&o, &o_short, p),
+            new: at(&n, &n_short, p),
         })
         .collect();
     let mut spend = SpendMove::default();
@@ -232,6 +250,7 @@ pub fn diff(
         all_periods,
         targets,
         spend,
+        demand,
     })
 }
 
@@ -453,8 +472,24 @@ pub fn headline(d: &Diff, code: bool) -> String {
     } else {
         parts.push("capacity and spend unchanged".to_owned());
     }
+    if let Some(text) = demand_text(d) {
+        parts.push(text);
+    }
     parts.extend(targets_text(d));
     parts.join("; ")
+}
+
+/// The change of the level shortfall over the window, where demand exists and it changed.
+fn demand_text(d: &Diff) -> Option<String> {
+    if !d.demand || d.periods.iter().all(|p| p.delta().shortfall == 0) {
+        return None;
+    }
+    let net: i128 = d.periods.iter().map(|p| p.delta().shortfall).sum();
+    let sign = if net > 0 { "+" } else { "" };
+    Some(format!(
+        "level shortfall {sign}{} H100e-hours over the window",
+        crate::catalog::value::group_thousands(&net.to_string())
+    ))
 }
 
 fn periods_text(d: &Diff) -> String {
@@ -575,6 +610,16 @@ fn summary(d: &Diff) -> Vec<SummaryItem> {
             .to_owned(),
         json: json!({"net_usd": cents(s.net), "shift": shift, "periods": moves}),
     });
+    if d.demand {
+        let net: i128 = d.periods.iter().map(|p| p.delta().shortfall).sum();
+        let text = demand_text(d).unwrap_or_else(|| "level shortfall unchanged".to_owned());
+        items.push(SummaryItem {
+            key: "demand".into(),
+            label: "demand".into(),
+            text,
+            json: json!({"delta_shortfall_h100e_hours": i64::try_from(net).unwrap_or(i64::MAX)}),
+        });
+    }
     let changed = d.periods.iter().filter(|p| p.changed()).count();
     items.push(SummaryItem {
         key: "periods".into(),
@@ -662,13 +707,31 @@ pub fn document(d: &Diff) -> Document {
         Column::new("new_cumulative_spend_usd", "cumul.", Kind::Money).data_only(),
         Column::new("delta_cumulative_spend_usd", "Δ cumul.", Kind::Money).signed(),
     ];
+    let mut columns = columns;
+    if d.demand {
+        columns.extend([
+            Column::new("old_shortfall_h100e_hours", "old shortfall", Kind::Count).data_only(),
+            Column::new(
+                "new_shortfall_h100e_hours",
+                "shortfall H100e-h",
+                Kind::Count,
+            )
+            .data_only(),
+            Column::new(
+                "delta_shortfall_h100e_hours",
+                "Δ shortfall H100e-h",
+                Kind::Count,
+            )
+            .signed(),
+        ]);
+    }
     let money = |c: i128| Cell::Decimal(engine::dollars(c));
     let power = |kw: i128| Cell::Decimal(mw(kw));
     let rows = d
         .shown()
         .map(|p| {
             let (o, n, x) = (p.old, p.new, p.delta());
-            vec![
+            let mut row = vec![
                 Cell::Text(p.period.label.clone()),
                 Cell::Date(p.period.start),
                 Cell::Date(p.period.end),
@@ -688,7 +751,15 @@ pub fn document(d: &Diff) -> Document {
                 money(o.cumulative),
                 money(n.cumulative),
                 money(x.cumulative),
-            ]
+            ];
+            if d.demand {
+                row.extend([
+                    Cell::Count(o.shortfall),
+                    Cell::Count(n.shortfall),
+                    Cell::Count(x.shortfall),
+                ]);
+            }
+            row
         })
         .collect();
     Document {
