@@ -379,3 +379,123 @@ fn the_html_page_shows_the_schedule_when_there_is_demand_and_not_otherwise() {
     let without = page("tests/fixtures/engine/compute", "without.html");
     assert!(!without.contains("<section id=\"schedule\">"));
 }
+
+mod invariants {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A demand file of random levels and runs on the schedule fixture's pools.
+    fn demand_text(
+        levels: &[(u32, u32, bool, u8)],
+        runs: &[(u32, u32, u32, Option<u32>)],
+    ) -> String {
+        let mut out = String::new();
+        for (i, (a, b, step, pools)) in levels.iter().enumerate() {
+            let hw = match pools % 3 {
+                0 => "",
+                1 => "hardware = [\"g1\"]\n",
+                _ => "hardware = [\"g2\", \"g1\"]\n",
+            };
+            out.push_str(&format!(
+                "[[workload]]\nid = \"l{i}\"\npriority = {}\n{hw}shape = \"{}\"\nlevel = [{{ from = 2026-01-{:02}, h100e = {a} }}, {{ from = 2026-03-{:02}, h100e = {b} }}]\n\n",
+                i % 3,
+                if *step { "step" } else { "linear" },
+                1 + i % 27,
+                1 + i % 27,
+            ));
+        }
+        for (i, (hours, from, len, cap)) in runs.iter().enumerate() {
+            let cap = cap.map_or(String::new(), |c| format!(", max_h100e = {c}"));
+            out.push_str(&format!(
+                "[[workload]]\nid = \"r{i}\"\npriority = {}\nrun = {{ h100e_hours = {hours}, earliest = 2026-{:02}-01, deadline = 2026-{:02}-01{cap} }}\n\n",
+                i % 3,
+                1 + from % 6,
+                2 + from % 6 + len % 5,
+            ));
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn served_never_exceeds_supply_or_need_and_every_row_adds_up(
+            levels in proptest::collection::vec((0u32..400, 0u32..400, any::<bool>(), 0u8..3), 0..4),
+            runs in proptest::collection::vec((1u32..300_000, 0u32..6, 0u32..5, proptest::option::of(1u32..150)), 0..3),
+        ) {
+            let mut cat = load("tests/fixtures/schedule");
+            let mut report = Report::default();
+            let text = demand_text(&levels, &runs);
+            cat.workloads = catalog::demand::read_demand("random.toml", text.into_bytes(), &mut report);
+            prop_assert!(!report.has_errors(), "{:?}", report.diagnostics);
+            let tl = quarters(&cat, "2027-01-01");
+            let s = run(&cat, &tl);
+            let ctx = Context {
+                catalog: &cat,
+                timeline: &tl,
+                filter: &Filter::default(),
+                target: None,
+                scenarios: Vec::new(),
+            };
+            for sums in &s.periods {
+                // No pool gives more than it has; what pools give is what workloads get.
+                for (served, supply) in sums.served_by_pool.iter().zip(&sums.supply) {
+                    prop_assert!(!served.compare(*supply).is_gt());
+                }
+                let total = |v: &[Num]| v.iter().fold(Num::ZERO, |a, b| a.checked_add(*b).unwrap());
+                prop_assert_eq!(total(&sums.served_by_pool).compare(total(&sums.served)), std::cmp::Ordering::Equal);
+            }
+            // No run is served more than it needs, and a run that finished is not missed.
+            for r in &s.runs {
+                prop_assert!(!r.served_hours.compare(r.need_hours).is_gt());
+                prop_assert_eq!(r.missed, r.finish.is_none());
+            }
+            // Every row adds up: served + idle = supply, for every period and group.
+            for by in [ScheduleGroup::Total, ScheduleGroup::Hardware] {
+                let d = doc::periods(&ctx, &s, by).expect("a document");
+                for row in &d.rows {
+                    if let (Cell::Count(supply), Cell::Count(served), Cell::Count(idle)) = (&row[4], &row[5], &row[6]) {
+                        prop_assert_eq!(served + idle, *supply);
+                        prop_assert!(*idle >= 0);
+                    } else {
+                        prop_assert!(false, "a row without figures: {:?}", row);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn an_empty_demand_changes_no_figure_of_the_other_reports() {
+    let run_json = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
+            .args(args)
+            .output()
+            .expect("capplan runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    for command in [
+        &["plan"][..],
+        &["capacity", "--group-by", "provider"],
+        &["spend"],
+        &["contracts"],
+    ] {
+        let mut plain = vec!["--format", "json"];
+        plain.extend_from_slice(command);
+        let mut with = vec![
+            "--demand",
+            "tests/fixtures/demand/empty.toml",
+            "--format",
+            "json",
+        ];
+        with.extend_from_slice(command);
+        assert_eq!(run_json(&plain), run_json(&with), "{command:?}");
+    }
+}
