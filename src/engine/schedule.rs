@@ -237,10 +237,12 @@ fn pool_supply(
                 }
                 let mut day = Vec::with_capacity(n_pools);
                 for (u, ratio) in units.into_iter().zip(per_unit) {
-                    day.push(
+                    day.push(if u.is_zero() {
+                        Num::ZERO
+                    } else {
                         u.checked_mul(Num::Exact(*ratio))
-                            .ok_or_else(|| overflow("supply"))?,
-                    );
+                            .ok_or_else(|| overflow("supply"))?
+                    });
                 }
                 out.push(day);
             }
@@ -432,9 +434,16 @@ pub fn schedule(
         })
         .collect();
     let add = |acc: &mut Num, v: Num| -> Result<(), EngineError> {
-        *acc = acc
-            .checked_add(v)
-            .ok_or_else(|| overflow("a schedule sum"))?;
+        // Most pools and workloads add nothing on most days: skip the arithmetic.
+        if v.is_zero() {
+            return Ok(());
+        }
+        *acc = if acc.is_zero() {
+            v
+        } else {
+            acc.checked_add(v)
+                .ok_or_else(|| overflow("a schedule sum"))?
+        };
         Ok(())
     };
     let mut period = 0usize;
@@ -487,6 +496,9 @@ pub fn schedule(
                 for &p in &job.pools {
                     if !need.is_positive() {
                         break;
+                    }
+                    if left[p].is_zero() {
+                        continue;
                     }
                     let take = left[p].min(need);
                     if !take.is_positive() {
