@@ -452,6 +452,50 @@ pub fn schedule(
     // A day whose supply and needs equal the day before's, with no run at work, is served as
     // that day was: its figures are reused rather than allocated again.
     let mut last: Option<(usize, Vec<Option<Num>>, DayOut)> = None;
+    // The figures being added to a period, and for how many days (period, days).
+    let mut last_added: Option<(usize, Vec<Option<Num>>, DayOut)> = None;
+    let mut pending: Option<(usize, usize)> = None;
+    let flush = |sums: &mut PeriodSums,
+                 supply: &[Num],
+                 out: &DayOut,
+                 days: usize|
+     -> Result<(), EngineError> {
+        let times = Num::int(i128::try_from(days).map_err(|_| overflow("a schedule sum"))?);
+        let add_times = |acc: &mut Num, v: Num| -> Result<(), EngineError> {
+            if v.is_zero() {
+                return Ok(());
+            }
+            let v = if days == 1 {
+                v
+            } else {
+                v.checked_mul(times)
+                    .ok_or_else(|| overflow("a schedule sum"))?
+            };
+            *acc = if acc.is_zero() {
+                v
+            } else {
+                acc.checked_add(v)
+                    .ok_or_else(|| overflow("a schedule sum"))?
+            };
+            Ok(())
+        };
+        for (acc, v) in sums.supply.iter_mut().zip(supply) {
+            add_times(acc, *v)?;
+        }
+        for (acc, v) in sums.served_by_pool.iter_mut().zip(&out.by_pool) {
+            add_times(acc, *v)?;
+        }
+        for (acc, v) in sums.idle_usd.iter_mut().zip(&out.idle_usd) {
+            add_times(acc, *v)?;
+        }
+        for (acc, v) in sums.served.iter_mut().zip(&out.served) {
+            add_times(acc, *v)?;
+        }
+        for (acc, v) in sums.shortfall.iter_mut().zip(&out.shortfall) {
+            add_times(acc, *v)?;
+        }
+        Ok(())
+    };
     for (index, (d, today)) in (start..end).zip(&supply).enumerate() {
         while period < bounds.len() && bounds[period].1 <= d {
             period += 1;
@@ -541,24 +585,24 @@ pub fn schedule(
             }
             last = Some((index, needs, out));
         }
-        if shown && let Some((_, _, out)) = &last {
-            let sums = &mut periods[period];
-            for (acc, v) in sums.supply.iter_mut().zip(today) {
-                add(acc, *v)?;
+        // Days whose figures equal the pending ones, in the same period, are counted, not
+        // added: a run of them is added once, times its length.
+        if same && shown && pending.is_some_and(|(p, _)| p == period) {
+            if let Some((_, n)) = &mut pending {
+                *n += 1;
             }
-            for (acc, v) in sums.served_by_pool.iter_mut().zip(&out.by_pool) {
-                add(acc, *v)?;
-            }
-            for (acc, v) in sums.idle_usd.iter_mut().zip(&out.idle_usd) {
-                add(acc, *v)?;
-            }
-            for (acc, v) in sums.served.iter_mut().zip(&out.served) {
-                add(acc, *v)?;
-            }
-            for (acc, v) in sums.shortfall.iter_mut().zip(&out.shortfall) {
-                add(acc, *v)?;
-            }
+            continue;
         }
+        if let (Some((p, n)), Some((i, _, out))) = (pending.take(), &last_added) {
+            flush(&mut periods[p], &supply[*i], out, n)?;
+        }
+        if shown && let Some((i, needs, out)) = &last {
+            last_added = Some((*i, needs.clone(), out.clone()));
+            pending = Some((period, 1));
+        }
+    }
+    if let (Some((p, n)), Some((i, _, out))) = (pending.take(), &last_added) {
+        flush(&mut periods[p], &supply[*i], out, n)?;
     }
     let mut runs: Vec<RunOutcome> = jobs
         .into_iter()
