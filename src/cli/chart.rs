@@ -267,14 +267,8 @@ fn schedule_chart(
         ));
     }
     let ctx = setting.context();
-    let docs =
-        crate::engine::schedule::schedule(ctx.catalog, ctx.timeline, ctx.filter).and_then(|s| {
-            use crate::report::schedule::{ScheduleGroup, periods};
-            Ok((
-                periods(&ctx, &s, ScheduleGroup::Workload)?,
-                periods(&ctx, &s, ScheduleGroup::Total)?,
-            ))
-        });
+    let docs = crate::engine::schedule::schedule(ctx.catalog, ctx.timeline, ctx.filter)
+        .and_then(|s| crate::report::schedule::chart_documents(&ctx, &s));
     let (by_workload, total) = match docs {
         Ok(d) => d,
         Err(e) => {

@@ -82,14 +82,8 @@ pub fn run(
     let schedule = if setting.catalog.workloads.is_empty() {
         None
     } else {
-        use crate::report::schedule::{ScheduleGroup, periods};
         let docs = crate::engine::schedule::schedule(ctx.catalog, ctx.timeline, ctx.filter)
-            .and_then(|s| {
-                Ok((
-                    periods(&ctx, &s, ScheduleGroup::Workload)?,
-                    periods(&ctx, &s, ScheduleGroup::Total)?,
-                ))
-            });
+            .and_then(|s| crate::report::schedule::chart_documents(&ctx, &s));
         let (by_workload, total) = match docs {
             Ok(d) => d,
             Err(e) => return Ok(engine_error(&e, stderr)),

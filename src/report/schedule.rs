@@ -258,3 +258,14 @@ pub fn runs(ctx: &Context<'_>, s: &Schedule) -> Result<Document, EngineError> {
         rows,
     })
 }
+
+/// What a chart of the schedule is drawn from: the periods by workload and in total.
+pub fn chart_documents(
+    ctx: &Context<'_>,
+    s: &Schedule,
+) -> Result<(Document, Document), EngineError> {
+    Ok((
+        periods(ctx, s, ScheduleGroup::Workload)?,
+        periods(ctx, s, ScheduleGroup::Total)?,
+    ))
+}
