@@ -293,3 +293,21 @@ fn plan_lists_every_observation_with_its_projection_and_difference() {
         }
     }
 }
+
+#[test]
+fn color_always_colors_the_plan_bars_and_never_leaves_them_plain() {
+    let run = |color: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
+            .args(["plan", "--by", "year", "--color", color])
+            .env_remove("NO_COLOR")
+            .output()
+            .expect("capplan runs");
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let colored = run("always");
+    // Cyan below the target, green past it.
+    assert!(colored.contains("\x1b[36m"), "{colored}");
+    assert!(colored.contains("\x1b[32m"), "{colored}");
+    assert!(!run("never").contains('\x1b'));
+}

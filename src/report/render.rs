@@ -93,7 +93,6 @@ pub const BAR_CELLS: u32 = 10;
 
 /// A percentage as a bar of [`BAR_CELLS`] cells in eighths, with `+` past 100%.
 fn bar(pct: Decimal) -> String {
-    const EIGHTHS: [char; 8] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
     let full = Decimal::from(BAR_CELLS * 8);
     let eighths = (pct * full / Decimal::ONE_HUNDRED)
         .round()
@@ -110,9 +109,13 @@ fn bar(pct: Decimal) -> String {
     out
 }
 
+/// The eighths a bar is drawn with, from one to eight. (In Unicode they run the other way,
+/// `█` U+2588 to `▏` U+258F, so a range from `▏` to `█` would hold none of them.)
+const EIGHTHS: [char; 8] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
+
 /// Colors the bars of a rendered table: green where past the target, cyan below it.
 fn color_bars(text: &str) -> String {
-    let is_bar = |c: char| ('▏'..='█').contains(&c);
+    let is_bar = |c: char| EIGHTHS.contains(&c);
     let mut out = String::with_capacity(text.len() + 64);
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -321,6 +324,21 @@ fn csv_doc(doc: &Document) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_eighth_of_a_bar_is_colored_below_and_past_the_target() {
+        for pct in ["1.25", "12.5", "50", "87.5", "99.99", "100"] {
+            let bar = bar(pct.parse().unwrap());
+            let colored = color_bars(&format!("| {bar} |"));
+            assert_eq!(colored, format!("| \x1b[36m{bar}\x1b[0m |"), "{pct}%");
+        }
+        let past = bar("120".parse().unwrap());
+        let run = past.trim_end_matches('+');
+        assert_eq!(
+            color_bars(&format!("| {past} |")),
+            format!("| \x1b[32m{run}+\x1b[0m |")
+        );
+    }
 
     fn doc() -> Document {
         Document {
