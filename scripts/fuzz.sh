@@ -13,9 +13,18 @@ cd "$(dirname "$0")/.."
 
 seconds=${1:?usage: scripts/fuzz.sh SECONDS [TARGET...]}
 shift
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "scripts/fuzz.sh: cargo-fuzz is not installed: cargo install cargo-fuzz --locked" >&2
+    exit 2
+fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    mapfile -t targets < <(cargo fuzz list --fuzz-dir fuzz)
+    listed=$(cargo fuzz list --fuzz-dir fuzz)
+    mapfile -t targets <<<"$listed"
+fi
+if [ ${#targets[@]} -eq 0 ] || [ -z "${targets[0]}" ]; then
+    echo "scripts/fuzz.sh: no fuzz target to run" >&2
+    exit 2
 fi
 if ! rustc --version | grep -q nightly; then
     export RUSTC_BOOTSTRAP=1

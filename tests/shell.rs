@@ -60,3 +60,34 @@ fn the_manual_page_is_roff_naming_every_command() {
         assert!(out.contains(command), "the manual lacks `{command}`");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn the_fuzz_script_fails_rather_than_pass_having_run_nothing_without_cargo_fuzz() {
+    // A PATH with cargo and rustc but no cargo-fuzz, and a CARGO_HOME without it either.
+    let which = |tool: &str| {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let (Some(cargo), Some(rustc)) = (which("cargo"), which("rustc")) else {
+        eprintln!("skipped: no cargo on PATH");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("a folder");
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    std::os::unix::fs::symlink(cargo, bin.join("cargo")).unwrap();
+    std::os::unix::fs::symlink(rustc, bin.join("rustc")).unwrap();
+    let out = std::process::Command::new("bash")
+        .args(["scripts/fuzz.sh", "1", "money"])
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("CARGO_HOME", dir.path())
+        .output()
+        .expect("bash runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cargo-fuzz is not installed"));
+}
