@@ -103,8 +103,9 @@ impl Unit {
             Unit::Count if v.abs() >= 1e6 => format!("{}M", trim_float(v / 1e6, 1)),
             Unit::Count if v.abs() >= 1e3 => format!("{}k", trim_float(v / 1e3, 0)),
             Unit::Count => trim_float(v, 0),
+            // A tick reads `$800B`, not `$800.00B`; `$1.40T` keeps the decimals it needs.
             Unit::Usd => Decimal::from_f64_retain(v)
-                .map(|d| format_money_short(d.round()))
+                .map(|d| format_money_short(d.round()).replacen(".00", "", 1))
                 .unwrap_or_default(),
         }
     }
@@ -803,4 +804,17 @@ fn draw<DB: DrawingBackend>(
         .draw()
         .map_err(draw_error)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_ticks_drop_zero_decimals_and_keep_the_ones_they_need() {
+        assert_eq!(Unit::Usd.format(800e9), "$800B");
+        assert_eq!(Unit::Usd.format(1.4e12), "$1.40T");
+        assert_eq!(Unit::Usd.format(0.0), "$0");
+        assert_eq!(Unit::Usd.format(250e6), "$250M");
+    }
 }
