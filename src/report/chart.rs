@@ -782,7 +782,12 @@ fn draw<DB: DrawingBackend>(
                 ))
                 .map_err(draw_error)?
                 .label(name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], style));
+                // Dashed in the legend as in the plot.
+                .legend(move |(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (5, 0)], style)
+                        + PathElement::new(vec![(9, 0), (14, 0)], style)
+                });
             }
             Layer::Markers { name, points } => {
                 let c = RGBColor(20, 20, 20);
@@ -799,7 +804,8 @@ fn draw<DB: DrawingBackend>(
     ctx.configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
         .label_font((FONT, 14))
-        .background_style(WHITE.mix(0.9))
+        // Opaque, so that no line drawn beneath shows through the legend.
+        .background_style(WHITE)
         .border_style(RGBColor(190, 190, 190))
         .draw()
         .map_err(draw_error)?;
@@ -809,6 +815,44 @@ fn draw<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reference_line_is_dashed_in_the_legend_too_over_an_opaque_legend() {
+        let chart = Chart {
+            title: "t".into(),
+            subtitle: "s".into(),
+            x_desc: "x".into(),
+            y_desc: "y".into(),
+            y_unit: Unit::Gw,
+            labels: vec!["2026Q1".into(), "2026Q2".into()],
+            layers: vec![
+                Layer::Stack(vec![Series {
+                    name: "a".into(),
+                    values: vec![1.0, 2.0],
+                }]),
+                Layer::Reference {
+                    name: "target".into(),
+                    value: 1.5,
+                },
+            ],
+        };
+        let svg = svg(&chart).expect("drawn");
+        // Dashes are polylines of two points; the legend's are 5 px long, the plot's 10 px.
+        let short = svg
+            .lines()
+            .filter(|l| l.starts_with("<polyline") && l.contains("stroke=\"#C81E1E\""))
+            .filter_map(|l| l.split("points=\"").nth(1))
+            .filter(|points| {
+                let xs: Vec<i64> = points
+                    .split_whitespace()
+                    .filter_map(|p| p.split(',').next()?.parse().ok())
+                    .collect();
+                xs.len() == 2 && xs[1] - xs[0] == 5
+            })
+            .count();
+        assert_eq!(short, 2, "{svg}");
+        assert!(!svg.contains("opacity=\"0.9\""));
+    }
 
     #[test]
     fn money_ticks_drop_zero_decimals_and_keep_the_ones_they_need() {
