@@ -473,41 +473,9 @@ pub fn read_demand(
     bytes: Vec<u8>,
     report: &mut crate::diagnostic::Report,
 ) -> Vec<Workload> {
-    use crate::diagnostic::SourceFile;
-    let (source, bad_utf8) = SourceFile::decode(name, bytes);
-    let file = report.sources.add(source);
-    let mut diagnostics = Vec::new();
-    let workloads = {
-        let mut ctx = Ctx {
-            file,
-            diagnostics: &mut diagnostics,
-        };
-        if let Some(range) = bad_utf8 {
-            ctx.push(report.sources.get(file).not_utf8(file, range));
-            Vec::new()
-        } else {
-            let text = report.sources.get(file).text.as_str();
-            let (doc, syntax) = DeTable::parse_recoverable(text);
-            if syntax.is_empty() {
-                demand_file(&mut ctx, doc)
-            } else {
-                for err in syntax {
-                    let message = err.message().trim().replace('\n', "; ");
-                    let code = if message.starts_with("invalid date") {
-                        Code::InvalidDate
-                    } else {
-                        Code::TomlSyntax
-                    };
-                    ctx.error(code, err.span().unwrap_or(0..0), message);
-                }
-                Vec::new()
-            }
-        }
-    };
-    for d in diagnostics {
-        report.push(d);
-    }
-    workloads
+    reader::read_standalone(name, bytes, report, demand_file)
+        .0
+        .unwrap_or_default()
 }
 
 /// Adds `more` to `workloads`: a known id replaces the earlier workload, a new one is appended.

@@ -461,3 +461,51 @@ pub fn tables<'i>(
     }
     out
 }
+
+/// Reads a file named on the command line, outside a catalog folder (a scenario, a demand
+/// file): adds it to `report`'s sources, reports a file that is not UTF-8 or not TOML, and
+/// otherwise hands the document to `parse`. Returns what `parse` made (`None` when it never
+/// ran) and whether any error was reported.
+pub fn read_standalone<T>(
+    name: &str,
+    bytes: Vec<u8>,
+    report: &mut crate::diagnostic::Report,
+    parse: impl FnOnce(&mut Ctx<'_>, Spanned<toml::de::DeTable<'_>>) -> T,
+) -> (Option<T>, bool) {
+    let (source, bad_utf8) = crate::diagnostic::SourceFile::decode(name, bytes);
+    let file = report.sources.add(source);
+    let mut diagnostics = Vec::new();
+    let made = {
+        let mut ctx = Ctx {
+            file,
+            diagnostics: &mut diagnostics,
+        };
+        if let Some(range) = bad_utf8 {
+            ctx.push(report.sources.get(file).not_utf8(file, range));
+            None
+        } else {
+            let text = report.sources.get(file).text.as_str();
+            let (doc, syntax) = toml::de::DeTable::parse_recoverable(text);
+            if syntax.is_empty() {
+                Some(parse(&mut ctx, doc))
+            } else {
+                for err in syntax {
+                    let message = err.message().trim().replace('\n', "; ");
+                    // The parser checks calendar dates itself; give those their own code.
+                    let code = if message.starts_with("invalid date") {
+                        Code::InvalidDate
+                    } else {
+                        Code::TomlSyntax
+                    };
+                    ctx.error(code, err.span().unwrap_or(0..0), message);
+                }
+                None
+            }
+        }
+    };
+    let failed = diagnostics.iter().any(Diagnostic::is_error);
+    for d in diagnostics {
+        report.push(d);
+    }
+    (made, failed)
+}

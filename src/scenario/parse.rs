@@ -12,7 +12,7 @@ use crate::catalog::parse::{
 };
 use crate::catalog::reader::{self, Ctx, Table, Value};
 use crate::catalog::value::Duration;
-use crate::diagnostic::{Code, Diagnostic, Report, SourceFile};
+use crate::diagnostic::{Code, Diagnostic, Report};
 use crate::scenario::{Adjust, Risk, Scenario, Selector, Slip};
 
 const SCENARIO_FILE_KEYS: &[&str] = &[
@@ -348,45 +348,14 @@ pub fn parse_scenario(
 /// Reads a scenario file's bytes: its problems go to `report`, whose sources gain the file.
 /// `None` if the file cannot be used (not UTF-8, bad TOML, no `[scenario]` table).
 pub fn read_scenario(name: &str, bytes: Vec<u8>, report: &mut Report) -> Option<Scenario> {
-    let (source, bad_utf8) = SourceFile::decode(name, bytes);
-    let file = report.sources.add(source);
-    let mut diagnostics = Vec::new();
-    let scenario = {
-        let mut ctx = Ctx {
-            file,
-            diagnostics: &mut diagnostics,
-        };
-        if let Some(range) = bad_utf8 {
-            ctx.push(report.sources.get(file).not_utf8(file, range));
-            None
-        } else {
-            let text = report.sources.get(file).text.as_str();
-            let (doc, syntax) = DeTable::parse_recoverable(text);
-            if syntax.is_empty() {
-                let fallback = std::path::Path::new(name)
-                    .file_stem()
-                    .and_then(|s| s.to_str())
-                    .unwrap_or(name);
-                parse_scenario(&mut ctx, doc, fallback)
-            } else {
-                for err in syntax {
-                    let message = err.message().trim().replace('\n', "; ");
-                    let code = if message.starts_with("invalid date") {
-                        Code::InvalidDate
-                    } else {
-                        Code::TomlSyntax
-                    };
-                    ctx.error(code, err.span().unwrap_or(0..0), message);
-                }
-                None
-            }
-        }
-    };
-    let failed = diagnostics.iter().any(Diagnostic::is_error);
-    for d in diagnostics {
-        report.push(d);
-    }
-    scenario.filter(|_| !failed)
+    let fallback = std::path::Path::new(name)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or(name);
+    let (scenario, failed) = reader::read_standalone(name, bytes, report, |ctx, doc| {
+        parse_scenario(ctx, doc, fallback)
+    });
+    scenario.flatten().filter(|_| !failed)
 }
 
 /// Whether a file's text is a scenario rather than a contract: it parses and has `[scenario]`.
