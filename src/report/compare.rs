@@ -125,15 +125,15 @@ pub fn compare(
     ];
     // With demand on either side, each group's schedule: its level shortfall per period.
     let schedules = if groups.iter().any(|g| !g.catalog.workloads.is_empty()) {
-        let mut out = Vec::new();
-        for g in groups {
-            let s = crate::engine::schedule::schedule(g.catalog, timeline, filter)?;
-            let hours: Vec<i128> = (0..timeline.periods.len())
-                .map(|p| crate::report::schedule::shortfall_hours(&s, p))
-                .collect::<Result<_, _>>()?;
-            out.push((s, hours));
-        }
-        Some(out)
+        let shortfall = |g: &Group<'_>| {
+            crate::report::schedule::shortfall_by_period(g.catalog, timeline, filter)
+        };
+        Some(
+            groups
+                .iter()
+                .map(shortfall)
+                .collect::<Result<Vec<_>, _>>()?,
+        )
     } else {
         None
     };
@@ -153,8 +153,8 @@ pub fn compare(
         let period = &timeline.periods[p];
         for (i, (g, t)) in groups.iter().zip(&all).enumerate() {
             let demand = schedules.as_ref().map(|all| {
-                let short = all[i].1[p];
-                [Cell::Count(short), Cell::Count(short - all[0].1[p])]
+                let short = all[i][p];
+                [Cell::Count(short), Cell::Count(short - all[0][p])]
             });
             rows.push(vec![
                 Cell::Text(period.label.clone()),

@@ -192,10 +192,7 @@ pub fn diff(
         if !demand {
             return Ok(vec![0; timeline.periods.len()]);
         }
-        let s = crate::engine::schedule::schedule(c, timeline, filter)?;
-        (0..timeline.periods.len())
-            .map(|p| crate::report::schedule::shortfall_hours(&s, p))
-            .collect()
+        crate::report::schedule::shortfall_by_period(c, timeline, filter)
     };
     let (o_short, n_short) = (shortfall(old.catalog)?, shortfall(new.catalog)?);
     let at = |t: &crate::report::compare::Totals, short: &[i128], p: usize| Figures {

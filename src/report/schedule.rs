@@ -135,6 +135,19 @@ pub fn shortfall_hours(s: &Schedule, p: usize) -> Result<i128, EngineError> {
     schedule::hours(sum(&s.periods[p].shortfall)?).ok_or_else(too_big)
 }
 
+/// The level shortfall of `catalog`'s demand in H100e-hours, per period of `timeline`: what
+/// `compare` and `diff` set side by side.
+pub fn shortfall_by_period(
+    catalog: &crate::catalog::Catalog,
+    timeline: &crate::engine::Timeline,
+    filter: &crate::engine::Filter,
+) -> Result<Vec<i128>, EngineError> {
+    let s = schedule::schedule(catalog, timeline, filter)?;
+    (0..timeline.periods.len())
+        .map(|p| shortfall_hours(&s, p))
+        .collect()
+}
+
 /// `capplan schedule`: per period and group.
 pub fn periods(
     ctx: &Context<'_>,
