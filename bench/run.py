@@ -202,6 +202,12 @@ def schedule(args, out):
         "shipped + example demand | capplan schedule --runs": [BIN, "--demand", demand, "schedule", "--runs"],
         "shipped + example demand | capplan plan": [BIN, "--demand", demand, "plan"],
     }
+    delivery = ROOT / "examples" / "scenarios" / "delivery-risk.toml"
+    for samples in (10_000, 100_000):
+        commands[f"shipped + example demand | capplan --scenario delivery-risk.toml risk --samples {samples:,}"] = [
+            BIN, "--demand", demand, "--scenario", delivery, "risk", "--samples", str(samples)]
+    commands["shipped, no demand | capplan --scenario delivery-risk.toml risk --samples 10,000"] = [
+        BIN, "--scenario", delivery, "risk", "--samples", "10000"]
     for threads in ("1", "2"):
         commands[f"10,000 contracts, 50 workloads | capplan schedule --format json ({threads} thread{'s' if threads == '2' else ''})"] = (
             [BIN, "--catalog", folder, "schedule", "--format", "json"],

@@ -172,6 +172,19 @@ impl PartialOrd for Rational {
     }
 }
 
+/// `a / b + c / d` as a numerator over a common denominator, not reduced; `None` past `i128`.
+pub fn add_parts(a: i128, b: i128, c: i128, d: i128) -> Option<(i128, i128)> {
+    if b == d {
+        return Some((a.checked_add(c)?, b));
+    }
+    let g = gcd(b.unsigned_abs(), d.unsigned_abs()) as i128;
+    let (bg, dg) = (b / g, d / g);
+    Some((
+        a.checked_mul(dg)?.checked_add(c.checked_mul(bg)?)?,
+        b.checked_mul(dg)?,
+    ))
+}
+
 /// Greatest common divisor, by the binary algorithm: shifts and subtractions only, since
 /// 128-bit division is slow and this runs for every fraction the engine builds.
 pub fn gcd(a: u128, b: u128) -> u128 {

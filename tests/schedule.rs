@@ -499,27 +499,3 @@ fn an_empty_demand_changes_no_figure_of_the_other_reports() {
         assert_eq!(run_json(&plain), run_json(&with), "{command:?}");
     }
 }
-
-#[test]
-fn risk_says_that_its_samples_do_not_schedule_the_demand() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
-        .args([
-            "--demand",
-            "examples/demand/demand.toml",
-            "--scenario",
-            "examples/scenarios/delivery-risk.toml",
-            "risk",
-            "--samples",
-            "50",
-            "--by",
-            "year",
-        ])
-        .output()
-        .expect("capplan runs");
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).expect("UTF-8");
-    assert!(
-        text.contains("5 workloads, not scheduled per sample"),
-        "{text}"
-    );
-}

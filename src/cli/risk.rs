@@ -198,7 +198,7 @@ pub fn produce(
         .map_err(|e| CliError::Usage(memory_message(&e)))?;
     let show_progress = io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let outcome = simulate(&model, args, show_progress);
-    let mut doc = risk(&RiskContext {
+    let doc = risk(&RiskContext {
         outcome: &outcome,
         title: catalog.portfolio.name.clone(),
         by: timeline.grid.by.name(),
@@ -208,19 +208,6 @@ pub fn produce(
         tranches: model.tranches,
         sampled: model.sampled,
     });
-    // The samples move supply only: say so where there is demand, rather than leave it out
-    // without a word.
-    if !catalog.workloads.is_empty() {
-        doc.summary.push(crate::report::SummaryItem {
-            key: "demand".into(),
-            label: "demand".into(),
-            text: format!(
-                "{} workloads, not scheduled per sample: `capplan schedule` shows them against the baseline",
-                catalog.workloads.len()
-            ),
-            json: serde_json::json!({"workloads": catalog.workloads.len(), "scheduled_per_sample": false}),
-        });
-    }
     let tripped = gate::evaluate(&global.fail_if, &timeline.grid, &outcome)
         .map_err(|e| CliError::Usage(e.0))?;
     Ok(Produced::Report {

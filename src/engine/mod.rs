@@ -13,6 +13,7 @@ pub mod observe;
 pub mod period;
 pub mod project;
 pub mod risk;
+pub mod risk_demand;
 pub mod schedule;
 pub mod solve;
 pub mod spend;

@@ -30,6 +30,65 @@ fn approx(r: Rational) -> Decimal {
     r.approx()
 }
 
+/// A running sum of many [`Num`]s. Fractions are added over a common denominator without
+/// reducing each partial sum (one greatest common divisor per addition, of the denominators,
+/// rather than three); the parts are reduced only when they would no longer fit, and a sum
+/// past `i128` continues as a [`Num`]. The total is the exact sum wherever [`Num`]'s would be.
+#[derive(Clone, Copy, Debug)]
+pub struct Sum {
+    num: i128,
+    den: i128,
+    spill: Num,
+}
+
+impl Default for Sum {
+    fn default() -> Self {
+        Sum::ZERO
+    }
+}
+
+impl Sum {
+    pub const ZERO: Sum = Sum {
+        num: 0,
+        den: 1,
+        spill: Num::ZERO,
+    };
+
+    /// Adds `v`; `None` only when even a decimal cannot hold the sum.
+    pub fn add(&mut self, v: Num) -> Option<()> {
+        let r = match v {
+            Num::Exact(r) if r.num == 0 => return Some(()),
+            Num::Exact(r) => r,
+            Num::Approx(_) => {
+                self.spill = self.spill.checked_add(v)?;
+                return Some(());
+            }
+        };
+        if let Some((n, d)) = crate::exact::add_parts(self.num, self.den, r.num, r.den) {
+            (self.num, self.den) = (n, d);
+            return Some(());
+        }
+        let reduced = Rational::new(self.num, self.den)?;
+        if let Some((n, d)) = crate::exact::add_parts(reduced.num, reduced.den, r.num, r.den) {
+            (self.num, self.den) = (n, d);
+            return Some(());
+        }
+        self.spill = self.spill.checked_add(Num::Exact(reduced))?;
+        (self.num, self.den) = (r.num, r.den);
+        Some(())
+    }
+
+    /// The sum.
+    pub fn total(self) -> Option<Num> {
+        let parts = Num::Exact(Rational::new(self.num, self.den)?);
+        if self.spill.is_zero() {
+            Some(parts)
+        } else {
+            self.spill.checked_add(parts)
+        }
+    }
+}
+
 impl Num {
     pub const ZERO: Num = Num::Exact(Rational::ZERO);
 
@@ -223,6 +282,30 @@ mod tests {
         // Negative values floor the whole part and keep a positive fraction.
         let r = Rational::new(-7, 2).unwrap();
         assert_eq!(Num::Exact(r).to_approx(), Decimal::new(-35, 1));
+    }
+
+    #[test]
+    fn running_sums_equal_the_sum_of_their_parts() {
+        let r = |n, d| Num::Exact(Rational::new(n, d).unwrap());
+        let mut sum = Sum::ZERO;
+        let mut plain = Num::ZERO;
+        for d in 1..=60 {
+            sum.add(r(d % 7, d)).unwrap();
+            plain = plain.checked_add(r(d % 7, d)).unwrap();
+        }
+        assert!(plain.is_exact());
+        assert_eq!(sum.total(), Some(plain));
+        // Denominators whose product is past i128: the parts are set aside and the sum goes on.
+        let (p, q) = (1_000_000_000_000_000_003i128, 999_999_999_999_999_989i128);
+        let mut sum = Sum::ZERO;
+        for _ in 0..3 {
+            sum.add(r(1, p)).unwrap();
+            sum.add(r(1, q)).unwrap();
+        }
+        sum.add(Num::int(5)).unwrap();
+        let total = sum.total().unwrap().to_approx();
+        assert!((total - Decimal::from(5)).abs() < Decimal::new(1, 17), "{total}");
+        assert_eq!(Sum::ZERO.total(), Some(Num::ZERO));
     }
 
     #[test]

@@ -77,6 +77,8 @@
 use std::str::FromStr;
 
 use rand_chacha::ChaCha8Rng;
+
+use crate::engine::risk_demand::{DemandCounts, DemandModel, DemandScratch, Supply};
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -473,6 +475,8 @@ pub struct RiskModel {
     /// Included tranches, and those of them that samples move or cancel.
     pub tranches: usize,
     pub sampled: usize,
+    /// The schedule re-run per sample, where the catalog has workloads.
+    demand: Option<DemandModel>,
 }
 
 /// What a run found: per period of the window, the quantiles of GPUs and power, and how many
@@ -493,6 +497,16 @@ pub struct RiskOutcome {
     pub reached_by: Option<Vec<u64>>,
     /// `[quantile]`: the period in which the target's power is first reached, `None` for never.
     pub reached_in: Option<Vec<Option<Period>>>,
+    /// Where the catalog has workloads: the runs, the samples with every run on time and,
+    /// per window period, those with a level shortfall.
+    pub demand: Option<DemandOutcome>,
+}
+
+/// What the schedule re-run per sample found ([`super::risk_demand`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DemandOutcome {
+    pub runs: usize,
+    pub counts: DemandCounts,
 }
 
 impl RiskOutcome {
@@ -635,6 +649,7 @@ impl RiskModel {
             gpu: bool,
             shape: RampShape,
             watts: Decimal,
+            hardware: String,
         }
         let mut raw = Vec::new();
         for (ci, c) in catalog.contracts.iter().enumerate() {
@@ -660,6 +675,7 @@ impl RiskModel {
                     gpu: hw.kind == HardwareKind::Gpu,
                     shape: ramp_shape(c, t, units),
                     watts,
+                    hardware: t.hardware.clone(),
                 });
             }
         }
@@ -730,6 +746,7 @@ impl RiskModel {
             exact: vec![Num::ZERO; n_span],
         };
         let mut lines = Vec::new();
+        let mut supply = Vec::new();
         let mut line_of: Vec<Option<usize>> = vec![None; raw.len()];
         for (k, r) in raw.iter().enumerate() {
             let c = &catalog.contracts[r.ci];
@@ -745,6 +762,11 @@ impl RiskModel {
             let shift = |d: i64| d.checked_add(fixed).ok_or_else(|| err("a slip"));
             let (from, by) = (shift(s.from)?, shift(s.by)?);
             let p_until = ends.partition_point(|&e| e < s.until);
+            supply.push(Supply {
+                hardware: r.hardware.clone(),
+                shape: RampShape { from, by, ..s },
+                line: random.then_some(lines.len()),
+            });
             if random {
                 let n = by - from;
                 // The largest figures of the ramp are on its last day: if they fit, all do.
@@ -828,6 +850,7 @@ impl RiskModel {
         }
         let sampled = lines.len();
         let grid = EndIndex::new(&ends);
+        let demand = DemandModel::new(catalog, timeline, filter, &supply)?;
         Ok(RiskModel {
             span,
             window_start,
@@ -842,6 +865,7 @@ impl RiskModel {
             wide,
             tranches: raw.len(),
             sampled,
+            demand,
         })
     }
 
@@ -903,17 +927,28 @@ impl RiskModel {
         let block = (2 * w).max(1);
         let mut values: Vec<T> = vec![T::default(); block * n];
         let mut reached: Vec<u32> = vec![0; n];
+        let chunks = n.div_ceil(CHUNK);
+        let empty = DemandCounts {
+            on_time: 0,
+            short: vec![0; self.demand.as_ref().map_or(0, |d| d.window_len)],
+        };
+        let mut demand_counts: Vec<DemandCounts> = vec![empty.clone(); chunks];
         values
             .par_chunks_mut(block * CHUNK)
             .zip(reached.par_chunks_mut(CHUNK))
+            .zip(demand_counts.par_iter_mut())
             .enumerate()
-            .for_each(|(c, (vals, reach))| {
+            .for_each(|(c, ((vals, reach), counts))| {
                 let len = reach.len();
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 rng.set_stream(c as u64);
                 let mut s = Scratch::new(self);
+                let mut ds: Option<DemandScratch> = self.demand.as_ref().map(DemandModel::scratch);
                 for i in 0..len {
                     self.sample(&mut rng, &mut s);
+                    if let (Some(model), Some(ds)) = (&self.demand, ds.as_mut()) {
+                        model.sample(&s.shift, &s.alive, ds, counts);
+                    }
                     for p in 0..w {
                         let q = self.window_start + p;
                         vals[p * len + i] = T::put(s.out_gpus[q]);
@@ -981,6 +1016,19 @@ impl RiskModel {
             power_kw: power_kw.to_vec(),
             reached_by,
             reached_in,
+            demand: self.demand.as_ref().map(|d| {
+                let mut total = empty;
+                for c in &demand_counts {
+                    total.on_time += c.on_time;
+                    for (t, x) in total.short.iter_mut().zip(&c.short) {
+                        *t += x;
+                    }
+                }
+                DemandOutcome {
+                    runs: d.runs,
+                    counts: total,
+                }
+            }),
         }
     }
 

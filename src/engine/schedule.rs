@@ -6,8 +6,12 @@
 //! of the portfolio's `[[hardware]]` entries. What a pool has left is idle. The result keeps,
 //! per period, exact sums in H100e-days; reports multiply by 24 and round once.
 //!
-//! Days on which nothing changes cost one pass of the loop each; the figures of a day are
-//! exact fractions (or, past the range of `i128`, 28-digit decimals, as in the projection).
+//! The figures of a day are exact fractions (or, past the range of `i128`, 28-digit decimals,
+//! as in the projection). What does not need the days one by one is not swept day by day:
+//! supply per period and pool comes from the ramps' closed forms, idle dollars from supply
+//! minus served, and days before the first need are not swept at all. A day whose supply and
+//! needs equal the day before's, with no run at work, reuses that day's allocation; sums over
+//! many days are kept as unreduced fractions ([`Sum`]).
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -15,7 +19,7 @@ use rust_decimal::Decimal;
 use crate::catalog::demand::{Need, Shape, Work, Workload};
 use crate::catalog::ramp::{RampShape, day_number, ramp_shape, tranche_units};
 use crate::catalog::{Catalog, HardwareKind};
-use crate::engine::num::Num;
+use crate::engine::num::{Num, Sum};
 use crate::engine::{EngineError, Filter, Timeline};
 use crate::exact::Rational;
 
@@ -73,12 +77,11 @@ fn overflow(what: &'static str) -> EngineError {
     }
 }
 
-/// What one day of the schedule gives: per pool, what the workloads took and the dollars of
-/// what was left; per workload, what it was given and the level it was not.
+/// What one day of the schedule gives: per pool, what the workloads took; per workload, what it
+/// was given and the level it was not.
 #[derive(Clone, Debug)]
 struct DayOut {
     by_pool: Vec<Num>,
-    idle_usd: Vec<Num>,
     served: Vec<Num>,
     shortfall: Vec<Num>,
 }
@@ -87,7 +90,6 @@ impl DayOut {
     fn new(pools: usize, workloads: usize) -> Self {
         DayOut {
             by_pool: vec![Num::ZERO; pools],
-            idle_usd: vec![Num::ZERO; pools],
             served: vec![Num::ZERO; workloads],
             shortfall: vec![Num::ZERO; workloads],
         }
@@ -217,7 +219,10 @@ fn pool_supply(
                     next_ramp += 1;
                 }
                 active.retain(|a| a.2 > d);
-                let mut units: Vec<Num> = base.iter().map(|b| Num::int(*b)).collect();
+                // Per pool, the units online as one fraction, not reduced, then times the
+                // pool's H100e per unit with one reduction; past `i128`, as `Num`s.
+                let mut units: Vec<Result<(i128, i128), Num>> =
+                    base.iter().map(|b| Ok((*b, 1))).collect();
                 let mut k = 0;
                 while k < active.len() {
                     let (pool, den) = (active[k].0, active[k].1);
@@ -230,19 +235,43 @@ fn pool_supply(
                         num = num.checked_add(n).ok_or_else(|| overflow("units online"))?;
                         k += 1;
                     }
-                    let part = Rational::new(num, den).ok_or_else(|| overflow("units online"))?;
-                    units[pool] = units[pool]
-                        .checked_add(Num::Exact(part))
-                        .ok_or_else(|| overflow("units online"))?;
+                    units[pool] = match units[pool] {
+                        Ok((a, b)) => crate::exact::add_parts(a, b, num, den).ok_or_else(|| {
+                            Num::Exact(Rational::new(a, b).unwrap_or(Rational::ZERO))
+                        }),
+                        Err(n) => Err(n),
+                    };
+                    if let Err(n) = units[pool] {
+                        let part =
+                            Rational::new(num, den).ok_or_else(|| overflow("units online"))?;
+                        units[pool] = Err(n
+                            .checked_add(Num::Exact(part))
+                            .ok_or_else(|| overflow("units online"))?);
+                    }
                 }
                 let mut day = Vec::with_capacity(n_pools);
                 for (u, ratio) in units.into_iter().zip(per_unit) {
-                    day.push(if u.is_zero() {
-                        Num::ZERO
-                    } else {
-                        u.checked_mul(Num::Exact(*ratio))
-                            .ok_or_else(|| overflow("supply"))?
-                    });
+                    let exact = match u {
+                        Ok((0, _)) => Some(Num::ZERO),
+                        Ok((num, den)) => num
+                            .checked_mul(ratio.num)
+                            .zip(den.checked_mul(ratio.den))
+                            .and_then(|(n, d)| Rational::new(n, d))
+                            .map(Num::Exact),
+                        Err(_) => None,
+                    };
+                    let value = match (exact, u) {
+                        (Some(v), _) => v,
+                        (None, Ok((num, den))) => Num::Exact(
+                            Rational::new(num, den).ok_or_else(|| overflow("units online"))?,
+                        )
+                        .checked_mul(Num::Exact(*ratio))
+                        .ok_or_else(|| overflow("supply"))?,
+                        (None, Err(n)) => n
+                            .checked_mul(Num::Exact(*ratio))
+                            .ok_or_else(|| overflow("supply"))?,
+                    };
+                    day.push(value);
                 }
                 out.push(day);
             }
@@ -275,22 +304,25 @@ fn service_key(w: &Workload) -> (i64, bool, Option<NaiveDate>, &str) {
     (w.priority, w.is_run(), deadline, w.id.as_str())
 }
 
-/// Schedules the catalog's workloads on its compute over `timeline`, at the filter's precision.
-pub fn schedule(
+/// A hardware pool of the schedule: gpu hardware with a figure at the precision.
+pub(crate) struct Pool {
+    pub id: String,
+    /// H100e per unit.
+    pub per_unit: Rational,
+    /// Dollars per H100e-hour of its idle capacity.
+    pub idle_rate: Num,
+}
+
+/// The reference's throughput at the precision, and the pools in the portfolio's order.
+pub(crate) fn pools(
     catalog: &Catalog,
-    timeline: &Timeline,
-    filter: &Filter,
-) -> Result<Schedule, EngineError> {
-    let precision = filter.precision_for(catalog);
+    precision: crate::catalog::Precision,
+) -> Result<(Rational, Vec<Pool>), EngineError> {
     let reference = catalog
         .reference_tflops(precision)
         .and_then(Rational::from_decimal)
         .ok_or_else(|| overflow("the reference's throughput"))?;
-    // Pools: gpu hardware with a figure, in the portfolio's order; each with its H100e per
-    // unit and the dollars per H100e-hour of its idle capacity.
     let mut pools = Vec::new();
-    let mut per_unit = Vec::new();
-    let mut idle_rate = Vec::new();
     for h in &catalog.hardware {
         let Some(t) = h.tflops.at(precision) else {
             continue;
@@ -304,10 +336,60 @@ pub fn schedule(
         let rate = Rational::from_decimal(h.rate_usd_per_hour)
             .and_then(|r| r.checked_div(ratio))
             .ok_or_else(|| overflow("a hardware's idle rate"))?;
-        pools.push(h.id.clone());
-        per_unit.push(ratio);
-        idle_rate.push(Num::Exact(rate));
+        pools.push(Pool {
+            id: h.id.clone(),
+            per_unit: ratio,
+            idle_rate: Num::Exact(rate),
+        });
     }
+    Ok((reference, pools))
+}
+
+/// The workloads in the order they are served ([`service_key`]), as indices into `workloads`.
+pub(crate) fn service_order(workloads: &[&Workload]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..workloads.len()).collect();
+    order.sort_by(|&a, &b| service_key(workloads[a]).cmp(&service_key(workloads[b])));
+    order
+}
+
+/// The pools a workload may take from, in order.
+pub(crate) fn eligible(w: &Workload, pools: &[Pool]) -> Vec<usize> {
+    match &w.hardware {
+        Some(ids) => (0..pools.len())
+            .filter(|&p| ids.iter().any(|id| *id == pools[p].id))
+            .collect(),
+        None => (0..pools.len()).collect(),
+    }
+}
+
+/// A run's need in H100e-hours: as given, or its FLOP at the reference's throughput.
+pub(crate) fn run_hours(work: Work, reference: Rational) -> Result<Num, EngineError> {
+    match work {
+        Work::Hours(h) => Ok(Num::from_decimal(h)),
+        Work::Flop { flop, mfu } => {
+            // flop / (reference TFLOPS x 1e12 x mfu x 3,600) H100e-hours.
+            let per_hour = Num::Exact(reference)
+                .checked_mul(Num::int(3_600_000_000_000_000))
+                .and_then(|x| x.checked_mul(Num::from_decimal(mfu)))
+                .ok_or_else(|| overflow("a run's FLOP"))?;
+            Num::from_decimal(flop)
+                .checked_div(per_hour)
+                .ok_or_else(|| overflow("a run's FLOP"))
+        }
+    }
+}
+
+/// Schedules the catalog's workloads on its compute over `timeline`, at the filter's precision.
+pub fn schedule(
+    catalog: &Catalog,
+    timeline: &Timeline,
+    filter: &Filter,
+) -> Result<Schedule, EngineError> {
+    let precision = filter.precision_for(catalog);
+    let (reference, pool_list) = pools(catalog, precision)?;
+    let per_unit: Vec<Rational> = pool_list.iter().map(|p| p.per_unit).collect();
+    let idle_rate: Vec<Num> = pool_list.iter().map(|p| p.idle_rate).collect();
+    let pools: Vec<String> = pool_list.iter().map(|p| p.id.clone()).collect();
     let pool_of = |id: &str| pools.iter().position(|p| p == id);
 
     // Supply lines: every included tranche of a pool's hardware.
@@ -333,22 +415,15 @@ pub fn schedule(
     workloads.sort_by(|a, b| a.id.cmp(&b.id));
     let ids: Vec<String> = workloads.iter().map(|w| w.id.clone()).collect();
     let is_run: Vec<bool> = workloads.iter().map(|w| w.is_run()).collect();
-    let mut order: Vec<usize> = (0..workloads.len()).collect();
-    order.sort_by(|&a, &b| service_key(workloads[a]).cmp(&service_key(workloads[b])));
+    let order = service_order(&workloads);
     let horizon_end = day_number(catalog.portfolio.horizon_end);
     let mut jobs = Vec::with_capacity(order.len());
     for &slot in &order {
         let w = workloads[slot];
-        let eligible: Vec<usize> = match &w.hardware {
-            Some(ids) => (0..pools.len())
-                .filter(|&p| ids.iter().any(|id| *id == pools[p]))
-                .collect(),
-            None => (0..pools.len()).collect(),
-        };
         let mut job = Job {
             w,
             slot,
-            pools: eligible,
+            pools: eligible(w, &pool_list),
             points: Vec::new(),
             until: w.until.map_or(horizon_end, day_number),
             window: (0, 0),
@@ -365,19 +440,7 @@ pub fn schedule(
                 }
             }
             Need::Run(r) => {
-                let hours = match r.work {
-                    Work::Hours(h) => Num::from_decimal(h),
-                    Work::Flop { flop, mfu } => {
-                        // flop / (reference TFLOPS x 1e12 x mfu x 3,600) H100e-hours.
-                        let per_hour = Num::Exact(reference)
-                            .checked_mul(Num::int(3_600_000_000_000_000))
-                            .and_then(|x| x.checked_mul(Num::from_decimal(mfu)))
-                            .ok_or_else(|| overflow("a run's FLOP"))?;
-                        Num::from_decimal(flop)
-                            .checked_div(per_hour)
-                            .ok_or_else(|| overflow("a run's FLOP"))?
-                    }
-                };
+                let hours = run_hours(r.work, reference)?;
                 job.window = (day_number(r.earliest), day_number(r.deadline));
                 job.cap = r.max_h100e.map(Num::from_decimal);
                 job.remaining = hours;
@@ -448,55 +511,48 @@ pub fn schedule(
     };
     let mut period = 0usize;
     let mut left = vec![Num::ZERO; n_pools];
-    let supply = pool_supply(&lines, &per_unit, start, end)?;
+    // Before the first need, every day leaves all supply idle, which the closed-form sums
+    // below count: the days are swept from the first need on.
+    let sweep = first_demand.unwrap_or(end).clamp(start, end);
+    let supply = pool_supply(&lines, &per_unit, sweep, end)?;
     // A day whose supply and needs equal the day before's, with no run at work, is served as
     // that day was: its figures are reused rather than allocated again.
     let mut last: Option<(usize, Vec<Option<Num>>, DayOut)> = None;
     // The figures being added to a period, and for how many days (period, days).
     let mut last_added: Option<(usize, Vec<Option<Num>>, DayOut)> = None;
     let mut pending: Option<(usize, usize)> = None;
-    let flush = |sums: &mut PeriodSums,
-                 supply: &[Num],
-                 out: &DayOut,
-                 days: usize|
-     -> Result<(), EngineError> {
+    // Per period: what was served by pool and by workload, and the shortfall, as running sums.
+    let mut acc: Vec<[Vec<Sum>; 3]> = (0..bounds.len())
+        .map(|_| {
+            [
+                vec![Sum::ZERO; n_pools],
+                vec![Sum::ZERO; n_work],
+                vec![Sum::ZERO; n_work],
+            ]
+        })
+        .collect();
+    let flush = |sums: &mut [Vec<Sum>; 3], out: &DayOut, days: usize| -> Result<(), EngineError> {
         let times = Num::int(i128::try_from(days).map_err(|_| overflow("a schedule sum"))?);
-        let add_times = |acc: &mut Num, v: Num| -> Result<(), EngineError> {
-            if v.is_zero() {
-                return Ok(());
+        for (sums, values) in sums
+            .iter_mut()
+            .zip([&out.by_pool, &out.served, &out.shortfall])
+        {
+            for (sum, v) in sums.iter_mut().zip(values) {
+                if v.is_zero() {
+                    continue;
+                }
+                let v = if days == 1 {
+                    *v
+                } else {
+                    v.checked_mul(times)
+                        .ok_or_else(|| overflow("a schedule sum"))?
+                };
+                sum.add(v).ok_or_else(|| overflow("a schedule sum"))?;
             }
-            let v = if days == 1 {
-                v
-            } else {
-                v.checked_mul(times)
-                    .ok_or_else(|| overflow("a schedule sum"))?
-            };
-            *acc = if acc.is_zero() {
-                v
-            } else {
-                acc.checked_add(v)
-                    .ok_or_else(|| overflow("a schedule sum"))?
-            };
-            Ok(())
-        };
-        for (acc, v) in sums.supply.iter_mut().zip(supply) {
-            add_times(acc, *v)?;
-        }
-        for (acc, v) in sums.served_by_pool.iter_mut().zip(&out.by_pool) {
-            add_times(acc, *v)?;
-        }
-        for (acc, v) in sums.idle_usd.iter_mut().zip(&out.idle_usd) {
-            add_times(acc, *v)?;
-        }
-        for (acc, v) in sums.served.iter_mut().zip(&out.served) {
-            add_times(acc, *v)?;
-        }
-        for (acc, v) in sums.shortfall.iter_mut().zip(&out.shortfall) {
-            add_times(acc, *v)?;
         }
         Ok(())
     };
-    for (index, (d, today)) in (start..end).zip(&supply).enumerate() {
+    for (index, (d, today)) in (sweep..end).zip(&supply).enumerate() {
         while period < bounds.len() && bounds[period].1 <= d {
             period += 1;
         }
@@ -576,13 +632,6 @@ pub fn schedule(
                     }
                 }
             }
-            for (p, (rest, rate)) in left.iter().zip(&idle_rate).enumerate() {
-                if rest.is_positive() {
-                    out.idle_usd[p] = rest
-                        .checked_mul(*rate)
-                        .ok_or_else(|| overflow("idle dollars"))?;
-                }
-            }
             last = Some((index, needs, out));
         }
         // Days whose figures equal the pending ones, in the same period, are counted, not
@@ -593,16 +642,50 @@ pub fn schedule(
             }
             continue;
         }
-        if let (Some((p, n)), Some((i, _, out))) = (pending.take(), &last_added) {
-            flush(&mut periods[p], &supply[*i], out, n)?;
+        if let (Some((p, n)), Some((_, _, out))) = (pending.take(), &last_added) {
+            flush(&mut acc[p], out, n)?;
         }
         if shown && let Some((i, needs, out)) = &last {
             last_added = Some((*i, needs.clone(), out.clone()));
             pending = Some((period, 1));
         }
     }
-    if let (Some((p, n)), Some((i, _, out))) = (pending.take(), &last_added) {
-        flush(&mut periods[p], &supply[*i], out, n)?;
+    if let (Some((p, n)), Some((_, _, out))) = (pending.take(), &last_added) {
+        flush(&mut acc[p], out, n)?;
+    }
+    // Supply per period in closed form, and the dollars of what was left: `rate x (supply -
+    // served)`, summed over days, is the sum of each day's.
+    for (sums, acc) in periods.iter_mut().zip(acc) {
+        let total = |v: &[Sum]| -> Result<Vec<Num>, EngineError> {
+            v.iter()
+                .map(|s| s.total().ok_or_else(|| overflow("a schedule sum")))
+                .collect()
+        };
+        sums.served_by_pool = total(&acc[0])?;
+        sums.served = total(&acc[1])?;
+        sums.shortfall = total(&acc[2])?;
+    }
+    for (sums, &(lo, hi)) in periods.iter_mut().zip(&bounds) {
+        let mut units: Vec<Num> = vec![Num::ZERO; n_pools];
+        for (pool, shape) in &lines {
+            let part = shape.sum(lo, hi).ok_or_else(|| overflow("units online"))?;
+            if !part.is_zero() {
+                units[*pool] = units[*pool]
+                    .checked_add(Num::Exact(part))
+                    .ok_or_else(|| overflow("units online"))?;
+            }
+        }
+        for p in 0..n_pools {
+            sums.supply[p] = units[p]
+                .checked_mul(Num::Exact(per_unit[p]))
+                .ok_or_else(|| overflow("supply"))?;
+            let left = sums.supply[p]
+                .checked_sub(sums.served_by_pool[p])
+                .ok_or_else(|| overflow("supply"))?;
+            sums.idle_usd[p] = left
+                .checked_mul(idle_rate[p])
+                .ok_or_else(|| overflow("idle dollars"))?;
+        }
     }
     let mut runs: Vec<RunOutcome> = jobs
         .into_iter()

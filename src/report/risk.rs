@@ -5,7 +5,8 @@
 //!
 //! Columns are `p10_gpus`, ..., `p10_power_mw`, ..., `target_power_probability`, named after
 //! `--quantiles`. The probability is a string with four decimals, `null` where the target sets
-//! no power.
+//! no power. Where the catalog has demand, `shortfall_probability` follows: the share of
+//! samples with a level shortfall in the period, and the summary gains `runs_on_time`.
 
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -43,6 +44,11 @@ fn kw_to_mw(kw: i128) -> Decimal {
     Decimal::try_from_i128_with_scale(kw, 3).unwrap_or(Decimal::MAX)
 }
 
+/// `count / samples`, rounded half-even to four decimals.
+fn chance(count: u64, samples: u64) -> Option<Decimal> {
+    crate::exact::Rational::new(i128::from(count), i128::from(samples.max(1)))?.to_decimal(4)
+}
+
 /// `capplan risk`.
 pub fn risk(ctx: &RiskContext<'_>) -> Document {
     let out = ctx.outcome;
@@ -73,6 +79,13 @@ pub fn risk(ctx: &RiskContext<'_>) -> Document {
         "P(target GW)",
         Kind::Probability,
     ));
+    if out.demand.is_some() {
+        columns.push(Column::new(
+            "shortfall_probability",
+            "P(shortfall)",
+            Kind::Probability,
+        ));
+    }
 
     let mut rows = Vec::with_capacity(out.periods.len());
     for (p, period) in out.periods.iter().enumerate() {
@@ -89,6 +102,9 @@ pub fn risk(ctx: &RiskContext<'_>) -> Document {
                 .map(|kw| Cell::Decimal(kw_to_mw(*kw))),
         );
         row.push(out.probability(p).map_or(Cell::Null, Cell::Decimal));
+        if let Some(d) = &out.demand {
+            row.push(chance(d.counts.short[p], out.samples).map_or(Cell::Null, Cell::Decimal));
+        }
         rows.push(row);
     }
 
@@ -146,6 +162,27 @@ pub fn risk(ctx: &RiskContext<'_>) -> Document {
         ),
         None => ("-: no target".to_owned(), serde_json::Value::Null),
     };
+    if let Some(d) = &out.demand {
+        let on_time = chance(d.counts.on_time, out.samples).filter(|_| d.runs > 0);
+        summary.push(SummaryItem {
+            key: "runs_on_time".into(),
+            label: "runs on time".into(),
+            text: match on_time {
+                Some(p) => format!(
+                    "{}% of samples have {} {} run{} on time",
+                    (p * Decimal::ONE_HUNDRED).round_dp(2).normalize(),
+                    if d.runs == 1 { "its" } else { "all" },
+                    d.runs,
+                    if d.runs == 1 { "" } else { "s" }
+                ),
+                None => "-: the demand has no runs".to_owned(),
+            },
+            json: json!({
+                "runs": d.runs,
+                "probability": on_time.map(|p| p.to_string()),
+            }),
+        });
+    }
     summary.push(SummaryItem {
         key: "power_reached".into(),
         label: "power reached".into(),
