@@ -104,6 +104,12 @@ codes! {
     TooManyTranches = "too-many-tranches", Error, "a contract or a catalog has more tranches than capplan takes (see Limits)";
     PaymentIntervalTooLong = "payment-interval-too-long", Error, "a contract's payment interval `every` is longer than its term";
     UsefulLifeMismatch = "useful-life-mismatch", Error, "`useful_life` on a leased contract, or an owned contract without one";
+    FocusFile = "focus-file", Error, "an actuals cost file that cannot be read as FOCUS: empty, truncated, damaged or not comma-separated";
+    FocusColumn = "focus-column", Error, "a FOCUS cost file lacks a column capplan needs";
+    FocusValue = "focus-value", Error, "a FOCUS cost row with a value capplan cannot read: a time, a cost, a currency other than USD, a period that ends before it starts";
+    AmbiguousActual = "ambiguous-actual", Error, "a cost row that the `[actuals]` match tables of two contracts both claim";
+    DeliveryReference = "delivery-reference", Error, "a row of `deliveries.csv` names a contract or tranche the catalog does not have";
+    DeliveryValue = "delivery-value", Error, "a row of `deliveries.csv` with a date or units that do not fit its tranche";
     ImpliedPrice = "implied-price", Warning, "the implied price per unit-hour is outside 0.25x to 4x the reference rate";
     AboveTarget = "above-target", Warning, "contracted value exceeds the default target's `spend_usd`";
     SourceNotUrl = "source-not-url", Warning, "a source that is not an http(s) URL";

@@ -8,6 +8,7 @@
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod actuals;
 pub mod catalog;
 pub mod cli;
 pub mod diagnostic;

@@ -304,7 +304,10 @@ mod tests {
         }
         sum.add(Num::int(5)).unwrap();
         let total = sum.total().unwrap().to_approx();
-        assert!((total - Decimal::from(5)).abs() < Decimal::new(1, 17), "{total}");
+        assert!(
+            (total - Decimal::from(5)).abs() < Decimal::new(1, 17),
+            "{total}"
+        );
         assert_eq!(Sum::ZERO.total(), Some(Num::ZERO));
     }
 

@@ -1,0 +1,5 @@
+//! Actuals: what was billed (FOCUS cost files) and what was delivered (`deliveries.csv`),
+//! attributed to the catalog's contracts (docs/actuals.md).
+
+pub mod focus;
+pub mod parquet;
