@@ -44,6 +44,22 @@ fn load_dir(dir: &str) -> Report {
             report.push(d);
         }
     }
+    // As `capplan validate` does: a catalog with an `actuals/` folder has its actuals read.
+    let actuals = Path::new(&catalog_dir).join("actuals");
+    if actuals.is_dir() {
+        let valid = catalog
+            .as_ref()
+            .expect("an actuals fixture's catalog is valid");
+        let (_, found) = capplan::actuals::attribute::load(
+            valid,
+            &actuals,
+            capplan::actuals::focus::CostColumn::Billed,
+            None,
+        );
+        for d in found {
+            report.push(d);
+        }
+    }
     if scenario_file.exists() {
         let catalog = catalog.expect("a scenario fixture's catalog is valid");
         let bytes = std::fs::read(&scenario_file).unwrap();
@@ -171,6 +187,21 @@ pinned! {
     level_points_out_of_order_are_reported: "demand-order" in "demand.toml" at Some((6, 12)),
         "workload `inference`: `level` point on 2026-07-01 is not after the point before it (2027-01-01)",
         help: "list the points in increasing order of `from`, one per date";
+    an_empty_cost_file_is_reported: "focus-file" in "actuals/costs.csv" at None,
+        "the file is empty: a FOCUS file has at least a header row";
+    a_cost_file_without_a_required_column_is_reported: "focus-column" in "actuals/costs.csv, column BillingCurrency" at None,
+        "the file has no `BillingCurrency` column",
+        help: "FOCUS cost files need ChargePeriodStart, ChargePeriodEnd, BilledCost (or EffectiveCost with `--cost effective`) and BillingCurrency";
+    a_cost_that_is_not_a_number_is_reported_at_its_row: "focus-value" in "actuals/costs.csv:3" at None,
+        "`BilledCost` is `ten`, not a number";
+    a_row_two_contracts_claim_is_reported: "ambiguous-actual" in "actuals/costs.csv:2" at None,
+        "the row is claimed by both `acme-2026` and `acme-2026-b`: their `[actuals] match` tables both hold for it",
+        help: "add a column to one of the match tables, such as `BillingAccountId` or `SubAccountId`, so that each row has one contract";
+    a_delivery_of_an_unknown_contract_is_reported: "delivery-reference" in "actuals/deliveries.csv:2" at None,
+        "no contract `acme-2062` in the catalog",
+        help: "did you mean `acme-2026`?";
+    a_delivery_of_more_units_than_the_tranche_is_reported: "delivery-value" in "actuals/deliveries.csv:3" at None,
+        "1500 units of tranche `first` of `acme-2026` observed, more than its 1000";
     a_gpu_profile_without_tflops_is_a_warning: "missing-compute" in "portfolio.toml" at Some((13, 6)),
         "hardware `acme-xpu` has no `tflops`, so H100-equivalents and exaFLOPS leave it out",
         help: "give its dense throughput per unit, such as `tflops = { bf16 = 2500, fp8 = 5000 }`";

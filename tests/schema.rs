@@ -40,6 +40,7 @@ term = "1y"
 value_usd = "50M"
 spend = "schedule"
 payment = { terms = "arrears", every = "1m", lag = "30d" }
+actuals = { match = { BillingAccountId = "123456789012" } }
 
 [[tranche]]
 id = "first"
@@ -104,6 +105,7 @@ term = "1y"
 value_usd = "50M"
 spend = "schedule"
 payment = { terms = "advance" }
+actuals = { match = { BillingAccountId = "123456789012" } }
 
 [[contract.tranche]]
 id = "first"
@@ -491,10 +493,15 @@ fn as_toml(root: &Value, schema: &Value, example: &Value) -> Option<toml::Value>
             )
         }
         Value::Object(map) => {
-            let properties = node.get("properties")?;
+            // Named properties, or a map's values (`additionalProperties`).
+            let properties = node.get("properties");
+            let values = node.get("additionalProperties");
             toml::Value::Table(
                 map.iter()
-                    .map(|(k, v)| Some((k.clone(), as_toml(root, properties.get(k)?, v)?)))
+                    .map(|(k, v)| {
+                        let schema = properties.and_then(|p| p.get(k)).or(values)?;
+                        Some((k.clone(), as_toml(root, schema, v)?))
+                    })
                     .collect::<Option<_>>()?,
             )
         }
@@ -902,6 +909,31 @@ const NOT_SCHEMA_CHECKED: &[(&str, &str)] = &[
         "workload-need",
         "a choice of one key of two (`level` or `run`, `flop` or `h100e_hours`), which the \
          demand schema leaves to the loader so that an editor offers both",
+    ),
+    (
+        "focus-file",
+        "a FOCUS cost file of `actuals/`, which is not TOML and has no schema here",
+    ),
+    (
+        "focus-column",
+        "a FOCUS cost file of `actuals/`, which is not TOML and has no schema here",
+    ),
+    (
+        "focus-value",
+        "a FOCUS cost file of `actuals/`, which is not TOML and has no schema here",
+    ),
+    (
+        "ambiguous-actual",
+        "two contracts' match tables both holding for one cost row: a relation between files \
+         and data that no schema of one file describes",
+    ),
+    (
+        "delivery-reference",
+        "`actuals/deliveries.csv`, which is not TOML and has no schema here",
+    ),
+    (
+        "delivery-value",
+        "`actuals/deliveries.csv`, which is not TOML and has no schema here",
     ),
     (
         "demand-order",

@@ -324,7 +324,8 @@ pub fn parse_row(
             )
         })?
     };
-    if !currency.eq_ignore_ascii_case("USD") && !(currency.is_empty() && cost.is_zero()) {
+    let usd = currency.eq_ignore_ascii_case("USD") || (currency.is_empty() && cost.is_zero());
+    if !usd {
         return Err(FocusError::new(
             Code::FocusValue,
             at(),

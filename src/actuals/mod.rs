@@ -1,5 +1,7 @@
 //! Actuals: what was billed (FOCUS cost files) and what was delivered (`deliveries.csv`),
 //! attributed to the catalog's contracts (docs/actuals.md).
 
+pub mod attribute;
+pub mod deliveries;
 pub mod focus;
 pub mod parquet;

@@ -375,6 +375,9 @@ pub struct Contract {
     pub ownership: Ownership,
     /// Over how long an owned contract's spend is depreciated, from each day's capitalization.
     pub useful_life: Option<Duration>,
+    /// `[actuals] match`: the FOCUS columns and values that claim a cost row for this
+    /// contract, sorted by column; empty without a match table.
+    pub actuals: Vec<(String, String)>,
     pub origin: Origin,
 }
 

@@ -11,9 +11,10 @@ use toml::de::DeTable;
 
 use crate::catalog::limits::MAX_TRANCHES_PER_CONTRACT;
 use crate::catalog::model::*;
-use crate::catalog::reader::{self, Ctx, Table};
+use crate::catalog::reader::{self, Ctx, Table, Value};
 use crate::catalog::value::{Duration, DurationUnit, group_thousands};
 use crate::diagnostic::{Code, Diagnostic};
+use toml::de::DeValue;
 
 /// What `portfolio.toml` holds.
 pub struct PortfolioFile {
@@ -89,6 +90,7 @@ pub const CONTRACT_KEYS: &[&str] = &[
     "payment",
     "ownership",
     "useful_life",
+    "actuals",
 ];
 /// The keys of a `[[tranche]]`.
 pub const TRANCHE_KEYS: &[&str] = &[
@@ -104,6 +106,7 @@ pub const TRANCHE_KEYS: &[&str] = &[
 const SCHEDULE_KEYS: &[&str] = &["from", "to", "amount_usd"];
 /// The keys of a contract's `payment` table.
 pub const PAYMENT_KEYS: &[&str] = &["terms", "every", "lag"];
+pub const ACTUALS_KEYS: &[&str] = &["match"];
 
 pub const STATUSES: &[(&str, Status)] = &[
     ("signed", Status::Signed),
@@ -753,6 +756,13 @@ pub fn contract_table(ctx: &mut Ctx<'_>, t: &mut Table<'_>) -> Option<Contract> 
         .take("useful_life")
         .and_then(|v| reader::duration(ctx, "useful_life", v));
     let useful_life = keep(&mut origin, "useful_life", useful_life);
+    let actuals = match t.take("actuals") {
+        Some(v) => {
+            origin.set_key("actuals", v.span());
+            actuals_match(ctx, v)?
+        }
+        None => Vec::new(),
+    };
     t.finish_in_place(ctx);
     // A payment table that did not parse would leave the contract paid as it accrues, quietly.
     if payment_written && payment.is_none() {
@@ -800,8 +810,72 @@ pub fn contract_table(ctx: &mut Ctx<'_>, t: &mut Table<'_>) -> Option<Contract> 
         payment,
         ownership: ownership.unwrap_or_default(),
         useful_life,
+        actuals,
         origin,
     })
+}
+
+/// Reads a contract's `[actuals]` table: `match`, a table of FOCUS column names and the value
+/// each must have (docs/actuals.md).
+fn actuals_match(ctx: &mut Ctx<'_>, v: Value<'_>) -> Option<Vec<(String, String)>> {
+    let mut t = reader::table(ctx, "actuals", v, "`[actuals]`", ACTUALS_KEYS)?;
+    let span = t.span.clone();
+    let m = t.require(ctx, "match");
+    t.finish(ctx);
+    let m = m?;
+    let m_span = m.span();
+    let DeValue::Table(table) = m.into_inner() else {
+        ctx.error(
+            Code::WrongType,
+            m_span,
+            "`match` must be a table of FOCUS columns and values, such as `{ BillingAccountId = \"123456789012\" }`",
+        );
+        return None;
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut ok = true;
+    for (key, value) in table {
+        let key_span = key.span();
+        let column = key.into_inner().into_owned();
+        let valid = column
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+            && column
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            ctx.error(
+                Code::InvalidValue,
+                key_span,
+                format!("`{column}` is not a FOCUS column name: letters, digits and `_`, starting with a letter"),
+            );
+            ok = false;
+            continue;
+        }
+        match reader::string(ctx, "match", value) {
+            Some(s) if s.get_ref().trim().is_empty() => {
+                ctx.error(
+                    Code::InvalidValue,
+                    s.span(),
+                    format!("`{column}` is matched against an empty value, which no row has"),
+                );
+                ok = false;
+            }
+            Some(s) => out.push((column, s.into_inner().trim().to_owned())),
+            None => ok = false,
+        }
+    }
+    if ok && out.is_empty() {
+        ctx.error(
+            Code::InvalidValue,
+            span,
+            "`[actuals] match` is empty: it would claim every cost row",
+        );
+        return None;
+    }
+    out.sort();
+    ok.then_some(out)
 }
 
 /// Reads a contract's `payment` table: `terms` required, `every` and `lag` defaulted.

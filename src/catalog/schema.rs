@@ -419,7 +419,26 @@ pub struct ContractFile {
     /// straight-line, such as `"6y"`.
     #[schemars(example = &"6y")]
     pub useful_life: Option<Term>,
+    /// Which rows of the FOCUS cost files in `actuals/` are this contract's: `[actuals]` with
+    /// `match`, every listed column equal to its value.
+    #[schemars(example = serde_json::json!({"match": {"BillingAccountId": "123456789012", "ServiceProviderName": "AWS"}}))]
+    pub actuals: Option<ActualsTable>,
 }
+
+/// `[actuals]`: how a contract claims FOCUS cost rows.
+#[derive(JsonSchema)]
+#[schemars(rename = "Actuals", deny_unknown_fields)]
+pub struct ActualsTable {
+    /// FOCUS columns and the value each must have (after trimming), such as `{
+    /// BillingAccountId = "123456789012", ServiceProviderName = "AWS" }`. At least one.
+    #[schemars(rename = "match", extend("minProperties" = 1, "propertyNames" = {"pattern": "^[A-Za-z][A-Za-z0-9_]*$"}))]
+    pub match_: std::collections::BTreeMap<String, NonEmpty>,
+}
+
+/// A string with at least one character that is not white space.
+#[derive(JsonSchema)]
+#[schemars(extend("pattern" = "\\S"))]
+pub struct NonEmpty(pub String);
 
 /// `payment`: when a contract's accrued spend is paid (an inline table).
 #[derive(JsonSchema)]

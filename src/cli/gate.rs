@@ -8,6 +8,8 @@
 //! gate      := metric "@" period op value      gw@2027Q4<10   spend@2026>60B
 //!            | "target-met" op period          target-met>2030Q4
 //!            | "runs-missed" op value          runs-missed>0               (with demand)
+//!            | "unattributed-usd" op value     unattributed-usd>0          (actuals, burn)
+//!            | "shortfall-usd" op value        shortfall-usd>1B            (burn)
 //! metric    := figure
 //!            | "delta-" figure                 delta-gw@2026Q4<-0.5        (diff only)
 //!            | "p" N "-" (gw | mw | gpus)      p50-gw@2028Q4<15            (risk only)
@@ -164,6 +166,30 @@ pub enum Condition {
         op: Op,
         value: Decimal,
     },
+    /// A dollar figure of the actuals: `unattributed-usd` or `shortfall-usd`.
+    Usd {
+        figure: UsdFigure,
+        op: Op,
+        value: Decimal,
+    },
+}
+
+/// The dollar figures of the actuals that gates test (docs/actuals.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UsdFigure {
+    /// Cost in rows that no contract claims (`actuals`, `burn`).
+    Unattributed,
+    /// The portfolio's projected shortfall at term end (`burn`).
+    Shortfall,
+}
+
+impl UsdFigure {
+    pub fn name(self) -> &'static str {
+        match self {
+            UsdFigure::Unattributed => "unattributed-usd",
+            UsdFigure::Shortfall => "shortfall-usd",
+        }
+    }
 }
 
 const OPS: &[(&str, Op)] = &[
@@ -247,6 +273,12 @@ impl FromStr for Gate {
                 op,
                 period: right.to_owned(),
             }
+        } else if let Some(figure) = [UsdFigure::Unattributed, UsdFigure::Shortfall]
+            .into_iter()
+            .find(|f| f.name() == left)
+        {
+            let value = parse_money(right).map_err(|_| format!("`{right}` is not an amount"))?;
+            Condition::Usd { figure, op, value }
         } else if left == "runs-missed" {
             let value =
                 parse_money(right).map_err(|_| format!("`{right}` is not a number of runs"))?;
@@ -286,6 +318,10 @@ pub trait Figures {
     fn target_met(&self) -> Option<Option<Period>>;
     /// How many runs miss their deadline, or `None` where the report has no demand.
     fn runs_missed(&self) -> Option<usize> {
+        None
+    }
+    /// A dollar figure of the actuals, or `None` where the report has none.
+    fn usd(&self, _figure: UsdFigure) -> Option<Decimal> {
         None
     }
 }
@@ -371,6 +407,27 @@ pub fn evaluate(
                     tripped.push(format!("`{}` holds: {missed} {runs} missed", gate.text));
                 }
             }
+            Condition::Usd { figure, op, value } => {
+                let actual = figures.usd(*figure).ok_or_else(|| {
+                    GateError(format!(
+                        "--fail-if `{}`: {} is a figure of {}",
+                        gate.text,
+                        figure.name(),
+                        match figure {
+                            UsdFigure::Unattributed => "`actuals` and `burn`",
+                            UsdFigure::Shortfall => "`burn`",
+                        }
+                    ))
+                })?;
+                if op.holds(actual.cmp(value)) {
+                    tripped.push(format!(
+                        "`{}` holds: {} is {}",
+                        gate.text,
+                        figure.name(),
+                        crate::catalog::value::format_money_exact(actual)
+                    ));
+                }
+            }
             Condition::TargetMet { op, period } => {
                 let p = resolve(grid, period)?;
                 let met = figures.target_met().ok_or_else(|| {
@@ -423,6 +480,19 @@ pub fn goal(gate: &Gate, grid: &Grid, figures: &dyn Figures) -> Result<(bool, St
             None => {
                 return Err(GateError(format!(
                     "`{}`: there is no demand whose runs could be missed",
+                    gate.text
+                )));
+            }
+        },
+        Condition::Usd { figure, .. } => match figures.usd(*figure) {
+            Some(v) => format!(
+                "{} is {}",
+                figure.name(),
+                crate::catalog::value::format_money_exact(v)
+            ),
+            None => {
+                return Err(GateError(format!(
+                    "`{}`: there are no actuals here",
                     gate.text
                 )));
             }
@@ -526,7 +596,7 @@ impl<'a> Totals<'a> {
     ) -> Result<Result<(), EngineError>, GateError> {
         for gate in gates {
             let by = match &gate.condition {
-                Condition::RunsMissed { .. } => grid.by,
+                Condition::RunsMissed { .. } | Condition::Usd { .. } => grid.by,
                 Condition::At { period, .. } | Condition::TargetMet { period, .. } => {
                     let p = resolve(grid, period)?;
                     let days = p.days();

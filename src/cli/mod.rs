@@ -17,6 +17,7 @@ use crate::engine::{By, GroupBy};
 use crate::scenario::Selector;
 use crate::scenario::flags::{DelayFlag, ScaleFlag, WhatIf, parse_factor};
 
+pub mod actuals;
 pub mod chart;
 pub mod compare;
 pub mod diff;
@@ -266,6 +267,11 @@ pub enum Command {
     Npv(npv::Args),
     /// Goal seek: the scale or delay of selected contracts at which a goal starts or stops holding
     Solve(solve::Args),
+    /// Planned against actual spend per period, from FOCUS billing exports in `actuals/`;
+    /// `--deliveries` for observed deliveries and their implied slips
+    Actuals(actuals::ActualsArgs),
+    /// Commitment burn-down per contract: consumed, run-rate, projection at term end, shortfall
+    Burn(actuals::BurnArgs),
     /// Monte Carlo over the `[[risk]]` entries of scenarios: quantiles of GPUs and power per period, and the chance of reaching the target
     Risk(risk::Args),
     /// Draw a report as a chart: SVG (the default, also on standard output) or PNG, from the
@@ -413,6 +419,8 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u
         Command::Compare(a) => compare::run(g, a, stderr_color, stdout, stderr),
         Command::Sensitivity(a) => sensitivity::run(g, a, stderr_color, stdout, stderr),
         Command::Risk(a) => risk::run(g, a, stderr_color, stdout, stderr),
+        Command::Actuals(a) => actuals::run_actuals(g, a, stderr_color, stdout, stderr),
+        Command::Burn(a) => actuals::run_burn(g, a, stderr_color, stdout, stderr),
         Command::Npv(a) => npv::run(g, a, stderr_color, stdout, stderr),
         Command::Solve(a) => solve::run(g, a, stderr_color, stdout, stderr),
         Command::Validate(args) => validate::run(g, args, stdout_color, stdout),

@@ -167,7 +167,9 @@ pub fn run(
         // A figure at a period is its own measure; when a target is met depends on whole
         // series, which a lever may move without moving the period.
         let measured = match args.goal.condition {
-            gate::Condition::At { .. } | gate::Condition::RunsMissed { .. } => Vec::new(),
+            gate::Condition::At { .. }
+            | gate::Condition::RunsMissed { .. }
+            | gate::Condition::Usd { .. } => Vec::new(),
             gate::Condition::TargetMet { .. } => totals.fingerprint(),
         };
         Ok(Probe {

@@ -110,10 +110,23 @@ pub fn run(
     let mut labels = Vec::new();
     for (set, whole) in inputs.catalogs {
         labels.push(set.label.clone());
+        let folder = Path::new(&set.label).join("actuals");
         let valid = catalog::load_owned(set, Checks::All, &mut report);
         // Published figures are totals: some of a catalog's files cannot be held to them.
         if let Some(valid) = valid.filter(|_| whole) {
             observations(&valid, &mut report);
+            // A catalog folder's actuals: every cost file and `deliveries.csv` (docs/actuals.md).
+            if folder.is_dir() {
+                let (_, found) = crate::actuals::attribute::load(
+                    &valid,
+                    &folder,
+                    crate::actuals::focus::CostColumn::Billed,
+                    None,
+                );
+                for d in found {
+                    report.push(d);
+                }
+            }
         }
     }
     // `--demand` files are checked against the catalog every command uses, as they apply.

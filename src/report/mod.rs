@@ -1,6 +1,7 @@
 //! The report stage: turns diagnostics and projections into text for people and machines.
 //! Renderers return bytes or write to a `dyn Write`, and never touch files themselves.
 
+pub mod actuals;
 pub mod build;
 pub mod chart;
 pub mod compare;
