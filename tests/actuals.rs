@@ -1,0 +1,385 @@
+//! Actuals against hand-computed figures (docs/actuals.md): attribution, spreading by seconds,
+//! the cut at `as_of`, planned against actual spend, the run-rate, the projection, the shortfall
+//! and the implied slip of a delivery; and every kind of bad cost file, each a located, coded
+//! error that leaves the file as it was.
+//!
+//! The catalog is written for each test: `acme` (2026, $36.5M straight-line: $100,000 a day,
+//! account 1001, one tranche of 1,000 GB200 ramping linearly over January and February) and
+//! `beta` (2026, $10M, account 2002 at provider Beta).
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_capplan");
+
+const PORTFOLIO: &str = r#"[portfolio]
+name = "Actuals fixture"
+horizon = { start = 2026-01-01, end = 2028-01-01 }
+pue = 1
+
+[[hardware]]
+id = "gb200"
+kind = "gpu"
+watts_per_unit = 1000
+rate_usd_per_hour = "4.00"
+"#;
+
+const ACME: &str = r#"id = "acme"
+provider = "Acme"
+title = "Acme"
+start = 2026-01-01
+end = 2027-01-01
+value_usd = "36.5M"
+
+[actuals]
+match = { BillingAccountId = "1001" }
+
+[[tranche]]
+id = "gpus"
+hardware = "gb200"
+units = 1_000
+online_from = 2026-01-01
+online_by = 2026-03-01
+"#;
+
+const BETA: &str = r#"id = "beta"
+provider = "Beta"
+title = "Beta"
+start = 2026-01-01
+end = 2027-01-01
+value_usd = "10M"
+
+[actuals]
+match = { BillingAccountId = "2002", ServiceProviderName = "Beta" }
+
+[[tranche]]
+id = "gpus"
+hardware = "gb200"
+units = 100
+online_from = 2026-01-01
+online_by = 2026-01-02
+"#;
+
+const HEADER: &str = "BillingAccountId,ServiceProviderName,BillingCurrency,BilledCost,EffectiveCost,ChargePeriodStart,ChargePeriodEnd,x_Note";
+
+/// A catalog folder with `acme`, `beta` and the given files in `actuals/`.
+fn catalog(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(dir.path().join("portfolio.toml"), PORTFOLIO).unwrap();
+    std::fs::write(dir.path().join("acme.toml"), ACME).unwrap();
+    std::fs::write(dir.path().join("beta.toml"), BETA).unwrap();
+    std::fs::create_dir(dir.path().join("actuals")).unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join("actuals").join(name), bytes).unwrap();
+    }
+    dir
+}
+
+/// Daily rows of `amount` for `account` from 2026-01-01 for `days` days.
+fn daily(account: &str, provider: &str, amount: &str, days: i64) -> String {
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let mut out = String::new();
+    for d in 0..days {
+        let a = start + chrono::Duration::days(d);
+        let b = a + chrono::Duration::days(1);
+        out.push_str(&format!(
+            "{account},{provider},USD,{amount},{amount},{a}T00:00:00Z,{b}T00:00:00Z,daily\n"
+        ));
+    }
+    out
+}
+
+fn capplan(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--catalog")
+        .arg(dir)
+        .args(args)
+        .env_remove("CAPPLAN_CATALOG")
+        .output()
+        .expect("capplan runs")
+}
+
+fn json(dir: &Path, args: &[&str]) -> Value {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    let out = capplan(dir, &all);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+fn row<'a>(doc: &'a Value, key: &str, value: &str) -> &'a Value {
+    doc["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r[key] == value)
+        .unwrap_or_else(|| panic!("no row with {key} = {value}: {doc}"))
+}
+
+/// 100 days of $80,000 on acme's account (as of 2026-04-11), a day of Beta, a row of Beta's
+/// account at another provider and one of an unknown account.
+fn burn_catalog() -> tempfile::TempDir {
+    let mut csv = format!("{HEADER}\n");
+    csv.push_str(&daily("1001", "AWS", "80000.00", 100));
+    csv.push_str(&daily("2002", "Beta", "1234.56", 1));
+    csv.push_str("2002,Other,USD,10.005,10.005,2026-01-01T00:00:00Z,2026-01-01T01:00:00Z,other\n");
+    csv.push_str("9999,AWS,USD,0.01,0.01,2026-01-01T00:00:00Z,2026-01-01T01:00:00Z,unknown\n");
+    catalog(&[("costs.csv", csv.as_bytes())])
+}
+
+#[test]
+fn the_burn_down_of_a_contract_under_consumed_at_its_run_rate() {
+    let dir = burn_catalog();
+    let burn = json(dir.path(), &["burn"]);
+    assert_eq!(burn["summary"]["as_of"], "2026-04-11");
+    let acme = row(&burn, "contract", "acme");
+    assert_eq!(acme["value_usd"], "36500000.00");
+    assert_eq!(acme["consumed_usd"], "8000000.00");
+    assert_eq!(acme["remaining_usd"], "28500000.00");
+    // 100 of 365 days, $8M of $36.5M.
+    assert_eq!(acme["elapsed_pct"], "27.40");
+    assert_eq!(acme["consumed_pct"], "21.92");
+    // The last 90 days at $80,000; 265 days left: 8M + 265 x 80,000 = 29.2M.
+    assert_eq!(acme["run_rate_usd_per_day"], "80000.00");
+    assert_eq!(acme["projected_usd"], "29200000.00");
+    assert_eq!(acme["shortfall_usd"], "7300000.00");
+    assert_eq!(acme["overrun_usd"], "0.00");
+    // Beta: one day of $1,234.56 on 2026-01-01, before the 90-day window [2026-01-11,
+    // 2026-04-11): no run-rate, so the projection is what was consumed.
+    let beta = row(&burn, "contract", "beta");
+    assert_eq!(beta["consumed_usd"], "1234.56");
+    assert_eq!(beta["run_rate_usd_per_day"], "0.00");
+    assert_eq!(beta["projected_usd"], "1234.56");
+    assert_eq!(beta["shortfall_usd"], "9998765.44");
+    // Unattributed: Beta's account at another provider and an unknown account, exactly.
+    assert_eq!(burn["summary"]["unattributed"]["rows"], 2);
+    assert_eq!(burn["summary"]["unattributed"]["usd"], "10.02");
+    assert_eq!(burn["summary"]["true_up_risk"]["at_risk"], 2);
+}
+
+#[test]
+fn planned_against_actual_spend_by_month_counts_the_plan_through_as_of() {
+    let dir = burn_catalog();
+    let doc = json(
+        dir.path(),
+        &["actuals", "--by", "month", "--group-by", "contract"],
+    );
+    let rows = doc["rows"].as_array().expect("rows");
+    let jan = rows
+        .iter()
+        .find(|r| r["period"] == "2026-01" && r["group"] == "acme")
+        .expect("January");
+    // $100,000 a day planned, $80,000 a day billed.
+    assert_eq!(jan["planned_spend_usd"], "3100000.00");
+    assert_eq!(jan["actual_spend_usd"], "2480000.00");
+    assert_eq!(jan["variance_usd"], "-620000.00");
+    assert_eq!(jan["variance_pct"], "-20.00");
+    // April runs to as_of (2026-04-11): 10 days of each.
+    let apr = rows
+        .iter()
+        .find(|r| r["period"] == "2026-04" && r["group"] == "acme")
+        .expect("April");
+    assert_eq!(apr["through"], "2026-04-11");
+    assert_eq!(apr["planned_spend_usd"], "1000000.00");
+    assert_eq!(apr["actual_spend_usd"], "800000.00");
+    // No period after as_of.
+    assert!(rows.iter().all(|r| r["period"] != "2026-05"));
+}
+
+#[test]
+fn rows_are_spread_by_seconds_and_cut_at_as_of() {
+    let csv = format!(
+        "{HEADER}\n\
+         1001,AWS,USD,100.00,100.00,2026-01-31T12:00:00Z,2026-02-01T12:00:00Z,across months\n\
+         1001,AWS,USD,310.00,310.00,2026-03-01,2026-04-01,a month\n"
+    );
+    let dir = catalog(&[("costs.csv", csv.as_bytes())]);
+    let doc = json(
+        dir.path(),
+        &["actuals", "--by", "month", "--group-by", "contract"],
+    );
+    let actual = |p: &str| {
+        doc["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["period"] == p && r["group"] == "acme")
+            .map(|r| r["actual_spend_usd"].clone())
+            .unwrap_or_else(|| panic!("{p}: {doc}"))
+    };
+    assert_eq!(actual("2026-01"), "50.00");
+    assert_eq!(actual("2026-02"), "50.00");
+    assert_eq!(actual("2026-03"), "310.00");
+    assert_eq!(doc["summary"]["as_of"], "2026-04-01");
+    // --as-of cuts the month row by seconds: 10 of 31 days.
+    let cut = json(
+        dir.path(),
+        &[
+            "actuals", "--by", "month", "--group-by", "contract", "--as-of", "2026-03-11",
+        ],
+    );
+    let march = cut["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["period"] == "2026-03" && r["group"] == "acme")
+        .expect("March");
+    assert_eq!(march["actual_spend_usd"], "100.00");
+    assert_eq!(march["through"], "2026-03-11");
+}
+
+#[test]
+fn a_delivery_behind_the_ramp_implies_its_slip() {
+    let csv = format!("{HEADER}\n");
+    let deliveries = "date,contract,tranche,units\n2026-02-15,acme,gpus,500\n2026-03-10,acme,gpus,1000\n";
+    let dir = catalog(&[
+        ("costs.csv", csv.as_bytes()),
+        ("deliveries.csv", deliveries.as_bytes()),
+    ]);
+    let doc = json(dir.path(), &["actuals", "--deliveries"]);
+    let rows = doc["rows"].as_array().expect("rows");
+    // 1,000 units over 59 days: 500 online from day 30 (2026-01-31); on 2026-02-15 (day 45)
+    // the plan has floor(45,000 / 59) = 762.
+    assert_eq!(rows[0]["planned_units"], 762);
+    assert_eq!(rows[0]["observed_units"], 500);
+    assert_eq!(rows[0]["implied_slip_days"], 15);
+    // Full on 2026-03-01, observed full on 2026-03-10: 9 days late at most.
+    assert_eq!(rows[1]["implied_slip_days"], 9);
+    // Without cost rows, as_of is the day after the latest delivery.
+    assert_eq!(doc["summary"]["as_of"], "2026-03-11");
+}
+
+#[test]
+fn gates_on_the_shortfall_and_the_unattributed_cost_trip_with_exit_3() {
+    let dir = burn_catalog();
+    let out = capplan(
+        dir.path(),
+        &["burn", "--fail-if", "shortfall-usd>17M", "--format", "csv"],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("shortfall-usd is $"), "{err}");
+    // $7,300,000 + $9,998,765.44.
+    let out = capplan(dir.path(), &["burn", "--fail-if", "shortfall-usd>17298765.44"]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = capplan(dir.path(), &["actuals", "--fail-if", "unattributed-usd>10"]);
+    assert_eq!(out.status.code(), Some(3));
+    // `shortfall-usd` belongs to `burn`, and the actuals gates to the actuals commands.
+    let out = capplan(dir.path(), &["actuals", "--fail-if", "shortfall-usd>0"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = capplan(dir.path(), &["plan", "--fail-if", "unattributed-usd>0"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn gz(text: &str) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(text.as_bytes()).unwrap();
+    e.finish().unwrap()
+}
+
+/// Runs `burn` on a catalog whose only cost file is `name`, expecting exit 1 and a diagnostic
+/// with `code` at `at`; the file must be left as it was.
+fn refused(name: &str, bytes: &[u8], code: &str, at: &str) {
+    let dir = catalog(&[(name, bytes)]);
+    for command in [&["burn"][..], &["actuals"], &["validate"]] {
+        let out = capplan(dir.path(), command);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned()
+            + &String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{name} {command:?}: {err}");
+        assert!(err.contains(&format!("[{code}]")), "{name} {command:?}: {err}");
+        assert!(err.contains(at), "{name} {command:?}: expected `{at}` in {err}");
+    }
+    let after = std::fs::read(dir.path().join("actuals").join(name)).unwrap();
+    assert_eq!(after, bytes, "{name} was changed");
+}
+
+#[test]
+fn every_kind_of_bad_cost_file_is_a_located_coded_error() {
+    let good = format!("{HEADER}\n1001,AWS,USD,1.00,1.00,2026-01-01T00:00:00Z,2026-01-01T01:00:00Z,ok\n");
+    refused(
+        "missing.csv",
+        b"BillingAccountId,BilledCost,ChargePeriodStart,ChargePeriodEnd\n1001,1,2026-01-01,2026-01-02\n",
+        "focus-column",
+        "missing.csv, column BillingCurrency",
+    );
+    refused(
+        "eur.csv",
+        good.replace(",USD,", ",EUR,").as_bytes(),
+        "focus-value",
+        "eur.csv:2",
+    );
+    refused(
+        "backwards.csv",
+        format!("{HEADER}\n1001,AWS,USD,1.00,1.00,2026-01-02T00:00:00Z,2026-01-01T00:00:00Z,x\n")
+            .as_bytes(),
+        "focus-value",
+        "backwards.csv:2",
+    );
+    refused(
+        "nan.csv",
+        good.replace(",1.00,1.00,", ",NaN,1.00,").as_bytes(),
+        "focus-value",
+        "nan.csv:2",
+    );
+    refused(
+        "time.csv",
+        good.replace("2026-01-01T00:00:00Z", "01/01/2026").as_bytes(),
+        "focus-value",
+        "time.csv:2",
+    );
+    refused("empty.csv", b"", "focus-file", "empty.csv");
+    refused(
+        "semicolons.csv",
+        good.replace(',', ";").as_bytes(),
+        "focus-file",
+        "semicolons.csv:1",
+    );
+    let body = good.lines().nth(1).unwrap().to_owned() + "\n";
+    let whole = gz(&format!("{HEADER}\n{}", body.repeat(2000)));
+    for cut in [10, whole.len() / 2, whole.len() - 4] {
+        refused("cut.csv.gz", &whole[..cut], "focus-file", "cut.csv.gz");
+    }
+    refused("notgz.csv.gz", good.as_bytes(), "focus-file", "notgz.csv.gz");
+    refused(
+        "short.csv",
+        format!("{good}1001,AWS,USD\n").as_bytes(),
+        "focus-value",
+        "short.csv:3",
+    );
+}
+
+#[test]
+fn a_byte_order_mark_and_gzip_change_nothing_but_the_bytes() {
+    let rows = format!("{HEADER}\n{}", daily("1001", "AWS", "12.3456789", 3));
+    let plain = catalog(&[("costs.csv", rows.as_bytes())]);
+    let bom = catalog(&[("costs.csv", format!("\u{feff}{rows}").as_bytes())]);
+    let zipped = catalog(&[("costs.csv.gz", &gz(&rows))]);
+    let consumed = |dir: &tempfile::TempDir| {
+        let doc = json(dir.path(), &["burn"]);
+        row(&doc, "contract", "acme")["consumed_usd"].clone()
+    };
+    assert_eq!(consumed(&plain), "37.04");
+    assert_eq!(consumed(&bom), "37.04");
+    assert_eq!(consumed(&zipped), "37.04");
+}
+
+#[test]
+fn a_row_claimed_by_no_contract_is_counted_never_dropped() {
+    // A FOCUS 1.0 file names the provider `ProviderName`: Beta's table matches on
+    // `ServiceProviderName` and reads it there.
+    let csv = "BillingAccountId,ProviderName,BillingCurrency,BilledCost,ChargePeriodStart,ChargePeriodEnd\n\
+               2002,Beta,USD,5.00,2026-01-01,2026-01-02\n\
+               2002,Gamma,USD,7.00,2026-01-01,2026-01-02\n";
+    let dir = catalog(&[("v10.csv", csv.as_bytes())]);
+    let doc = json(dir.path(), &["burn"]);
+    assert_eq!(row(&doc, "contract", "beta")["consumed_usd"], "5.00");
+    assert_eq!(doc["summary"]["unattributed"]["usd"], "7.00");
+    assert_eq!(doc["summary"]["unattributed"]["rows"], 1);
+}
