@@ -222,7 +222,13 @@ fn rows_are_spread_by_seconds_and_cut_at_as_of() {
     let cut = json(
         dir.path(),
         &[
-            "actuals", "--by", "month", "--group-by", "contract", "--as-of", "2026-03-11",
+            "actuals",
+            "--by",
+            "month",
+            "--group-by",
+            "contract",
+            "--as-of",
+            "2026-03-11",
         ],
     );
     let march = cut["rows"]
@@ -238,7 +244,8 @@ fn rows_are_spread_by_seconds_and_cut_at_as_of() {
 #[test]
 fn a_delivery_behind_the_ramp_implies_its_slip() {
     let csv = format!("{HEADER}\n");
-    let deliveries = "date,contract,tranche,units\n2026-02-15,acme,gpus,500\n2026-03-10,acme,gpus,1000\n";
+    let deliveries =
+        "date,contract,tranche,units\n2026-02-15,acme,gpus,500\n2026-03-10,acme,gpus,1000\n";
     let dir = catalog(&[
         ("costs.csv", csv.as_bytes()),
         ("deliveries.csv", deliveries.as_bytes()),
@@ -267,7 +274,10 @@ fn gates_on_the_shortfall_and_the_unattributed_cost_trip_with_exit_3() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("shortfall-usd is $"), "{err}");
     // $7,300,000 + $9,998,765.44.
-    let out = capplan(dir.path(), &["burn", "--fail-if", "shortfall-usd>17298765.44"]);
+    let out = capplan(
+        dir.path(),
+        &["burn", "--fail-if", "shortfall-usd>17298765.44"],
+    );
     assert_eq!(out.status.code(), Some(0));
     let out = capplan(dir.path(), &["actuals", "--fail-if", "unattributed-usd>10"]);
     assert_eq!(out.status.code(), Some(3));
@@ -293,8 +303,14 @@ fn refused(name: &str, bytes: &[u8], code: &str, at: &str) {
         let err = String::from_utf8_lossy(&out.stderr).into_owned()
             + &String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(1), "{name} {command:?}: {err}");
-        assert!(err.contains(&format!("[{code}]")), "{name} {command:?}: {err}");
-        assert!(err.contains(at), "{name} {command:?}: expected `{at}` in {err}");
+        assert!(
+            err.contains(&format!("[{code}]")),
+            "{name} {command:?}: {err}"
+        );
+        assert!(
+            err.contains(at),
+            "{name} {command:?}: expected `{at}` in {err}"
+        );
     }
     let after = std::fs::read(dir.path().join("actuals").join(name)).unwrap();
     assert_eq!(after, bytes, "{name} was changed");
@@ -302,7 +318,8 @@ fn refused(name: &str, bytes: &[u8], code: &str, at: &str) {
 
 #[test]
 fn every_kind_of_bad_cost_file_is_a_located_coded_error() {
-    let good = format!("{HEADER}\n1001,AWS,USD,1.00,1.00,2026-01-01T00:00:00Z,2026-01-01T01:00:00Z,ok\n");
+    let good =
+        format!("{HEADER}\n1001,AWS,USD,1.00,1.00,2026-01-01T00:00:00Z,2026-01-01T01:00:00Z,ok\n");
     refused(
         "missing.csv",
         b"BillingAccountId,BilledCost,ChargePeriodStart,ChargePeriodEnd\n1001,1,2026-01-01,2026-01-02\n",
@@ -330,7 +347,8 @@ fn every_kind_of_bad_cost_file_is_a_located_coded_error() {
     );
     refused(
         "time.csv",
-        good.replace("2026-01-01T00:00:00Z", "01/01/2026").as_bytes(),
+        good.replace("2026-01-01T00:00:00Z", "01/01/2026")
+            .as_bytes(),
         "focus-value",
         "time.csv:2",
     );
@@ -346,7 +364,12 @@ fn every_kind_of_bad_cost_file_is_a_located_coded_error() {
     for cut in [10, whole.len() / 2, whole.len() - 4] {
         refused("cut.csv.gz", &whole[..cut], "focus-file", "cut.csv.gz");
     }
-    refused("notgz.csv.gz", good.as_bytes(), "focus-file", "notgz.csv.gz");
+    refused(
+        "notgz.csv.gz",
+        good.as_bytes(),
+        "focus-file",
+        "notgz.csv.gz",
+    );
     refused(
         "short.csv",
         format!("{good}1001,AWS,USD\n").as_bytes(),

@@ -38,6 +38,122 @@ pub struct SourceArgs {
     pub cost: CostColumn,
 }
 
+/// `--actuals [DIR]`, `--as-of` and `--cost` on `plan`, `spend`, `chart spend` and `report`:
+/// spend re-forecast from actuals.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ReforecastArgs {
+    /// Re-forecast spend from actuals: actual spend before `as_of`, the rest of each contract's
+    /// value after it; DIR defaults to `actuals/` in the catalog's folder
+    #[arg(long = "actuals", value_name = "DIR", num_args = 0..=1)]
+    pub actuals: Option<Option<PathBuf>>,
+    /// With --actuals: count actuals before this date only
+    #[arg(long, value_name = "DATE", requires = "actuals")]
+    pub as_of: Option<NaiveDate>,
+    /// With --actuals: the cost column, BilledCost or EffectiveCost
+    #[arg(long, value_enum, requires = "actuals")]
+    pub cost: Option<CostColumn>,
+}
+
+/// Applies `--actuals` to a loaded setting: the re-forecast replaces the plan's spend of every
+/// contract with actuals. `Ok(None)`: the actuals are invalid (reported; exit 1); otherwise
+/// the summary line that says so, if `--actuals` was given.
+pub fn apply_reforecast(
+    global: &GlobalArgs,
+    setting: &mut Setting,
+    args: &ReforecastArgs,
+    color: bool,
+    stderr: &mut dyn Write,
+) -> Result<Option<Option<crate::report::SummaryItem>>, CliError> {
+    let Some(dir) = &args.actuals else {
+        return Ok(Some(None));
+    };
+    if setting.filter.basis != crate::engine::Basis::Accrual {
+        return Err(CliError::Usage(
+            "--actuals re-forecasts spend as it accrues: leave out --basis".to_owned(),
+        ));
+    }
+    let source = SourceArgs {
+        dir: dir.clone(),
+        as_of: args.as_of,
+        cost: args.cost.unwrap_or_default(),
+    };
+    let Some(actuals) = load(global, setting, &source, color, stderr)? else {
+        return Ok(None);
+    };
+    let forecast = match crate::engine::reforecast::reforecast(&setting.catalog, &actuals) {
+        Ok(f) => f,
+        Err(e) => {
+            crate::cli::report::engine_error(&e, stderr);
+            return Ok(None);
+        }
+    };
+    let ids: Vec<String> = forecast.keys().cloned().collect();
+    let overruns = forecast
+        .values()
+        .filter(|r| r.overrun_cents.is_positive())
+        .count();
+    setting.filter.reforecast = Some(std::sync::Arc::new(forecast));
+    let text = format!(
+        "actual spend before {}, the rest of each value after it, for {} contract{} with actuals{}{}",
+        actuals.as_of,
+        ids.len(),
+        if ids.len() == 1 { "" } else { "s" },
+        if ids.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", ids.join(", "))
+        },
+        if overruns > 0 {
+            format!("; {overruns} past its value")
+        } else {
+            String::new()
+        },
+    );
+    Ok(Some(Some(crate::report::SummaryItem {
+        key: "reforecast".into(),
+        label: "re-forecast".into(),
+        text,
+        json: serde_json::json!({
+            "as_of": actuals.as_of.to_string(),
+            "contracts": ids,
+            "unattributed_usd": format!("{:.2}", exact_dollars(actuals.unattributed_usd)),
+        }),
+    })))
+}
+
+/// Marks each period row of a re-forecast report: `actual` for periods that end by `as_of`,
+/// `actual+forecast` for the one holding it, `forecast` after, in a `spend_basis` column, so
+/// that CSV and JSON rows say what they hold as the table's summary does.
+pub fn mark_reforecast(doc: &mut crate::report::Document, note: &crate::report::SummaryItem) {
+    use crate::report::document::{Cell, Column, Kind};
+    let Some(as_of) = note.json["as_of"]
+        .as_str()
+        .and_then(|s| s.parse::<NaiveDate>().ok())
+    else {
+        return;
+    };
+    let find = |name: &str| doc.columns.iter().position(|c| c.name == name);
+    let (Some(start), Some(end)) = (find("start"), find("end")) else {
+        return;
+    };
+    doc.columns
+        .push(Column::new("spend_basis", "spend is", Kind::Text));
+    for row in &mut doc.rows {
+        let (Some(Cell::Date(s)), Some(Cell::Date(e))) = (row.get(start), row.get(end)) else {
+            row.push(Cell::Null);
+            continue;
+        };
+        let basis = if *e <= as_of {
+            "actual"
+        } else if *s < as_of {
+            "actual+forecast"
+        } else {
+            "forecast"
+        };
+        row.push(Cell::Text(basis.to_owned()));
+    }
+}
+
 /// `--group-by` of `actuals`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum GroupArg {
@@ -83,7 +199,11 @@ fn folder(global: &GlobalArgs, source: &SourceArgs) -> Result<PathBuf, CliError>
         return Ok(dir.clone());
     }
     match crate::cli::default_catalog(global) {
-        Some(catalog) => Ok(catalog.join("actuals")),
+        Some(catalog) if catalog.join("actuals").is_dir() => Ok(catalog.join("actuals")),
+        Some(catalog) => Err(CliError::Usage(format!(
+            "catalog `{}` has no `actuals/` folder: add one with FOCUS cost files, or give `--actuals DIR`",
+            catalog.display()
+        ))),
         None => Err(CliError::Usage(
             "the built-in catalog has no actuals: give `--actuals DIR` or `--catalog DIR` with an `actuals/` folder".to_owned(),
         )),

@@ -87,6 +87,8 @@ pub struct SpendArgs {
     pub group_by: SpendBy,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub reforecast: crate::cli::actuals::ReforecastArgs,
 }
 
 /// What spend areas are stacked by: spend belongs to a contract.
@@ -176,9 +178,12 @@ pub fn produce(
             };
             produce_report(
                 global,
-                Which::Capacity(by),
-                Some(&a.period),
-                &a.filter,
+                crate::cli::report::Request {
+                    which: Which::Capacity(by),
+                    period: Some(&a.period),
+                    filter: &a.filter,
+                    reforecast: None,
+                },
                 color,
                 stderr,
             )?
@@ -191,9 +196,12 @@ pub fn produce(
             };
             produce_report(
                 global,
-                Which::Spend(by),
-                Some(&a.period),
-                &a.filter,
+                crate::cli::report::Request {
+                    which: Which::Spend(by),
+                    period: Some(&a.period),
+                    filter: &a.filter,
+                    reforecast: Some(&a.reforecast),
+                },
                 color,
                 stderr,
             )?

@@ -17,6 +17,8 @@ pub struct Args {
     pub period: PeriodArgs,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub reforecast: crate::cli::actuals::ReforecastArgs,
 }
 
 const HTML_EXTENSIONS: &[(&str, ())] = &[("html", ()), ("htm", ())];
@@ -39,13 +41,23 @@ pub fn run(
     if let Some(path) = &global.output {
         format_of_path(path, HTML_EXTENSIONS, None)?;
     }
-    let Some(setting) = Setting::load(global, Some(&args.period), &args.filter, color, stderr)?
+    let Some(mut setting) = Setting::load(global, Some(&args.period), &args.filter, color, stderr)?
+    else {
+        return Ok(EXIT_INVALID);
+    };
+    let Some(note) = crate::cli::actuals::apply_reforecast(
+        global,
+        &mut setting,
+        &args.reforecast,
+        color,
+        stderr,
+    )?
     else {
         return Ok(EXIT_INVALID);
     };
     let ctx = setting.context();
     let build::Whole {
-        plan,
+        mut plan,
         capacity,
         spend,
         contracts,
@@ -53,6 +65,7 @@ pub fn run(
         Ok(whole) => whole,
         Err(e) => return Ok(engine_error(&e, stderr)),
     };
+    plan.summary.extend(note);
     let targets = targets_from(&setting.catalog, setting.target());
     let observed = observed_of(&setting.catalog, &setting.filter);
     let marks = |of| chart::observed_figures(&observed, of);

@@ -99,6 +99,8 @@ pub struct PlanArgs {
     pub period: PeriodArgs,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub reforecast: crate::cli::actuals::ReforecastArgs,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -110,6 +112,9 @@ pub struct GroupedArgs {
     pub group_by: GroupByArg,
     #[command(flatten)]
     pub filter: FilterArgs,
+    /// `spend` only: `capacity` refuses them
+    #[command(flatten)]
+    pub reforecast: crate::cli::actuals::ReforecastArgs,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -460,6 +465,7 @@ pub fn resolve_filter(catalog: &Catalog, args: &ScopeArgs) -> Result<Filter, Cli
         signed_only: args.signed_only,
         basis: args.basis.map_or(Basis::Accrual, Basis::from),
         precision,
+        reforecast: None,
     })
 }
 
@@ -648,32 +654,62 @@ impl Setting {
     }
 }
 
+/// What one report command asks for: which report, its window, its filters and, where it
+/// re-forecasts spend, `--actuals`.
+#[derive(Clone, Copy)]
+pub struct Request<'a> {
+    pub which: Which,
+    pub period: Option<&'a PeriodArgs>,
+    pub filter: &'a FilterArgs,
+    pub reforecast: Option<&'a crate::cli::actuals::ReforecastArgs>,
+}
+
 /// Runs one report command.
 pub fn run(
     global: &GlobalArgs,
-    which: Which,
-    period: Option<&PeriodArgs>,
-    filter: &FilterArgs,
+    request: Request<'_>,
     color: bool,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let output = report_format(global)?;
-    produce(global, which, period, filter, color, stderr)?.finish(global, output, stdout, stderr)
+    produce(global, request, color, stderr)?.finish(global, output, stdout, stderr)
 }
 
 /// Computes one report command's document: [`run`] without the writing.
 pub fn produce(
     global: &GlobalArgs,
-    which: Which,
-    period: Option<&PeriodArgs>,
-    filter: &FilterArgs,
+    request: Request<'_>,
     color: bool,
     stderr: &mut dyn Write,
 ) -> Result<Produced, CliError> {
+    let Request {
+        which,
+        period,
+        filter,
+        reforecast,
+    } = request;
     let stopped = |code| Ok(Produced::Stopped(code));
-    let Some(setting) = Setting::load(global, period, filter, color, stderr)? else {
+    if let (Which::Capacity(_) | Which::Contracts, Some(r)) = (which, reforecast)
+        && r.actuals.is_some()
+    {
+        return Err(CliError::Usage(
+            "--actuals re-forecasts spend: it applies to `plan`, `spend`, `chart spend` and `report`"
+                .to_owned(),
+        ));
+    }
+    let Some(mut setting) = Setting::load(global, period, filter, color, stderr)? else {
         return stopped(EXIT_INVALID);
+    };
+    let note = match reforecast {
+        Some(args) => {
+            match crate::cli::actuals::apply_reforecast(global, &mut setting, args, color, stderr)?
+            {
+                Some(note) => note,
+                None => return stopped(EXIT_INVALID),
+            }
+        }
+        None => None,
     };
     let ctx = setting.context();
     let (catalog, timeline, filter, target) = (ctx.catalog, ctx.timeline, ctx.filter, ctx.target);
@@ -691,10 +727,14 @@ pub fn produce(
         },
         Which::Contracts => build::contracts(&ctx),
     };
-    let doc = match doc {
+    let mut doc = match doc {
         Ok(doc) => doc,
         Err(e) => return stopped(engine_error(&e, stderr)),
     };
+    if let Some(note) = note {
+        crate::cli::actuals::mark_reforecast(&mut doc, &note);
+        doc.summary.push(note);
+    }
     // Gates are evaluated before the report is written, so that a gate that cannot be
     // evaluated is a usage error with no output; what they find is said after the report.
     let tripped = if global.fail_if.is_empty() {

@@ -12,6 +12,7 @@ pub mod num;
 pub mod observe;
 pub mod period;
 pub mod project;
+pub mod reforecast;
 pub mod risk;
 pub mod risk_demand;
 pub mod schedule;

@@ -56,6 +56,9 @@ pub struct Filter {
     pub basis: Basis,
     /// The precision compute is counted at; `None` for the portfolio's default.
     pub precision: Option<Precision>,
+    /// Spend re-forecast from actuals, by contract id: replaces those contracts' plan in
+    /// spend (docs/actuals.md).
+    pub reforecast: Option<std::sync::Arc<BTreeMap<String, crate::engine::reforecast::Reforecast>>>,
 }
 
 impl Filter {
@@ -652,7 +655,12 @@ pub fn spend(
     // them up in catalog order.
     let per_contract: Vec<Option<Vec<(usize, i128)>>> = included
         .par_iter()
-        .map(|c| basis_cents(catalog, c, &timeline.periods, filter.basis))
+        .map(
+            |c| match filter.reforecast.as_ref().and_then(|r| r.get(&c.id)) {
+                Some(r) => r.cents(&timeline.periods),
+                None => basis_cents(catalog, c, &timeline.periods, filter.basis),
+            },
+        )
         .collect();
     for (c, cents) in included.into_iter().zip(per_contract) {
         let g = keys[&group_key(by, c, None)];

@@ -64,6 +64,9 @@ pub enum Layer {
     Baseline(Series),
     /// A dashed horizontal line, such as a target.
     Reference { name: String, value: f64 },
+    /// A dashed vertical line at `x` (in periods, each period's figure at its end): the day
+    /// a re-forecast's actuals end.
+    Vertical { name: String, x: f64 },
     /// Single figures drawn as dots at `(x, y)`, x in periods: published observations.
     Markers {
         name: String,
@@ -379,6 +382,18 @@ pub fn spend(doc: &Document, targets: &[Target]) -> Result<Chart, ChartError> {
             });
         }
     }
+    if let Some(x) = as_of_x(doc) {
+        let as_of = doc
+            .summary
+            .iter()
+            .find(|s| s.key == "reforecast")
+            .and_then(|s| s.json["as_of"].as_str())
+            .unwrap_or_default();
+        layers.push(Layer::Vertical {
+            name: format!("as of {as_of}: actual before, re-forecast after"),
+            x,
+        });
+    }
     Ok(Chart {
         title: format!("Cumulative spend by {}", doc.group_by.unwrap_or("group")),
         subtitle: subtitle(doc, "spend"),
@@ -388,6 +403,36 @@ pub fn spend(doc: &Document, targets: &[Target]) -> Result<Chart, ChartError> {
         labels,
         layers,
     })
+}
+
+/// Where a re-forecast's `as_of` falls on the x axis: each period's figure stands at its end,
+/// so a day `f` of the way through period `i` is at `i - 1 + f`. `None` without a re-forecast.
+fn as_of_x(doc: &Document) -> Option<f64> {
+    let as_of: chrono::NaiveDate =
+        doc.summary.iter().find(|s| s.key == "reforecast")?.json["as_of"]
+            .as_str()?
+            .parse()
+            .ok()?;
+    let (p, s, e) = (
+        column(doc, "period").ok()?,
+        column(doc, "start").ok()?,
+        column(doc, "end").ok()?,
+    );
+    let mut labels: Vec<&Cell> = Vec::new();
+    for row in &doc.rows {
+        if labels.last() != Some(&&row[p]) {
+            labels.push(&row[p]);
+            if let (Cell::Date(start), Cell::Date(end)) = (&row[s], &row[e])
+                && *start <= as_of
+                && as_of < *end
+            {
+                let i = labels.len() - 1;
+                let f = (as_of - *start).num_days() as f64 / (*end - *start).num_days() as f64;
+                return Some((i as f64 - 1.0 + f).max(0.0));
+            }
+        }
+    }
+    None
 }
 
 /// The fan of a `risk` report: the band between its lowest and highest quantile of power, the
@@ -637,6 +682,7 @@ fn top(chart: &Chart) -> f64 {
                 top = s.values.iter().copied().fold(top, f64::max);
             }
             Layer::Reference { value, .. } => top = top.max(*value),
+            Layer::Vertical { .. } => {}
             Layer::Markers { points, .. } => {
                 top = points.iter().map(|p| p.1).fold(top, f64::max);
             }
@@ -783,6 +829,22 @@ fn draw<DB: DrawingBackend>(
                 .map_err(draw_error)?
                 .label(name.clone())
                 // Dashed in the legend as in the plot.
+                .legend(move |(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (5, 0)], style)
+                        + PathElement::new(vec![(9, 0), (14, 0)], style)
+                });
+            }
+            Layer::Vertical { name, x } => {
+                let style = ShapeStyle::from(RGBColor(40, 40, 40)).stroke_width(2);
+                ctx.draw_series(DashedLineSeries::new(
+                    [(*x, 0.0), (*x, top(chart))],
+                    8,
+                    6,
+                    style,
+                ))
+                .map_err(draw_error)?
+                .label(name.clone())
                 .legend(move |(x, y)| {
                     EmptyElement::at((x, y))
                         + PathElement::new(vec![(0, 0), (5, 0)], style)
