@@ -406,3 +406,196 @@ fn a_row_claimed_by_no_contract_is_counted_never_dropped() {
     assert_eq!(doc["summary"]["unattributed"]["usd"], "7.00");
     assert_eq!(doc["summary"]["unattributed"]["rows"], 1);
 }
+
+fn spend_rows(dir: &Path, args: &[&str]) -> Vec<(String, String, String)> {
+    let mut all = vec!["spend", "--group-by", "contract", "--contract", "acme"];
+    all.extend_from_slice(args);
+    let doc = json(dir, &all);
+    doc["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["period"].as_str().unwrap().to_owned(),
+                r["spend_usd"].as_str().unwrap().to_owned(),
+                r["spend_basis"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_re_forecast_scales_the_rest_of_the_plan_and_rounds_by_largest_remainder() {
+    let dir = burn_catalog();
+    let rows = spend_rows(
+        dir.path(),
+        &["--actuals", "--from", "2026", "--to", "2026Q4"],
+    );
+    // A = $8M over 100 days, P = $10M, so the 265 planned days after as_of carry
+    // $28.5M in proportion: $100,000 x 28.5 / 26.5 a day. 2026Q2: 10 actual days ($800,000)
+    // and 81 forecast days ($8,711,320.7547...); Q3 and Q4: 92 days ($9,894,339.6226...).
+    // The cent left over goes to the largest remainder, Q2's .47.
+    let want = [
+        ("2026Q1", "7200000.00", "actual"),
+        ("2026Q2", "9511320.76", "actual+forecast"),
+        ("2026Q3", "9894339.62", "forecast"),
+        ("2026Q4", "9894339.62", "forecast"),
+    ];
+    let got: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+        .collect();
+    assert_eq!(got, want);
+    // Without --actuals, the plan: $100,000 a day.
+    let plan = spend_rows(dir.path(), &["--from", "2026Q1", "--to", "2026Q1"]);
+    assert_eq!(plan[0].1, "9000000.00");
+    assert_eq!(plan[0].2, "");
+}
+
+#[test]
+fn a_re_forecast_past_the_term_is_a_true_up_and_past_the_value_an_overrun() {
+    let dir = burn_catalog();
+    // as_of after the term: the $28.5M left falls on as_of, in 2027Q1.
+    let rows = spend_rows(
+        dir.path(),
+        &[
+            "--actuals",
+            "--as-of",
+            "2027-02-01",
+            "--from",
+            "2026Q4",
+            "--to",
+            "2027Q1",
+        ],
+    );
+    assert_eq!(rows[0].1, "0.00");
+    assert_eq!(rows[1].1, "28500000.00");
+    // Actuals past the value: the contract sums to what was billed, never less.
+    let mut csv = format!("{HEADER}\n");
+    csv.push_str("1001,AWS,USD,36500000.004,36500000.004,2026-01-01,2026-01-02,all\n");
+    csv.push_str("1001,AWS,USD,1000000,1000000,2026-01-02,2026-01-03,more\n");
+    let over = catalog(&[("costs.csv", csv.as_bytes())]);
+    let doc = json(
+        over.path(),
+        &[
+            "spend",
+            "--actuals",
+            "--group-by",
+            "contract",
+            "--contract",
+            "acme",
+            "--by",
+            "year",
+        ],
+    );
+    let total: rust_decimal::Decimal = doc["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["spend_usd"]
+                .as_str()
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(total.to_string(), "37500000.00");
+    let note = doc["summary"]["reforecast"]["contracts"].clone();
+    assert_eq!(note, serde_json::json!(["acme"]));
+}
+
+#[test]
+fn actuals_with_no_rows_change_no_figure() {
+    let dir = catalog(&[("costs.csv", format!("{HEADER}\n").as_bytes())]);
+    for command in [&["spend", "--by", "month"][..], &["plan"]] {
+        let mut with = command.to_vec();
+        with.push("--actuals");
+        let (a, b) = (json(dir.path(), command), json(dir.path(), &with));
+        let figures = |d: &Value| {
+            d["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let mut r = r.clone();
+                    r.as_object_mut().unwrap().remove("spend_basis");
+                    r
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(figures(&a), figures(&b), "{command:?}");
+    }
+}
+
+mod properties {
+    use std::collections::BTreeMap;
+
+    use capplan::actuals::attribute::{Actuals, AsOfSource};
+    use capplan::engine::num::Num;
+    use capplan::engine::reforecast;
+    use capplan::engine::{By, Grid, Timeline};
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    fn load(dir: &std::path::Path) -> capplan::catalog::Catalog {
+        let files = capplan::catalog::CatalogFiles::read_dir(dir).unwrap();
+        let mut report = capplan::diagnostic::Report::default();
+        capplan::catalog::load(&files, &mut report).expect("valid")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Every grid's cents of a re-forecast sum exactly to the value (or to the actual,
+        /// rounded, past it), and the days before `as_of` are the actuals.
+        #[test]
+        fn a_re_forecast_sums_exactly_to_its_contract(
+            days in prop::collection::vec((0i64..400, 0u64..5_000_000_000u64), 0..40),
+            as_of in 1i64..500,
+        ) {
+            let dir = super::catalog(&[]);
+            let catalog = load(dir.path());
+            let start = capplan::catalog::ramp::day_number(chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
+            let mut cost: BTreeMap<i64, Num> = BTreeMap::new();
+            for (d, milli) in &days {
+                let v = Num::from_decimal(Decimal::new(*milli as i64, 3));
+                let e = cost.entry(start + d).or_insert(Num::ZERO);
+                *e = e.checked_add(v).unwrap();
+            }
+            let acme = catalog.contracts.iter().position(|c| c.id == "acme").unwrap();
+            let mut per = vec![BTreeMap::new(); catalog.contracts.len()];
+            per[acme] = cost.clone();
+            let mut claimed = vec![0; catalog.contracts.len()];
+            claimed[acme] = 1;
+            let a = Actuals {
+                folder: dir.path().to_path_buf(),
+                as_of: chrono::NaiveDate::from_num_days_from_ce_opt((start + as_of) as i32).unwrap(),
+                as_of_source: AsOfSource::Given,
+                files: 1,
+                rows: 1,
+                cost: per,
+                claimed,
+                unattributed_rows: 0,
+                unattributed_usd: Num::ZERO,
+                deliveries: Vec::new(),
+            };
+            let r = reforecast::contract(&catalog, acme, &a).unwrap();
+            let actual: Num = cost.range(..start + as_of).fold(Num::ZERO, |s, (_, v)| s.checked_add(*v).unwrap());
+            let value = Num::int(36_500_000);
+            let want = if actual.compare(value).is_ge() {
+                actual.checked_mul(Num::int(100)).unwrap().round_half_even().unwrap()
+            } else {
+                3_650_000_000
+            };
+            prop_assert_eq!(r.total_cents, want);
+            for by in [By::Month, By::Quarter, By::Year] {
+                let tl = Timeline::new(&catalog, Grid::new(by, 1), catalog.portfolio.horizon_start, catalog.portfolio.horizon_end);
+                let cents = r.cents(&tl.periods).unwrap();
+                prop_assert_eq!(cents.iter().map(|c| c.1).sum::<i128>(), want);
+                prop_assert!(cents.iter().all(|c| c.1 >= 0));
+            }
+        }
+    }
+}
