@@ -202,9 +202,6 @@ pub fn pivot(
         values.resize(labels.len() - 1, 0.0);
         values.push(number(&row[v]) * scale);
     }
-    if labels.is_empty() {
-        return Err(ChartError::Empty);
-    }
     for s in &mut series {
         s.values.resize(labels.len(), 0.0);
     }

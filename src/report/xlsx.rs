@@ -203,6 +203,11 @@ pub fn add_ramp(book: &mut Workbook, name: &str, ramp: &Ramp) -> Result<(), Work
     }
     sheet.set_column_width(0, 10)?;
     sheet.set_freeze_panes(1, 1)?;
+    // With no contracts in scope there is nothing to draw: the sheet keeps its (empty) table,
+    // and a chart without series would make the workbook invalid.
+    if ramp.series.is_empty() {
+        return Ok(());
+    }
     let last = row_index(ramp.periods.len())?;
     let mut chart = Chart::new(ChartType::AreaStacked);
     for (j, series) in ramp.series.iter().enumerate() {
