@@ -4,7 +4,7 @@ what AWS Data Exports and Azure cost exports produce, for three shipped contract
 was billed to anyone; the account ids are made up and match the `[actuals]` tables of
 contracts/aws-2025.toml, contracts/aws-2026.toml and contracts/azure-2025.toml.
 
-- aws-focus-hourly.csv.gz: FOCUS 1.2 columns, one row per hour, service and region, for
+- aws-focus-hourly.csv.gz: FOCUS 1.2 columns, one row per hour and service, for
   aws-2025 (account 111122223333) from 2025-11-03 and aws-2026 (444455556666) from 2026-07-01,
   to 2026-12-01. The accounts consume about 80% and 95% of the plan's monthly spend.
 - azure-focus-monthly.parquet (with pyarrow; else azure-focus-monthly.csv): FOCUS 1.0 columns
@@ -43,9 +43,7 @@ PLAN = {
 AWS = {"aws-2025": ("111122223333", Decimal("0.80"), dt.datetime(2025, 11, 3, tzinfo=dt.timezone.utc)),
        "aws-2026": ("444455556666", Decimal("0.95"), dt.datetime(2026, 7, 1, tzinfo=dt.timezone.utc))}
 # (service, region, share of the account's spend)
-AWS_LINES = [("Amazon Elastic Compute Cloud", "us-east-1", Decimal("0.55")),
-             ("Amazon Elastic Compute Cloud", "us-west-2", Decimal("0.35")),
-             ("Amazon Simple Storage Service", "us-east-1", Decimal("0.07")),
+AWS_LINES = [("Amazon Elastic Compute Cloud", "us-east-1", Decimal("0.97")),
              ("AWS Data Transfer", "us-east-1", Decimal("0.03"))]
 TEN = Decimal("0.0000000001")
 
