@@ -110,6 +110,7 @@ codes! {
     AmbiguousActual = "ambiguous-actual", Error, "a cost row that the `[actuals]` match tables of two contracts both claim";
     DeliveryReference = "delivery-reference", Error, "a row of `deliveries.csv` names a contract or tranche the catalog does not have";
     DeliveryValue = "delivery-value", Error, "a row of `deliveries.csv` with a date or units that do not fit its tranche";
+    ControlCharacter = "control-character", Error, "a string holds a control character (C0, DEL, C1) or a bidirectional override, which could rewrite a terminal or a page that shows it";
     ImpliedPrice = "implied-price", Warning, "the implied price per unit-hour is outside 0.25x to 4x the reference rate";
     AboveTarget = "above-target", Warning, "contracted value exceeds the default target's `spend_usd`";
     SourceNotUrl = "source-not-url", Warning, "a source that is not an http(s) URL";
@@ -341,6 +342,54 @@ impl Report {
                 && sources.resolve(&a.location) == sources.resolve(&b.location)
         });
     }
+}
+
+/// Whether `c` may not reach a terminal, an annotation or a page raw: C0 controls, DEL, C1
+/// controls, and the bidirectional formatting characters that reorder what is shown
+/// (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069).
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `text` with every unsafe character ([`is_unsafe_char`]) but tab written as an escape such
+/// as `\u{1b}`, so that it shows as text.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c != '\t' && is_unsafe_char(c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c != '\t' && is_unsafe_char(c) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// `text` with each byte of every unsafe character but tab and line breaks replaced by `?`: the
+/// same length, so that byte offsets into it still hold. For showing source lines.
+pub fn mask_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_here = |c: char| c != '\t' && c != '\n' && c != '\r' && is_unsafe_char(c);
+    if !text.chars().any(unsafe_here) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if unsafe_here(c) {
+            for _ in 0..c.len_utf8() {
+                out.push('?');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]

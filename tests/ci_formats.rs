@@ -49,6 +49,19 @@ fn load(dir: &str) -> Report {
         for d in capplan::engine::observe::mismatches(catalog).unwrap() {
             report.push(d);
         }
+        // And its actuals, where it has an `actuals/` folder.
+        let actuals = Path::new(&catalog_dir).join("actuals");
+        if actuals.is_dir() {
+            let (_, found) = capplan::actuals::attribute::load(
+                catalog,
+                &actuals,
+                capplan::actuals::focus::CostColumn::Billed,
+                None,
+            );
+            for d in found {
+                report.push(d);
+            }
+        }
     }
     if scenario_file.exists() {
         let name = scenario_file.display().to_string();

@@ -202,6 +202,9 @@ pinned! {
         help: "did you mean `acme-2026`?";
     a_delivery_of_more_units_than_the_tranche_is_reported: "delivery-value" in "actuals/deliveries.csv:3" at None,
         "1500 units of tranche `first` of `acme-2026` observed, more than its 1000";
+    a_control_character_in_a_name_is_refused_and_shown_escaped: "control-character" in "acme.toml" at Some((3, 12)),
+        "`provider` holds the control character \\u{1b}: `Acme\\u{1b}]0;pwned\\u{7}`",
+        help: "remove it: names, ids and text are shown on terminals and pages as written";
     a_gpu_profile_without_tflops_is_a_warning: "missing-compute" in "portfolio.toml" at Some((13, 6)),
         "hardware `acme-xpu` has no `tflops`, so H100-equivalents and exaFLOPS leave it out",
         help: "give its dense throughput per unit, such as `tflops = { bf16 = 2500, fp8 = 5000 }`";

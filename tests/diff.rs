@@ -837,6 +837,26 @@ fn every_command_s_json_carries_the_schema_version_and_only_diff_writes_comments
             "schedule",
             vec!["--catalog", "tests/fixtures/schedule", "schedule"],
         ),
+        (
+            "actuals",
+            vec![
+                "--catalog",
+                "tests/fixtures/codes/focus-column",
+                "actuals",
+                "--actuals",
+                "tests/fixtures/actuals-one-row",
+            ],
+        ),
+        (
+            "burn",
+            vec![
+                "--catalog",
+                "tests/fixtures/codes/focus-column",
+                "burn",
+                "--actuals",
+                "tests/fixtures/actuals-one-row",
+            ],
+        ),
     ];
     let names: Vec<String> = Cli::command()
         .get_subcommands()

@@ -911,6 +911,11 @@ const NOT_SCHEMA_CHECKED: &[(&str, &str)] = &[
          demand schema leaves to the loader so that an editor offers both",
     ),
     (
+        "control-character",
+        "a character class inside any string of every file, which a schema pattern on each \
+         string would have to repeat; editors show such characters anyway",
+    ),
+    (
         "focus-file",
         "a FOCUS cost file of `actuals/`, which is not TOML and has no schema here",
     ),

@@ -170,11 +170,36 @@ fn wrong_type(ctx: &mut Ctx<'_>, key: &str, value: &Value<'_>, expected: &str) {
     ctx.error(Code::WrongType, value.span(), message);
 }
 
-/// A string value.
+/// A string value. Control characters and bidirectional overrides are refused
+/// (`control-character`): such a string could rewrite the terminal or page that shows it. Free
+/// text (`notes`, `description`) may hold line breaks and tabs.
 pub fn string(ctx: &mut Ctx<'_>, key: &str, value: Value<'_>) -> Option<Spanned<String>> {
     let span = value.span();
     match value.into_inner() {
-        DeValue::String(s) => Some(Spanned::new(span, s.into_owned())),
+        DeValue::String(s) => {
+            let free_text = matches!(key, "notes" | "description");
+            let bad = s.chars().find(|&c| {
+                crate::diagnostic::is_unsafe_char(c)
+                    && !(free_text && matches!(c, '\n' | '\r' | '\t'))
+            });
+            if let Some(c) = bad {
+                let d = Diagnostic::new(
+                    Code::ControlCharacter,
+                    ctx.span(span),
+                    format!(
+                        "`{key}` holds the control character {}: `{}`",
+                        c.escape_unicode(),
+                        crate::diagnostic::escape_controls(&s)
+                    ),
+                )
+                .with_help(
+                    "remove it: names, ids and text are shown on terminals and pages as written",
+                );
+                ctx.push(d);
+                return None;
+            }
+            Some(Spanned::new(span, s.into_owned()))
+        }
         other => {
             wrong_type(ctx, key, &Spanned::new(span, other), "a string");
             None

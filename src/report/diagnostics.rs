@@ -6,6 +6,7 @@
 use std::io::{self, Write};
 use std::ops::Range;
 
+use crate::diagnostic::{escape_controls, mask_controls};
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
 use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::{self, Config, termcolor::Ansi};
@@ -116,6 +117,50 @@ pub fn render_in(
     }
 }
 
+/// The sources as shown: every control character masked ([`mask_controls`]), so that a source
+/// line quoted under a diagnostic cannot rewrite the terminal; offsets stay those of the file.
+struct Shown<'a> {
+    map: &'a SourceMap,
+    texts: Vec<std::borrow::Cow<'a, str>>,
+    names: Vec<std::borrow::Cow<'a, str>>,
+}
+
+impl<'a> Shown<'a> {
+    fn new(map: &'a SourceMap) -> Self {
+        let ids = (0..map.len()).map(FileId);
+        Shown {
+            map,
+            texts: ids
+                .clone()
+                .map(|i| mask_controls(&map.get(i).text))
+                .collect(),
+            names: ids.map(|i| escape_controls(&map.get(i).name)).collect(),
+        }
+    }
+}
+
+impl<'a> Files<'a> for Shown<'a> {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        Ok(&self.names[id.0])
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        Ok(&self.texts[id.0])
+    }
+
+    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
+        self.map.line_index(id, byte_index)
+    }
+
+    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
+        self.map.line_range(id, line_index)
+    }
+}
+
 fn to_codespan(report: &Report, d: &Diagnostic) -> CsDiagnostic<FileId> {
     let severity = match d.severity {
         Severity::Error => CsSeverity::Error,
@@ -123,7 +168,7 @@ fn to_codespan(report: &Report, d: &Diagnostic) -> CsDiagnostic<FileId> {
     };
     let mut cs = CsDiagnostic::new(severity)
         .with_code(d.code.name())
-        .with_message(&d.message);
+        .with_message(escape_controls(&d.message));
     let mut labels = Vec::new();
     let mut notes = Vec::new();
     match &d.location {
@@ -131,7 +176,7 @@ fn to_codespan(report: &Report, d: &Diagnostic) -> CsDiagnostic<FileId> {
             span.file,
             first_line(&report.sources, span.file, &span.range),
         )),
-        Location::Path(path) => notes.push(format!("in `{path}`")),
+        Location::Path(path) => notes.push(format!("in `{}`", escape_controls(path))),
     }
     for (span, note) in &d.related {
         labels.push(
@@ -139,11 +184,11 @@ fn to_codespan(report: &Report, d: &Diagnostic) -> CsDiagnostic<FileId> {
                 span.file,
                 first_line(&report.sources, span.file, &span.range),
             )
-            .with_message(note),
+            .with_message(escape_controls(note)),
         );
     }
     if let Some(help) = &d.help {
-        notes.push(format!("help: {help}"));
+        notes.push(format!("help: {}", escape_controls(help)));
     }
     cs = cs.with_labels(labels).with_notes(notes);
     cs
@@ -151,12 +196,13 @@ fn to_codespan(report: &Report, d: &Diagnostic) -> CsDiagnostic<FileId> {
 
 fn human(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let config = Config::default();
+    let shown = Shown::new(&report.sources);
     for d in &report.diagnostics {
         let cs = to_codespan(report, d);
         let result = if color {
-            term::emit_to_write_style(&mut Ansi::new(&mut *out), &config, &report.sources, &cs)
+            term::emit_to_write_style(&mut Ansi::new(&mut *out), &config, &shown, &cs)
         } else {
-            term::emit_to_io_write(&mut *out, &config, &report.sources, &cs)
+            term::emit_to_io_write(&mut *out, &config, &shown, &cs)
         };
         result.map_err(|e| match e {
             FilesError::Io(io) => io,
@@ -232,14 +278,14 @@ fn github(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let mut props = format!("file={}", escape_property(&file));
+        let mut props = format!("file={}", escape_property(&escape_controls(&file)));
         if let Some((line, col)) = pos {
             props.push_str(&format!(",line={line},col={col}"));
         }
         props.push_str(&format!(",title={}", escape_property(d.code.name())));
-        let mut message = d.message.clone();
+        let mut message = escape_controls(&d.message).into_owned();
         if let Some(help) = &d.help {
-            message.push_str(&format!("\nhelp: {help}"));
+            message.push_str(&format!("\nhelp: {}", escape_controls(help)));
         }
         writeln!(out, "::{level} {props}::{}", escape_data(&message))?;
     }

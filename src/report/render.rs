@@ -64,6 +64,8 @@ fn plain(cell: &Cell, kind: Kind) -> String {
 /// A cell for people: separators, scaled money, gigawatts.
 fn human(cell: &Cell, kind: Kind) -> String {
     match cell {
+        // Text meant for people never carries a control character raw (docs: control-character).
+        Cell::Text(s) => crate::diagnostic::escape_controls(s).into_owned(),
         Cell::Count(n) => group_thousands(&n.to_string()),
         Cell::Null => "-".to_owned(),
         Cell::NotApplicable => "n/a".to_owned(),
@@ -162,7 +164,7 @@ pub(crate) fn is_numeric(kind: Kind) -> bool {
 fn summary_text(doc: &Document) -> String {
     let mut out = String::new();
     if let Some(title) = &doc.title {
-        out.push_str(title);
+        out.push_str(&crate::diagnostic::escape_controls(title));
         out.push('\n');
     }
     let width = doc
@@ -172,7 +174,11 @@ fn summary_text(doc: &Document) -> String {
         .max()
         .unwrap_or(0);
     for item in &doc.summary {
-        out.push_str(&format!("  {:<width$}  {}\n", item.label, item.text));
+        out.push_str(&format!(
+            "  {:<width$}  {}\n",
+            item.label,
+            crate::diagnostic::escape_controls(&item.text)
+        ));
     }
     if !out.is_empty() {
         out.push('\n');
