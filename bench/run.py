@@ -2,6 +2,7 @@
 """Benchmarks of capplan as whole processes, measured side by side with the pandas peer.
 
 usage: bench/run.py [--sizes 100,1000,10000] [--runs N] [--out DIR] [--skip-peer] [--sections reports,scale,risk,schedule]
+       bench/run.py --sections actuals [--actual-rows 10000000]
 
 Builds the release binary, writes synthetic catalogs with bench/gen_catalog.py (seed 1), then
 runs each command once to warm up and N times more, capplan and the peer in the same run on the
@@ -18,6 +19,14 @@ and on the synthetic catalogs of 100 and 1,000 contracts with a `select = "*"` s
 The schedule section times `capplan schedule` (and `plan`, which schedules too) on the shipped
 catalog with examples/demand/demand.toml, and on 10,000 synthetic contracts (seed 99) given
 compute and 50 workloads by bench/gen_demand.py, on 1 and 2 threads.
+
+The actuals section (not run by default: it writes about 1 GB and takes minutes) writes 1,000
+contracts and 10 million hourly FOCUS cost rows with bench/gen_focus.py (numpy and pyarrow), as
+gzipped CSV and as Parquet, once, into OUT/actuals-1000. It times `capplan actuals` on each
+format, the readers alone (bench/focus_read.rs, built as the `focus_read` example: read and
+attribute by hash map, no spreading), and the same attribution in DuckDB and polars
+(bench/peer_actuals.py; `pip install duckdb polars`), checks that all of them find the same
+totals, and prints rows per second and the ratios. A few runs each: each takes seconds.
 """
 import argparse
 import os
@@ -75,13 +84,15 @@ def main():
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--out", default=str(ROOT / "target" / "bench"))
     ap.add_argument("--skip-peer", action="store_true")
-    ap.add_argument("--sections", default="reports,scale,risk,schedule", help="any of reports, scale, risk, schedule")
+    ap.add_argument("--sections", default="reports,scale,risk,schedule",
+                    help="any of reports, scale, risk, schedule, actuals")
+    ap.add_argument("--actual-rows", type=int, default=10_000_000, help="cost rows of the actuals section")
     args = ap.parse_args()
     sections = set(args.sections.split(","))
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     out = Path(args.out)
     sizes = [int(s) for s in args.sizes.split(",")]
-    for n in sizes:
+    for n in sizes if sections & {"reports", "risk"} else []:
         folder = out / f"catalog-{n}"
         if not (folder / "portfolio.toml").exists():
             subprocess.run([sys.executable, ROOT / "bench" / "gen_catalog.py", folder, str(n), "--seed", "1"], check=True)
@@ -97,6 +108,8 @@ def main():
         risk(args, out, sizes)
     if "schedule" in sections:
         schedule(args, out)
+    if "actuals" in sections:
+        actuals(args, out)
 
 
 def shipped_commands(out):
@@ -216,6 +229,44 @@ def schedule(args, out):
     for name, (median, peak) in measure(commands, args.runs).items():
         catalog, command = name.split(" | ")
         print(f"| {catalog} | `{command}` | {median * 1000:.1f} ms | {peak:.0f} MB |")
+
+
+def actuals(args, out):
+    """10 million hourly FOCUS rows, CSV.gz and Parquet, attributed to 1,000 contracts."""
+    rows = args.actual_rows
+    folder = out / f"actuals-1000-{rows}"
+    csv, parquet = folder / "actuals" / "costs.csv.gz", folder / "actuals-parquet" / "costs.parquet"
+    if not parquet.exists():
+        subprocess.run([sys.executable, ROOT / "bench" / "gen_focus.py", folder, "--contracts", "1000",
+                        "--rows", str(rows)], check=True)
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "focus_read"], cwd=ROOT, check=True)
+    reader = ROOT / "target" / "release" / "examples" / "focus_read"
+    peer = ROOT / "bench" / "peer_actuals.py"
+    commands, checks = {}, {}
+    for fmt, file in [("csv.gz", csv), ("parquet", parquet)]:
+        commands[f"{fmt} | capplan actuals --format json"] = [
+            BIN, "--catalog", folder, "actuals", "--actuals", file.parent, "--format", "json"]
+        commands[f"{fmt} | focus_read (the reader alone)"] = checks[f"focus_read {fmt}"] = [reader, folder, file]
+        if not args.skip_peer:
+            for engine in ["duckdb", "polars"]:
+                commands[f"{fmt} | peer_actuals.py --engine {engine}"] = checks[f"{engine} {fmt}"] = [
+                    sys.executable, peer, folder, file, "--engine", engine]
+    # Every reader finds the same rows and exact totals before any is timed.
+    found = {name: subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()[0]
+             for name, cmd in checks.items()}
+    if len(set(found.values())) != 1:
+        sys.exit("the readers disagree:\n" + "\n".join(f"{k}: {v}" for k, v in found.items()))
+    print(f"| {rows:,} rows | every reader finds `{next(iter(found.values()))}` | | |")
+    results = measure(commands, max(3, args.runs // 2))
+    label = f"{rows:,} rows, 1,000 contracts"
+    for name, (median, mb) in results.items():
+        fmt, command = name.split(" | ")
+        print(f"| {label}, {fmt} | `{command}` | {median * 1000:.0f} ms, {rows / median / 1e6:.2f}M rows/s | {mb:.0f} MB |")
+    for fmt in ["csv.gz", "parquet"]:
+        ours = results[f"{fmt} | capplan actuals --format json"][0]
+        for engine in [] if args.skip_peer else ["duckdb", "polars"]:
+            theirs = results[f"{fmt} | peer_actuals.py --engine {engine}"][0]
+            print(f"| {label}, {fmt} | `capplan actuals` against {engine}: its time over capplan's | {theirs / ours:.2f}x | |")
 
 
 if __name__ == "__main__":
