@@ -93,8 +93,12 @@ impl Actuals {
     }
 }
 
-/// Per group of match tables: the values of its columns -> the contracts that match on them.
-type Claimants = HashMap<Vec<String>, Vec<usize>>;
+/// Per group of match tables: the values of its columns, joined by [`SEP`], -> the contracts
+/// that match on them. Match values hold no control character, so a row whose values do cannot
+/// make a key of a table's.
+type Claimants = HashMap<String, Vec<usize>>;
+
+const SEP: char = '\u{1f}';
 
 /// The match tables, grouped by the columns they name.
 struct Index {
@@ -113,8 +117,7 @@ impl Index {
             .collect();
         columns.sort();
         columns.dedup();
-        let mut by_columns: BTreeMap<Vec<usize>, HashMap<Vec<String>, Vec<usize>>> =
-            BTreeMap::new();
+        let mut by_columns: BTreeMap<Vec<usize>, Claimants> = BTreeMap::new();
         for (i, c) in catalog.contracts.iter().enumerate() {
             if c.actuals.is_empty() {
                 continue;
@@ -124,7 +127,8 @@ impl Index {
                 .iter()
                 .map(|(k, _)| columns.binary_search(k).unwrap_or(0))
                 .collect();
-            let values: Vec<String> = c.actuals.iter().map(|(_, v)| v.clone()).collect();
+            let values: Vec<&str> = c.actuals.iter().map(|(_, v)| v.as_str()).collect();
+            let values = values.join(&SEP.to_string());
             by_columns
                 .entry(cols)
                 .or_default()
@@ -139,22 +143,26 @@ impl Index {
     }
 
     /// The contracts that claim a row with these values of [`Index::columns`].
-    fn claims(&self, values: &[Option<&str>], out: &mut Vec<usize>) {
+    fn claims(&self, values: &[Option<&str>], key: &mut String, out: &mut Vec<usize>) {
         out.clear();
-        let mut key: Vec<String> = Vec::new();
         for (cols, map) in &self.groups {
             key.clear();
             let mut complete = true;
-            for &c in cols {
+            for (i, &c) in cols.iter().enumerate() {
                 match values[c] {
-                    Some(v) => key.push(v.to_owned()),
+                    Some(v) => {
+                        if i > 0 {
+                            key.push(SEP);
+                        }
+                        key.push_str(v);
+                    }
                     None => {
                         complete = false;
                         break;
                     }
                 }
             }
-            if complete && let Some(cs) = map.get(&key) {
+            if complete && let Some(cs) = map.get(key.as_str()) {
                 out.extend_from_slice(cs);
             }
         }
@@ -204,13 +212,14 @@ pub fn load(
     };
     let mut rows = 0u64;
     let mut claims = Vec::new();
+    let mut key = String::new();
     for file in &files {
         let wanted = Wanted {
             cost,
             columns: &index.columns,
         };
         let mut visit = |row: &CostRow<'_>| -> Result<(), FocusError> {
-            index.claims(row.values, &mut claims);
+            index.claims(row.values, &mut key, &mut claims);
             claims.sort_unstable();
             claims.dedup();
             let (start, mut end, mut amount) = (row.start, row.end, row.cost);

@@ -360,9 +360,24 @@ pub fn parse_time(text: &str) -> Option<i64> {
         }
         std::str::from_utf8(s).ok()?.parse().ok()
     };
-    let date =
-        chrono::NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)?;
-    let days = i64::from(date.num_days_from_ce()) - 719_163;
+    // Rows of one export share their dates: the last date read is remembered per thread.
+    thread_local! {
+        static LAST: std::cell::Cell<([u8; 10], i64)> = const { std::cell::Cell::new(([0; 10], 0)) };
+    }
+    let key: [u8; 10] = b[..10].try_into().ok()?;
+    let (last, known) = LAST.with(std::cell::Cell::get);
+    let days = if last == key && key[0] != 0 {
+        known
+    } else {
+        let date = chrono::NaiveDate::from_ymd_opt(
+            i32::try_from(num(0..4)?).ok()?,
+            num(5..7)?,
+            num(8..10)?,
+        )?;
+        let days = i64::from(date.num_days_from_ce()) - 719_163;
+        LAST.with(|c| c.set((key, days)));
+        days
+    };
     let mut seconds = days * 86_400;
     let rest = &b[10..];
     if rest.is_empty() {
