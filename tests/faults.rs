@@ -698,6 +698,12 @@ fn an_output_that_is_an_input_of_the_run_is_refused_whatever_its_spelling() {
                 "OUT",
             ],
         ),
+        // Commands that read nothing still keep off what the line names as inputs.
+        ("hard.html", &["--catalog", "c", "man", "-o", "OUT"]),
+        (
+            "link.svg",
+            &["--catalog", "c", "completions", "bash", "-o", "OUT"],
+        ),
     ];
     let before = snapshot(root);
     for (output, args) in cases {
