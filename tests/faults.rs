@@ -568,8 +568,13 @@ fn an_output_that_is_an_input_of_the_run_is_refused_whatever_its_spelling() {
     for name in ["portfolio.toml", "cloud-a.toml", "neocloud-b.toml"] {
         std::fs::copy(Path::new("examples/starter").join(name), c.join(name)).unwrap();
     }
-    // A folder that later versions read: every file in the catalog counts as an input.
-    std::fs::write(c.join("actuals/aws.csv"), "BilledCost\n1\n").unwrap();
+    // Every file in the catalog is an input, whether or not this run reads it: here a note
+    // beside the actuals, which no command reads.
+    std::fs::write(
+        c.join("actuals/notes.csv.txt"),
+        "where the exports come from\n",
+    )
+    .unwrap();
     std::fs::write(
         root.join("s.toml"),
         "[scenario]\nname = \"slip\"\n\n[[risk]]\nselect = \"*\"\nslip = \"uniform(0d, 30d)\"\n",
@@ -589,7 +594,7 @@ fn an_output_that_is_an_input_of_the_run_is_refused_whatever_its_spelling() {
     hard("c/neocloud-b.toml", "hard.html").unwrap();
     hard("s.toml", "hard.xlsx").unwrap();
     hard("d.toml", "out/focus-costs.csv").unwrap();
-    let absolute = c.join("actuals/aws.csv");
+    let absolute = c.join("actuals/notes.csv.txt");
     let absolute = absolute.to_str().unwrap();
 
     // (the output as written, then the rest of the command line; `OUT` stands for the output)

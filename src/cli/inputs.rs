@@ -2,9 +2,9 @@
 //! `export focus`) may replace a file the run reads.
 //!
 //! The inputs of a run are read off its command line ([`InputFiles::of`]): every regular file
-//! in the catalog folder and its subfolders (whether or not a command reads it today: a
-//! folder such as `actuals/` is the catalog's too), each `--scenario` and `--demand` file, and
-//! the folders and files given to `validate` and `diff`. They are compared with an output by
+//! in the catalog folder and its subfolders (whether or not the command reads it: `actuals/`
+//! is the catalog's too), an `--actuals` folder given elsewhere, each `--scenario` and
+//! `--demand` file, and the folders and files given to `validate` and `diff`. They are compared with an output by
 //! identity, not by spelling: on Unix, the device and inode numbers of the file the output's
 //! path names, links followed. So `c/x.toml`, `./c/../c/x.toml`, an absolute path, a symbolic
 //! link to the file and a hard link to it are all the same file. A path that names no file yet
@@ -59,21 +59,25 @@ impl Identity {
 pub struct InputFiles {
     /// Files, each with what it is to the run (`the scenario`, ...), for messages.
     files: Vec<(PathBuf, &'static str)>,
-    /// Folders whose every regular file, at any depth, is an input: catalogs.
-    folders: Vec<PathBuf>,
+    /// Folders whose every regular file, at any depth, is an input, each with what it is
+    /// (`the catalog`, `the actuals`).
+    folders: Vec<(PathBuf, &'static str)>,
 }
 
 impl InputFiles {
     /// The inputs a command line names: the catalog (`--catalog`, `$CAPPLAN_CATALOG` or
-    /// `./contracts`; none for the built-in one), `--scenario` and `--demand` files, and the
-    /// paths given to `validate` and `diff`. Commands that read nothing (`schema`,
-    /// `completions`, `man`) still protect what the line names: a file given as an input is
-    /// never a place to write.
+    /// `./contracts`; none for the built-in one) with its `actuals/`, an `--actuals` folder
+    /// elsewhere, `--scenario` and `--demand` files, and the paths given to `validate` and
+    /// `diff`. Commands that read nothing (`schema`, `completions`, `man`) still protect what
+    /// the line names: a file given as an input is never a place to write.
     pub fn of(cli: &Cli) -> InputFiles {
         let g = &cli.global;
         let mut inputs = InputFiles::default();
         if let Some(dir) = default_catalog(g) {
-            inputs.folders.push(dir);
+            inputs.folders.push((dir, "the catalog"));
+        }
+        if let Some(dir) = actuals_folder(&cli.command) {
+            inputs.folders.push((dir.to_path_buf(), "the actuals"));
         }
         for path in &g.scenarios {
             inputs.files.push((path.clone(), "a scenario of this run"));
@@ -90,7 +94,7 @@ impl InputFiles {
         };
         for path in given {
             if path.is_dir() {
-                inputs.folders.push(path.clone());
+                inputs.folders.push((path.clone(), "the catalog"));
             } else {
                 inputs.files.push((path.clone(), "an input of this run"));
                 // A contract file is read with its folder's `portfolio.toml`.
@@ -119,9 +123,9 @@ impl InputFiles {
             .find(|(path, _)| Identity::of_file(path).as_ref() == Some(&id))
             .map(|(path, what)| (path.clone(), (*what).to_owned()))
             .or_else(|| {
-                self.folders.iter().find_map(|dir| {
+                self.folders.iter().find_map(|(dir, what)| {
                     find_in(dir, &id)
-                        .map(|path| (path, format!("a file of the catalog `{}`", dir.display())))
+                        .map(|path| (path, format!("a file of {what} `{}`", dir.display())))
                 })
             });
         match found {
@@ -139,6 +143,25 @@ impl InputFiles {
                 )))
             }
         }
+    }
+}
+
+/// The folder given with `--actuals DIR`, on the commands that take it. (Without a DIR, the
+/// actuals are the catalog's `actuals/`, which is the catalog's already.)
+fn actuals_folder(command: &Command) -> Option<&Path> {
+    use crate::cli::actuals::ReforecastArgs;
+    use crate::cli::chart::ChartCommand;
+    fn reforecast(r: &ReforecastArgs) -> Option<&Path> {
+        r.actuals.as_ref()?.as_deref()
+    }
+    match command {
+        Command::Actuals(a) => a.source.dir.as_deref(),
+        Command::Burn(a) => a.source.dir.as_deref(),
+        Command::Plan(a) => reforecast(&a.reforecast),
+        Command::Capacity(a) | Command::Spend(a) => reforecast(&a.reforecast),
+        Command::Chart(ChartCommand::Spend(a)) => reforecast(&a.reforecast),
+        Command::Report(a) => reforecast(&a.reforecast),
+        _ => None,
     }
 }
 
@@ -194,8 +217,39 @@ mod tests {
     fn catalog(dir: &Path) -> InputFiles {
         InputFiles {
             files: Vec::new(),
-            folders: vec![dir.to_path_buf()],
+            folders: vec![(dir.to_path_buf(), "the catalog")],
         }
+    }
+
+    #[test]
+    fn an_actuals_folder_given_on_the_command_line_is_an_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let acts = dir.path().join("acts");
+        fs::create_dir(&acts).unwrap();
+        let cost = acts.join("aws.csv");
+        fs::write(&cost, "BilledCost\n1\n").unwrap();
+        let acts = acts.to_str().unwrap();
+        let lines: [&[&str]; 6] = [
+            &["burn", "--actuals", acts],
+            &["actuals", "--actuals", acts],
+            &["plan", "--actuals", acts],
+            &["spend", "--actuals", acts],
+            &["chart", "spend", "--actuals", acts],
+            &["report", "--actuals", acts],
+        ];
+        for line in lines {
+            let cli =
+                <Cli as clap::Parser>::try_parse_from(["capplan"].iter().chain(line).copied())
+                    .unwrap();
+            let err = InputFiles::of(&cli).refuse(&cost).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("a file of the actuals `{acts}`")),
+                "{line:?}: {err}"
+            );
+        }
+        // Without `--actuals`, a folder beside the catalog is not an input.
+        let cli = <Cli as clap::Parser>::try_parse_from(["capplan", "plan"]).unwrap();
+        InputFiles::of(&cli).refuse(&cost).unwrap();
     }
 
     #[test]
