@@ -118,6 +118,7 @@ codes! {
     PaymentAfterHorizon = "payment-after-horizon", Warning, "a payment `lag` moves a contract's last payment past the horizon's end";
     MissingCompute = "missing-compute", Warning, "a gpu hardware profile without `tflops`, so compute in H100-equivalents leaves it out";
     ObservationMismatch = "observation-mismatch", Warning, "the projection misses a published figure of `[[observed]]` by more than its tolerance";
+    SlipOutsideTerm = "slip-outside-term", Warning, "a `[[risk]]` slip can move a tranche online before its contract starts, or to or past its end";
 }
 
 impl fmt::Display for Code {

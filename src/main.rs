@@ -1,6 +1,7 @@
 //! The `capplan` binary: parse the command line, run it, exit with its code.
 //! 0 success; 1 invalid catalog or scenario; 2 bad usage or an unreadable path; 3 a
-//! `--fail-if` condition holds; 130 and 143 interrupted by SIGINT or SIGTERM.
+//! `--fail-if` condition holds; 130 and 143 interrupted by SIGINT or SIGTERM before the
+//! output was in place.
 
 use std::process::ExitCode;
 
@@ -19,10 +20,12 @@ fn main() -> ExitCode {
     }
 }
 
-/// On SIGINT or SIGTERM, removes any temporary `--output` file and exits with 130 or 143 (128
-/// plus the signal's number, as a shell reports a process the signal ended). Without a
-/// handler (it could not be installed) the signal ends the process as usual, which can leave
-/// a temporary file, never a half-written report.
+/// On SIGINT or SIGTERM before the output is in place, removes any temporary `--output` file
+/// and exits with 130 or 143 (128 plus the signal's number, as a shell reports a process the
+/// signal ended). Once the output is in place the run has succeeded: the signal is let pass,
+/// and the run ends with its own code. Without a handler (it could not be installed) the
+/// signal ends the process as usual, which can leave a temporary file, never a half-written
+/// report.
 #[cfg(unix)]
 fn exit_on_signals() {
     use signal_hook::consts::{SIGINT, SIGTERM};
@@ -32,8 +35,10 @@ fn exit_on_signals() {
     let _ = std::thread::Builder::new()
         .name("signals".to_owned())
         .spawn(move || {
-            if let Some(signal) = signals.forever().next() {
-                let _held = capplan::cli::output::abandon_temporary_files();
+            for signal in signals.forever() {
+                let Some(_held) = capplan::cli::output::interrupt() else {
+                    continue;
+                };
                 let code = match signal {
                     SIGINT => capplan::cli::EXIT_INTERRUPTED,
                     _ => capplan::cli::EXIT_TERMINATED,

@@ -13,6 +13,7 @@ use boon::{Compiler, Schemas};
 use capplan::catalog::validate::Checks;
 use capplan::catalog::{self, CatalogFiles};
 use capplan::diagnostic::{Code, Report};
+use capplan::engine::risk_term::slips_leaving_term;
 use capplan::report::diagnostics::{DiagnosticFormat, render_in};
 use capplan::report::repo::RepoPaths;
 use capplan::report::sarif;
@@ -69,7 +70,16 @@ fn load(dir: &str) -> Report {
         if let (Some(catalog), Some(s)) =
             (loaded, scenario::read_scenario(&name, bytes, &mut report))
         {
-            scenario::apply_all(&catalog, &[s], Checks::All, &mut report);
+            let scenarios = std::slice::from_ref(&s);
+            // As `capplan validate` does: slips that can leave a term are warned of.
+            if let Some(applied) =
+                scenario::apply_all(&catalog, scenarios, Checks::All, &mut report)
+                && let Ok(found) = slips_leaving_term(&applied, &s.risks)
+            {
+                for d in found {
+                    report.push(d);
+                }
+            }
         }
     }
     report.sort();

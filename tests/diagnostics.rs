@@ -12,6 +12,7 @@ use std::path::Path;
 use capplan::catalog::validate::Checks;
 use capplan::catalog::{self, CatalogFiles};
 use capplan::diagnostic::{Code, Report, Severity};
+use capplan::engine::risk_term::slips_leaving_term;
 use capplan::report::diagnostics::{DiagnosticFormat, render};
 use capplan::scenario;
 
@@ -65,7 +66,16 @@ fn load_dir(dir: &str) -> Report {
         let bytes = std::fs::read(&scenario_file).unwrap();
         let name = scenario_file.display().to_string();
         if let Some(s) = scenario::read_scenario(&name, bytes, &mut report) {
-            scenario::apply_all(&catalog, &[s], Checks::All, &mut report);
+            let applied =
+                scenario::apply_all(&catalog, std::slice::from_ref(&s), Checks::All, &mut report);
+            // As `capplan risk` and `capplan validate` do: slips that can leave a term.
+            if let Some(applied) = applied
+                && let Ok(found) = slips_leaving_term(&applied, &s.risks)
+            {
+                for d in found {
+                    report.push(d);
+                }
+            }
         }
     }
     report.sort();
@@ -280,6 +290,9 @@ pinned! {
     a_triangular_slip_whose_mode_is_past_its_maximum_is_reported: "invalid-distribution" in "scenario.toml" at Some((7, 8)),
         "`slip`: `triangular(0d, 10m, 9m)` needs MIN <= MODE <= MAX with MIN < MAX",
         help: "for example `slip = \"triangular(0d, 2m, 9m)\"`, `uniform(0d, 1q)` or `fixed(30d)`";
+    a_slip_that_can_bring_a_tranche_before_its_contract_is_a_warning: "slip-outside-term" in "scenario.toml" at Some((7, 8)),
+        "slip `uniform(-1m, 1m)` can bring tranche `first` of contract `acme-2026` online on 2025-12-01, before the contract starts on 2026-01-01",
+        help: "samples count the tranche online from that day; a `--delay` that did so would be an error (`tranche-outside-term`)";
 }
 
 #[test]

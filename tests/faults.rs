@@ -322,7 +322,7 @@ enum Caught {
     /// stayed.
     OldKept,
     /// Stopped with its temporary file there, but the rename won the race with the handler:
-    /// the whole new report is in place.
+    /// the whole new report is in place, and the run exits as if not interrupted.
     NewWhole,
 }
 
@@ -376,14 +376,17 @@ fn interrupt_while_writing(
         written.len()
     );
     if !inside {
-        // Caught too late: the run may have finished, or ended on the signal after its rename.
-        assert!(matches!(out.status.code(), Some(0) | Some(130) | Some(143)));
+        // Caught too late: the run had finished, or its output was in place, so it exits as
+        // if not interrupted.
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         return Caught::Missed;
     }
-    assert_eq!(out.status.code(), Some(code), "{}", text(&out.stderr));
     if written == OLD {
+        assert_eq!(out.status.code(), Some(code), "{}", text(&out.stderr));
         Caught::OldKept
     } else {
+        // Once the output is in place, the run has succeeded.
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         Caught::NewWhole
     }
 }
@@ -428,6 +431,62 @@ fn sigint_while_writing_removes_the_temporary_file_and_keeps_the_old_output() {
 #[test]
 fn sigterm_while_writing_removes_the_temporary_file_and_keeps_the_old_output() {
     interrupt_writes("TERM", 143);
+}
+
+/// A signal that arrives once the output is in place ends nothing: the run has succeeded and
+/// exits with its own code. Here that code is 3, from `--fail-if` conditions that hold and are
+/// said on stderr after the report is written: so many of them that their messages fill the
+/// pipe, which this test does not read until after the signal, so the run waits, its report in
+/// place, for as long as the test needs.
+fn interrupt_after_the_rename(signal: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out.csv");
+    std::fs::write(&target, OLD).unwrap();
+    let report = ["--format", "csv", "plan", "--by", "year"];
+    let new = run(&report).stdout;
+    const GATES: usize = 20_000;
+    let mut args: Vec<&str> = report.to_vec();
+    args.extend(["-o", target.to_str().unwrap()]);
+    for _ in 0..GATES {
+        args.extend(["--fail-if", "gw@2026Q4>0"]);
+    }
+    let mut child = capplan(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while std::fs::read(&target).unwrap() != new {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "capplan ended before its report was in place"
+        );
+        assert!(started.elapsed() < Duration::from_secs(120), "no report");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // The report is in place; the run is held by the full pipe.
+    assert!(child.try_wait().unwrap().is_none());
+    kill(signal, &child);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "SIG{signal} after the rename ended the run"
+    );
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(text(&out.stderr).lines().count(), GATES);
+    assert_eq!(std::fs::read(&target).unwrap(), new);
+    assert!(temporaries(dir.path()).is_empty());
+}
+
+#[test]
+fn sigint_after_the_rename_leaves_the_exit_code_of_the_gates() {
+    interrupt_after_the_rename("INT");
+}
+
+#[test]
+fn sigterm_after_the_rename_leaves_the_exit_code_of_the_gates() {
+    interrupt_after_the_rename("TERM");
 }
 
 #[test]
@@ -476,4 +535,234 @@ fn a_file_changed_while_it_is_read_names_the_file_and_exits_2() {
             path.display()
         )
     );
+}
+
+/// Every file under `dir` with its bytes, and the temporary output files left anywhere below.
+fn snapshot(dir: &Path) -> (Vec<(PathBuf, Vec<u8>)>, Vec<PathBuf>) {
+    let (mut files, mut temporary) = (Vec::new(), Vec::new());
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            let kind = entry.file_type().unwrap();
+            if entry.file_name().to_string_lossy().starts_with(".capplan-") {
+                temporary.push(path);
+            } else if kind.is_dir() {
+                pending.push(path);
+            } else if kind.is_file() {
+                files.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    (files, temporary)
+}
+
+#[test]
+fn an_output_that_is_an_input_of_the_run_is_refused_whatever_its_spelling() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let c = root.join("c");
+    std::fs::create_dir_all(c.join("actuals")).unwrap();
+    for name in ["portfolio.toml", "cloud-a.toml", "neocloud-b.toml"] {
+        std::fs::copy(Path::new("examples/starter").join(name), c.join(name)).unwrap();
+    }
+    // Every file in the catalog is an input, whether or not this run reads it: here a note
+    // beside the actuals, which no command reads.
+    std::fs::write(
+        c.join("actuals/notes.csv.txt"),
+        "where the exports come from\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("s.toml"),
+        "[scenario]\nname = \"slip\"\n\n[[risk]]\nselect = \"*\"\nslip = \"uniform(0d, 30d)\"\n",
+    )
+    .unwrap();
+    std::fs::copy("examples/demand/demand.toml", root.join("d.toml")).unwrap();
+    std::fs::create_dir(root.join("out")).unwrap();
+    std::fs::create_dir(root.join("c2")).unwrap();
+    for name in ["portfolio.toml", "cloud-a.toml"] {
+        std::fs::copy(c.join(name), root.join("c2").join(name)).unwrap();
+    }
+    // Other names of the inputs: links of both kinds, a linked catalog folder.
+    let symlink = |to: &str, at: &str| std::os::unix::fs::symlink(root.join(to), root.join(at));
+    symlink("c/cloud-a.toml", "link.svg").unwrap();
+    symlink("c", "clink").unwrap();
+    let hard = |to: &str, at: &str| std::fs::hard_link(root.join(to), root.join(at));
+    hard("c/neocloud-b.toml", "hard.html").unwrap();
+    hard("s.toml", "hard.xlsx").unwrap();
+    hard("d.toml", "out/focus-costs.csv").unwrap();
+    let absolute = c.join("actuals/notes.csv.txt");
+    let absolute = absolute.to_str().unwrap();
+
+    // (the output as written, then the rest of the command line; `OUT` stands for the output)
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "c/cloud-a.toml",
+            &["--catalog", "c", "--format", "json", "-o", "OUT", "plan"],
+        ),
+        (
+            "./c/../c/portfolio.toml",
+            &["--catalog", "c", "capacity", "--format", "csv", "-o", "OUT"],
+        ),
+        (
+            absolute,
+            &[
+                "--catalog",
+                "c",
+                "spend",
+                "--format",
+                "csv",
+                "--output",
+                "OUT",
+            ],
+        ),
+        (
+            "link.svg",
+            &["--catalog", "c", "chart", "capacity", "-o", "OUT"],
+        ),
+        ("hard.html", &["--catalog", "c", "report", "-o", "OUT"]),
+        (
+            "hard.xlsx",
+            &[
+                "--catalog",
+                "c",
+                "--scenario",
+                "s.toml",
+                "export",
+                "xlsx",
+                "OUT",
+            ],
+        ),
+        (
+            "out",
+            &[
+                "--catalog",
+                "c",
+                "--demand",
+                "d.toml",
+                "export",
+                "focus",
+                "-o",
+                "OUT",
+            ],
+        ),
+        (
+            "s.toml",
+            &[
+                "--catalog",
+                "c",
+                "--scenario",
+                "s.toml",
+                "risk",
+                "--format",
+                "json",
+                "-o",
+                "OUT",
+            ],
+        ),
+        (
+            "d.toml",
+            &[
+                "--catalog",
+                "c",
+                "--demand",
+                "d.toml",
+                "schedule",
+                "--format",
+                "csv",
+                "-o",
+                "OUT",
+            ],
+        ),
+        (
+            "c/portfolio.toml",
+            &[
+                "--catalog",
+                "clink",
+                "validate",
+                "--format",
+                "json",
+                "-o",
+                "OUT",
+            ],
+        ),
+        (
+            "c2/cloud-a.toml",
+            &[
+                "--catalog",
+                "c",
+                "diff",
+                "c",
+                "c2",
+                "--format",
+                "json",
+                "-o",
+                "OUT",
+            ],
+        ),
+        // Commands that read nothing still keep off what the line names as inputs.
+        ("hard.html", &["--catalog", "c", "man", "-o", "OUT"]),
+        (
+            "link.svg",
+            &["--catalog", "c", "completions", "bash", "-o", "OUT"],
+        ),
+    ];
+    let before = snapshot(root);
+    for (output, args) in cases {
+        let with = |out: &str| -> Vec<String> {
+            args.iter()
+                .map(|a| {
+                    if *a == "OUT" {
+                        out.to_owned()
+                    } else {
+                        (*a).to_owned()
+                    }
+                })
+                .collect()
+        };
+        let args = with(output);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = capplan(&args).current_dir(root).output().unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        let shown = if *output == "out" {
+            "out/focus-costs.csv"
+        } else {
+            output
+        };
+        assert!(
+            stderr.starts_with(&format!("error: the output `{shown}` is "))
+                && stderr
+                    .ends_with(": capplan never writes over its inputs; choose another path\n"),
+            "{args:?}: {stderr}"
+        );
+        assert!(snapshot(root) == before, "{args:?} changed a file");
+        // The same command line with an output that is no input works: the refusal was for
+        // the path alone.
+        let fresh = match *output {
+            "out" => "fresh".to_owned(),
+            o => format!(
+                "fresh.{}",
+                Path::new(o).extension().unwrap().to_str().unwrap()
+            ),
+        };
+        let fresh = match Path::new(&fresh).extension().and_then(|e| e.to_str()) {
+            Some("toml") => "fresh.txt".to_owned(),
+            _ => fresh,
+        };
+        let args = with(&fresh);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = capplan(&args).current_dir(root).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        let _ = std::fs::remove_file(root.join(&fresh));
+        let _ = std::fs::remove_dir_all(root.join("fresh"));
+    }
 }

@@ -199,7 +199,10 @@ fn cancelling_every_tranche_leaves_nothing() {
     for q in ["p10", "p50", "p90"] {
         assert_eq!(reached[q], "never");
     }
-    assert_eq!(risk["summary"]["at_risk"]["sampled"], 0);
+    // Cancelled in every sample: every tranche is at risk.
+    let at_risk = &risk["summary"]["at_risk"];
+    assert_eq!(at_risk["sampled"], at_risk["tranches"]);
+    assert!(at_risk["tranches"].as_u64().unwrap() > 30);
 }
 
 #[test]
@@ -456,4 +459,280 @@ fn bad_usage_exits_2_and_bad_scenarios_exit_1() {
         assert!(stderr.contains(text), "{args:?}: {stderr}");
         assert!(out.stdout.is_empty(), "{args:?}");
     }
+}
+
+/// `summary.at_risk` of a `risk` run on the `ties` catalog (three tranches) under `body`.
+fn at_risk(body: &str) -> (u64, u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = temp_scenario(dir.path(), "at-risk.toml", body);
+    let out = json(&[
+        "--catalog",
+        &format!("{FIXTURES}/ties"),
+        "--scenario",
+        &file,
+        "--format",
+        "json",
+        "risk",
+        "--samples",
+        "10",
+    ]);
+    let a = &out["summary"]["at_risk"];
+    (
+        a["sampled"].as_u64().unwrap(),
+        a["tranches"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn every_tranche_that_a_slip_moves_or_a_cancellation_can_stop_is_at_risk() {
+    let one = "[[risk]]\nselect = \"tranche:ties/whole\"\n";
+    // A fixed slip moves the tranche in every sample: at risk, as a random one is.
+    assert_eq!(at_risk(&format!("{one}slip = \"fixed(10d)\"\n")), (1, 3));
+    assert_eq!(at_risk(&format!("{one}slip = \"fixed(-1d)\"\n")), (1, 3));
+    assert_eq!(
+        at_risk(&format!("{one}slip = \"uniform(0d, 10d)\"\n")),
+        (1, 3)
+    );
+    assert_eq!(at_risk(&format!("{one}cancel = 0.5\n")), (1, 3));
+    assert_eq!(at_risk(&format!("{one}cancel = 1\n")), (1, 3));
+    // Nothing moves and nothing is cancelled.
+    assert_eq!(
+        at_risk("[[risk]]\nselect = \"*\"\nslip = \"fixed(0d)\"\ncancel = 0\n"),
+        (0, 3)
+    );
+    assert_eq!(
+        at_risk(
+            "[[risk]]\nselect = \"tranche:ties/half-a\"\nslip = \"fixed(1d)\"\n\n[[risk]]\nselect = \"tranche:ties/half-b\"\nslip = \"triangular(0d, 1d, 5d)\"\n"
+        ),
+        (2, 3)
+    );
+    // The table says it too.
+    let dir = tempfile::tempdir().unwrap();
+    let file = temp_scenario(
+        dir.path(),
+        "fixed.toml",
+        &format!("{one}slip = \"fixed(2m)\"\n"),
+    );
+    let ties = format!("{FIXTURES}/ties");
+    let out = capplan(
+        &[
+            "--catalog",
+            &ties,
+            "--scenario",
+            &file,
+            "risk",
+            "--samples",
+            "10",
+        ],
+        &[],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("at risk        1 of 3 tranches, from 1 `[[risk]]` entry"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// The rows of `risk --by month` on the `ties` catalog under `body`.
+fn ties_rows(body: &str) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = temp_scenario(dir.path(), "rows.toml", body);
+    let out = json(&[
+        "--catalog",
+        &format!("{FIXTURES}/ties"),
+        "--scenario",
+        &file,
+        "--format",
+        "json",
+        "risk",
+        "--by",
+        "month",
+        "--samples",
+        "200",
+    ]);
+    rows(&out).clone()
+}
+
+#[test]
+fn entries_that_select_one_tranche_add_their_slips_and_any_cancellation_cancels_it() {
+    let whole = "[[risk]]\nselect = \"tranche:ties/whole\"\n";
+    let every = "[[risk]]\nselect = \"*\"\n";
+    // 11 days for every tranche and 20 more for `whole` is 31 days for `whole`.
+    let added = ties_rows(&format!(
+        "{every}slip = \"fixed(11d)\"\n\n{whole}slip = \"fixed(20d)\"\n"
+    ));
+    let alone = ties_rows(&format!(
+        "{whole}slip = \"fixed(31d)\"\n\n[[risk]]\nselect = \"tranche:ties/half-a\"\nslip = \"fixed(11d)\"\n\n[[risk]]\nselect = \"tranche:ties/half-b\"\nslip = \"fixed(11d)\"\n"
+    ));
+    assert_eq!(added, alone);
+    // Due on 2026-01-01, online on 2026-02-01: nothing at the end of January.
+    assert_eq!(added[0]["p50_gpus"], 0);
+    assert_eq!(added[1]["p50_gpus"], 1501);
+    // An entry that never cancels leaves another's certain cancellation alone.
+    let cancelled = ties_rows(&format!("{every}cancel = 0\n\n{whole}cancel = 1\n"));
+    assert_eq!(cancelled, ties_rows(&format!("{whole}cancel = 1\n")));
+    assert_eq!(cancelled[1]["p50_gpus"], 2);
+}
+
+#[test]
+fn a_slip_in_months_is_the_days_that_month_adds_to_each_tranche_s_own_online_from() {
+    // One tranche ramping from 2026-01-31 to 2026-03-31. `1m` from 2026-01-31 is 28 days, so
+    // the slip puts the ramp on 2026-02-28 to 2026-04-28, where `--delay 1m` ends it on
+    // 2026-04-30 (2026-03-31 plus a month): the same start, a ramp two days longer.
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog");
+    std::fs::create_dir(&catalog).unwrap();
+    std::fs::copy(
+        format!("{FIXTURES}/ties/portfolio.toml"),
+        catalog.join("portfolio.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        catalog.join("ramp.toml"),
+        "id = \"ramp\"\nprovider = \"Ramp\"\ntitle = \"A linear ramp\"\nstart = 2026-01-01\nterm = \"1y\"\nvalue_usd = \"100\"\nsources = [\"https://example.com/ramp\"]\n\n[[tranche]]\nid = \"r\"\nhardware = \"w1\"\nunits = 3000\nonline_from = 2026-01-31\nonline_by = 2026-03-31\nramp = \"linear\"\n",
+    )
+    .unwrap();
+    let catalog = catalog.to_str().unwrap();
+    let file = temp_scenario(
+        dir.path(),
+        "month.toml",
+        "[[risk]]\nselect = \"*\"\nslip = \"fixed(1m)\"\n",
+    );
+    let by_month = ["--by", "month", "--to", "2026-06"];
+    let risk = json(
+        &[
+            &[
+                "--catalog",
+                catalog,
+                "--scenario",
+                &file,
+                "--format",
+                "json",
+                "risk",
+                "--samples",
+                "3",
+            ][..],
+            &by_month,
+        ]
+        .concat(),
+    );
+    let delay = |d: &str| {
+        json(
+            &[
+                &[
+                    "--catalog",
+                    catalog,
+                    "--delay",
+                    d,
+                    "--format",
+                    "json",
+                    "capacity",
+                ][..],
+                &by_month,
+            ]
+            .concat(),
+        )
+    };
+    let (days, months) = (delay("*=28d"), delay("*=1m"));
+    let gpus = |rows: &[Value], key: &str| -> Vec<u64> {
+        rows.iter().map(|r| r[key].as_u64().unwrap()).collect()
+    };
+    let sampled = gpus(rows(&risk), "p50_gpus");
+    assert_eq!(sampled, gpus(rows(&days), "gpus"));
+    // March ends on the ramp, which is 59 days long, not 61.
+    assert_eq!(sampled, [0, 0, 3000 * 31 / 59, 3000, 3000, 3000]);
+    assert_eq!(
+        gpus(rows(&months), "gpus"),
+        [0, 0, 3000 * 31 / 61, 3000, 3000, 3000]
+    );
+}
+
+#[test]
+fn a_slip_that_can_leave_the_term_is_a_warning_at_the_slip_and_changes_no_figure() {
+    // The fixture of the code: a tranche due the day its contract starts, slipping up to a
+    // month either way.
+    let fixture = "tests/fixtures/codes/slip-outside-term";
+    let run = |catalog: &str, scenario: &str| {
+        let out = capplan(
+            &[
+                "--catalog",
+                catalog,
+                "--scenario",
+                scenario,
+                "risk",
+                "--by",
+                "month",
+                "--samples",
+                "500",
+            ],
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(0));
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let scenario = format!("{fixture}/scenario.toml");
+    let (report, warned) = run(&format!("{fixture}/catalog"), &scenario);
+    assert!(
+        warned.starts_with("warning[slip-outside-term]: slip `uniform(-1m, 1m)` can bring tranche `first` of contract `acme-2026` online on 2025-12-01, before the contract starts on 2026-01-01\n")
+            && warned.contains(&format!("{scenario}:7:8")),
+        "{warned}"
+    );
+    // The same tranche in a contract that starts earlier: no warning, the same figures.
+    let dir = tempfile::tempdir().unwrap();
+    let earlier = dir.path().join("catalog");
+    std::fs::create_dir(&earlier).unwrap();
+    std::fs::copy(
+        format!("{fixture}/catalog/portfolio.toml"),
+        earlier.join("portfolio.toml"),
+    )
+    .unwrap();
+    let contract = std::fs::read_to_string(format!("{fixture}/catalog/acme.toml")).unwrap();
+    let moved = contract.replace(
+        "start = 2026-01-01\nterm = \"1y\"",
+        "start = 2025-11-01\nend = 2027-01-01",
+    );
+    assert_ne!(moved, contract);
+    std::fs::write(earlier.join("acme.toml"), moved).unwrap();
+    let (same, quiet) = run(earlier.to_str().unwrap(), &scenario);
+    assert_eq!(quiet, "");
+    assert_eq!(same, report);
+
+    // Past the end: a slip whose latest day reaches the contract's end warns, one a day
+    // shorter does not; entries whose slips add up there are each named.
+    let catalog = format!("{fixture}/catalog");
+    let warned = |body: &str| {
+        let file = temp_scenario(dir.path(), "late.toml", body);
+        run(&catalog, &file).1
+    };
+    let every = "[[risk]]\nselect = \"*\"\n";
+    let at_end = warned(&format!("{every}slip = \"uniform(0d, 365d)\"\n"));
+    assert!(
+        at_end.contains("can move tranche `first` of contract `acme-2026` online on 2027-01-01, at or past its end on 2027-01-01"),
+        "{at_end}"
+    );
+    assert_eq!(
+        warned(&format!("{every}slip = \"uniform(0d, 364d)\"\n")),
+        ""
+    );
+    let both = warned(&format!(
+        "{every}slip = \"fixed(200d)\"\n\n{every}slip = \"triangular(0d, 10d, 200d)\"\n"
+    ));
+    assert_eq!(
+        both.matches("warning[slip-outside-term]").count(),
+        2,
+        "{both}"
+    );
+    assert!(
+        both.contains("slip `fixed(200d)`, added to the tranche's other slips, can move"),
+        "{both}"
+    );
+    // A tranche that is surely cancelled delivers in no sample: nothing to warn of.
+    assert_eq!(
+        warned(&format!("{every}slip = \"fixed(2y)\"\ncancel = 1\n")),
+        ""
+    );
 }

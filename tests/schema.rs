@@ -1049,6 +1049,11 @@ const NOT_SCHEMA_CHECKED: &[(&str, &str)] = &[
         "observation-mismatch",
         "a warning, and the projection of the whole catalog",
     ),
+    (
+        "slip-outside-term",
+        "a warning, and a relation between a slip and the dates of the tranches it selects, \
+         in other files",
+    ),
 ];
 
 #[test]

@@ -96,6 +96,9 @@ fn output_folder<'a>(global: &'a GlobalArgs, command: &str) -> Result<&'a Path, 
                 dir.display()
             )));
         }
+        for name in [FOCUS_COSTS_FILE, FOCUS_COMMITMENTS_FILE] {
+            global.inputs.refuse(&dir.join(name))?;
+        }
         return Ok(dir);
     }
     let parent = match dir.parent() {
@@ -171,6 +174,7 @@ fn run_focus(
             (FOCUS_COSTS_FILE, &costs),
             (FOCUS_COMMITMENTS_FILE, &commitments),
         ],
+        &global.inputs,
     )?;
 
     let contracts = export

@@ -2,8 +2,9 @@
 //! `run`. `main.rs` only parses, calls [`run`] and exits with the code it returns.
 //!
 //! Exit codes: 0 success; 1 the catalog or a scenario is invalid (diagnostics printed); 2 bad
-//! usage or an unreadable path; 3 a `--fail-if` condition holds; 130 and 143 interrupted by
-//! SIGINT or SIGTERM (`main.rs` handles the signals).
+//! usage or an unreadable path, or an output that is an input ([`inputs`]); 3 a `--fail-if`
+//! condition holds; 130 and 143 interrupted by SIGINT or SIGTERM before the output was in place
+//! (`main.rs` handles the signals; once the output is in place a signal ends nothing).
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ pub mod compare;
 pub mod diff;
 pub mod export;
 pub mod gate;
+pub mod inputs;
 pub mod npv;
 pub mod output;
 pub mod page;
@@ -36,6 +38,7 @@ pub mod solve;
 pub mod validate;
 pub mod workbook;
 
+pub use inputs::InputFiles;
 pub use output::{write_atomically, write_files_atomically};
 
 /// Exit code: success.
@@ -46,9 +49,11 @@ pub const EXIT_INVALID: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code: a `--fail-if` condition holds (the report was written).
 pub const EXIT_GATE: u8 = 3;
-/// Exit code: interrupted by SIGINT (Ctrl-C); no `--output` file was changed or left behind.
+/// Exit code: interrupted by SIGINT (Ctrl-C) before the output was in place; no `--output`
+/// file was changed or left behind.
 pub const EXIT_INTERRUPTED: u8 = 130;
-/// Exit code: ended by SIGTERM; no `--output` file was changed or left behind.
+/// Exit code: ended by SIGTERM before the output was in place; no `--output` file was changed
+/// or left behind.
 pub const EXIT_TERMINATED: u8 = 143;
 
 /// A planner for multi-cloud compute commitments: capacity, power and spend by period.
@@ -90,6 +95,9 @@ pub struct GlobalArgs {
     /// `spend@2026>60B` or `target-met>2030Q4` (repeatable; see the README)
     #[arg(long = "fail-if", global = true, value_name = "EXPR")]
     pub fail_if: Vec<gate::Gate>,
+    /// What the command line names as inputs, which no output may replace: set by [`run`].
+    #[arg(skip)]
+    pub inputs: InputFiles,
 }
 
 /// Quick what-ifs without a file, applied after the scenario files.
@@ -367,14 +375,26 @@ pub fn emit(global: &GlobalArgs, bytes: &[u8], stdout: &mut dyn Write) -> Result
                 Err(e) => Err(CliError::Stdout(e)),
             }
         }
-        Some(path) => write_atomically(path, bytes),
+        Some(path) => write_atomically(path, bytes, &global.inputs),
     }
 }
 
 /// Runs a parsed command line and returns the exit code. Errors that stop the command
 /// (unreadable paths, bad usage) are returned for the caller to print; they mean exit code 2.
-pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u8, CliError> {
+pub fn run(mut cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u8, CliError> {
     use report::Which;
+    cli.global.inputs = InputFiles::of(&cli);
+    // Refused before any work: every write checks again, but a long run should not be spent
+    // on an output it could never write.
+    let file = match &cli.command {
+        Command::Export(export::Args {
+            command: export::ExportCommand::Xlsx(a),
+        }) => Some(&a.file),
+        _ => cli.global.output.as_ref(),
+    };
+    if let Some(path) = file {
+        cli.global.inputs.refuse(path)?;
+    }
     let g = &cli.global;
     let stdout_color = use_color(g.color, g.output.is_none() && io::stdout().is_terminal());
     let stderr_color = use_color(g.color, io::stderr().is_terminal());

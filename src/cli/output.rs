@@ -5,13 +5,18 @@
 //! to disk, then renamed over the target: readers, and other runs writing the same path at the
 //! same time, see either the old file or one whole new report, never a mix. On any error (a
 //! full disk, a read-only folder) the temporary file is removed and the target is left as it
-//! was.
+//! was. A target that is an input of the run (a contract, a scenario, ...) is refused before
+//! anything is written ([`InputFiles::refuse`]).
 //!
-//! Temporary files in flight are listed in one registry. On SIGINT or SIGTERM, `main.rs`
-//! calls [`abandon_temporary_files`], which removes them and keeps the registry locked while
-//! the process exits. Creating a temporary file and renaming it into place take the same lock,
-//! so an interrupted run has either renamed its whole report into place already or leaves the
-//! target untouched, and in both cases leaves no temporary file.
+//! Temporary files in flight are listed in one registry, which also records when the run's
+//! output is in place. On SIGINT or SIGTERM, `main.rs` calls [`interrupt`]: before the output
+//! is in place, it removes the temporary files and keeps the registry locked while the process
+//! exits with 130 or 143; once the output is in place (the last rename done), the run has
+//! succeeded, and the signal is let pass so that the run ends with its own code (0, or 3 for a
+//! `--fail-if` that holds). Creating a temporary file and renaming files into place take the
+//! same lock, and the renames of one output are all made under it, so an interrupted run has
+//! either put its whole output in place, and exits as if not interrupted, or leaves every
+//! target untouched and no temporary file.
 //!
 //! A target that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a named pipe)
 //! is written in place, since replacing it would destroy it; a symbolic link is followed, so
@@ -22,46 +27,63 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use crate::cli::CliError;
+use crate::cli::{CliError, InputFiles};
 
-/// Temporary output files being written, by path.
-struct Registry(Mutex<Vec<PathBuf>>);
+/// What the registry keeps.
+struct State {
+    /// Temporary output files being written, by path.
+    temporary: Vec<PathBuf>,
+    /// Whether an output is whole in place: from then on the run has succeeded.
+    written: bool,
+}
 
-/// The process's temporary output files.
+/// Temporary output files in flight, and whether the output is in place.
+struct Registry(Mutex<State>);
+
+/// The process's registry.
 static IN_FLIGHT: Registry = Registry::new();
 
 impl Registry {
     const fn new() -> Self {
-        Registry(Mutex::new(Vec::new()))
+        Registry(Mutex::new(State {
+            temporary: Vec::new(),
+            written: false,
+        }))
     }
 
-    fn lock(&self) -> MutexGuard<'_, Vec<PathBuf>> {
-        // A panic while the lock was held leaves the list as it was: still right to use.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while the lock was held leaves the state as it was: still right to use.
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Removes every file in the registry and returns its lock, held.
-    fn abandon(&self) -> Abandoned<'_> {
+    /// For a signal: `None` once an output is in place; else removes every temporary file
+    /// and returns the lock, held.
+    fn interrupt(&self) -> Option<Abandoned<'_>> {
         let mut held = self.lock();
-        for path in held.drain(..) {
+        if held.written {
+            return None;
+        }
+        for path in held.temporary.drain(..) {
             let _ = fs::remove_file(path);
         }
-        Abandoned { _held: held }
+        Some(Abandoned { _held: held })
     }
 }
 
 /// The registry's lock, held by a process that is about to exit: no temporary output file
 /// can be created or renamed into place while it lives.
 pub struct Abandoned<'a> {
-    _held: MutexGuard<'a, Vec<PathBuf>>,
+    _held: MutexGuard<'a, State>,
 }
 
-/// Removes every temporary output file in flight, for a process that is about to exit on a
-/// signal. The caller exits while holding the result.
-pub fn abandon_temporary_files() -> Abandoned<'static> {
-    IN_FLIGHT.abandon()
+/// What a SIGINT or SIGTERM does to the run. Before its output is in place: every temporary
+/// output file is removed, and the caller exits with 130 or 143 while holding the result, so
+/// that no output can be put in place any more. Once the output is in place: `None`, and the
+/// caller lets the run finish, since it has succeeded; its exit code says so.
+pub fn interrupt() -> Option<Abandoned<'static>> {
+    IN_FLIGHT.interrupt()
 }
 
 /// The file-system steps of an atomic write that can fail on a sound path: writing the bytes,
@@ -102,13 +124,21 @@ fn system_reason(e: io::Error) -> io::Error {
     io::Error::new(e.kind(), e.kind().to_string())
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    write_with(path, bytes, &mut System)
+/// Writes `bytes` to `path` through a temporary file and a rename; a `path` that is one of
+/// `inputs` is refused.
+pub fn write_atomically(path: &Path, bytes: &[u8], inputs: &InputFiles) -> Result<(), CliError> {
+    write_with(&IN_FLIGHT, path, bytes, inputs, &mut System)
 }
 
-/// [`write_atomically`], with each step that can fail done by `steps`.
-pub fn write_with(path: &Path, bytes: &[u8], steps: &mut dyn Steps) -> Result<(), CliError> {
+/// [`write_atomically`], with `registry` and each step that can fail done by `steps`.
+fn write_with(
+    registry: &Registry,
+    path: &Path,
+    bytes: &[u8],
+    inputs: &InputFiles,
+    steps: &mut dyn Steps,
+) -> Result<(), CliError> {
+    inputs.refuse(path)?;
     // The temporary file's random name means nothing to the user: keep the system's reason only.
     let err = |source: io::Error| CliError::Write {
         path: path.display().to_string(),
@@ -121,7 +151,9 @@ pub fn write_with(path: &Path, bytes: &[u8], steps: &mut dyn Steps) -> Result<()
         // A device or a pipe: there is no file to replace, and replacing the node would
         // break it for everyone else.
         let mut file = fs::OpenOptions::new().write(true).open(path).map_err(err)?;
-        return steps.write(&mut file, bytes).map_err(err);
+        steps.write(&mut file, bytes).map_err(err)?;
+        registry.lock().written = true;
+        return Ok(());
     }
     // Replace the file a link names, not the link.
     let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
@@ -136,7 +168,7 @@ pub fn write_with(path: &Path, bytes: &[u8], steps: &mut dyn Steps) -> Result<()
     // Name a missing or unusable folder with the system's own words before the temporary
     // file's error, which only knows the temporary name, can.
     fs::read_dir(dir).map_err(err)?;
-    let mut temp = Temporary::create(&IN_FLIGHT, dir, &target).map_err(err)?;
+    let mut temp = Temporary::create(registry, dir, &target).map_err(err)?;
     let written = steps
         .write(&mut temp.file, bytes)
         .and_then(|()| steps.sync(&temp.file));
@@ -144,16 +176,30 @@ pub fn write_with(path: &Path, bytes: &[u8], steps: &mut dyn Steps) -> Result<()
         temp.discard();
         return Err(err(e));
     }
-    temp.rename_into_place(&target, steps).map_err(err)
+    let mut state = registry.lock();
+    temp.rename_into_place(&target, steps, &mut state)
+        .map_err(err)?;
+    state.written = true;
+    Ok(())
 }
 
 /// Writes several files into `dir` all or nothing, for commands whose output is more than one
-/// file. Each file is first written in full to a temporary file in `dir`; only when every one is
-/// complete are they renamed over their targets, in order. If a rename fails, the files already
-/// renamed are put back as they were (the earlier version, or no file), so a failed run leaves
-/// `dir` as it found it. A `dir` that does not exist is created, and removed again on failure.
-/// Only a crash or a signal between two renames can leave some files new and others old.
-pub fn write_files_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), CliError> {
+/// file; a file that is one of `inputs` is refused before anything is written. Each file is
+/// first written in full to a temporary file in `dir`, and a copy is made of each file it will
+/// replace; only when every one is complete are they renamed over their targets, in order,
+/// under the registry's lock, so that a signal comes before every rename or after all of them.
+/// If a rename fails, the files already renamed are put back as they were (the earlier
+/// version, or no file), so a failed run leaves `dir` as it found it. A `dir` that does not
+/// exist is created, and removed again on failure. Only a crash between two renames can leave
+/// some files new and others old.
+pub fn write_files_atomically(
+    dir: &Path,
+    files: &[(&str, &[u8])],
+    inputs: &InputFiles,
+) -> Result<(), CliError> {
+    for (name, _) in files {
+        inputs.refuse(&dir.join(name))?;
+    }
     let created = if dir.exists() {
         false
     } else {
@@ -163,7 +209,7 @@ pub fn write_files_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result<(),
         })?;
         true
     };
-    let result = stage_and_rename(dir, files, &mut System);
+    let result = stage_and_rename(&IN_FLIGHT, dir, files, &mut System);
     if result.is_err() && created {
         // Empty again by now: the temporary files are gone and nothing was renamed into it.
         let _ = fs::remove_dir(dir);
@@ -172,6 +218,7 @@ pub fn write_files_atomically(dir: &Path, files: &[(&str, &[u8])]) -> Result<(),
 }
 
 fn stage_and_rename(
+    registry: &Registry,
     dir: &Path,
     files: &[(&str, &[u8])],
     steps: &mut dyn Steps,
@@ -184,54 +231,53 @@ fn stage_and_rename(
         }
     };
     fs::read_dir(dir).map_err(err(dir))?;
-    // Every file in full first: a failure here leaves nothing behind, since each temporary
-    // file is removed when dropped.
+    // Every file in full first, with a copy of each file it replaces: a failure here leaves
+    // nothing behind, since each temporary file is removed when dropped.
     let mut staged = Vec::with_capacity(files.len());
     for (name, bytes) in files {
         let path = dir.join(name);
-        let mut temp = Temporary::create(&IN_FLIGHT, dir, &path).map_err(err(&path))?;
+        let mut temp = Temporary::create(registry, dir, &path).map_err(err(&path))?;
         steps
             .write(&mut temp.file, bytes)
             .and_then(|()| steps.sync(&temp.file))
             .map_err(err(&path))?;
-        staged.push((path, temp));
-    }
-    // Then the renames, keeping a copy of each file replaced until every rename has succeeded.
-    let mut done: Vec<(PathBuf, Option<Temporary<'_>>)> = Vec::with_capacity(files.len());
-    let undo = |done: Vec<(PathBuf, Option<Temporary<'_>>)>, steps: &mut dyn Steps| {
-        for (path, old) in done.into_iter().rev() {
-            match old {
-                Some(old) => {
-                    let _ = old.rename_into_place(&path, steps);
-                }
-                None => {
-                    let _ = fs::remove_file(&path);
-                }
-            }
-        }
-    };
-    for (path, temp) in staged {
         let old = if path.is_file() {
-            let copy = Temporary::create(&IN_FLIGHT, dir, &path)
+            let copy = Temporary::create(registry, dir, &path)
                 .and_then(|c| fs::copy(&path, c.path()?).map(|_| c));
-            match copy {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    undo(done, steps);
-                    return Err(err(&path)(e));
-                }
-            }
+            Some(copy.map_err(err(&path))?)
         } else {
             None
         };
-        if let Err(e) = temp.rename_into_place(&path, steps) {
-            undo(done, steps);
-            return Err(err(&path)(e));
-        }
-        done.push((path, old));
+        staged.push((path, temp, old));
     }
-    // Every file is in place: the copies of the old ones go when dropped.
-    Ok(())
+    // Then the renames, all under the lock. The temporary files still registered when this
+    // block ends (the copies, once every rename succeeded) are removed when `staged` is
+    // dropped, after the lock is released.
+    let mut state = registry.lock();
+    let failed = staged
+        .iter_mut()
+        .enumerate()
+        .find_map(|(i, (path, temp, _))| {
+            temp.rename_into_place(path, steps, &mut state)
+                .err()
+                .map(|e| (i, e))
+        });
+    let Some((i, e)) = failed else {
+        state.written = true;
+        return Ok(());
+    };
+    for (path, _, old) in staged[..i].iter_mut().rev() {
+        match old {
+            Some(old) => {
+                let _ = old.rename_into_place(path, steps, &mut state);
+            }
+            None => {
+                let _ = fs::remove_file(&*path);
+            }
+        }
+    }
+    drop(state);
+    Err(err(&staged[i].0)(e))
 }
 
 /// A registered temporary file: removed on [`Temporary::discard`] or on drop, unless it was
@@ -247,10 +293,10 @@ impl<'r> Temporary<'r> {
     /// it exists, else those any new file gets (read and write for all, less the umask).
     fn create(registry: &'r Registry, dir: &Path, target: &Path) -> io::Result<Self> {
         let keep = fs::metadata(target).ok().map(|meta| meta.permissions());
-        let mut in_flight = registry.lock();
+        let mut state = registry.lock();
         let (file, path) = create_new(dir)?;
-        in_flight.push(path.clone());
-        drop(in_flight);
+        state.temporary.push(path.clone());
+        drop(state);
         let temp = Temporary {
             registry,
             file,
@@ -262,17 +308,23 @@ impl<'r> Temporary<'r> {
         Ok(temp)
     }
 
-    /// Renames the file over `target`, under the registry's lock.
-    fn rename_into_place(mut self, target: &Path, steps: &mut dyn Steps) -> io::Result<()> {
+    /// Renames the file over `target`; `state` is the registry's, locked by the caller.
+    /// Afterwards the file is no longer temporary, whether the rename succeeded or not (then
+    /// it is removed).
+    fn rename_into_place(
+        &mut self,
+        target: &Path,
+        steps: &mut dyn Steps,
+        state: &mut State,
+    ) -> io::Result<()> {
         let Some(path) = self.path.take() else {
             return Ok(());
         };
-        let mut in_flight = self.registry.lock();
         let renamed = steps.rename(&path, target);
         if renamed.is_err() {
             let _ = fs::remove_file(&path);
         }
-        in_flight.retain(|p| p != &path);
+        state.temporary.retain(|p| p != &path);
         renamed
     }
 
@@ -285,9 +337,9 @@ impl<'r> Temporary<'r> {
 
     fn discard(&mut self) {
         if let Some(path) = self.path.take() {
-            let mut in_flight = self.registry.lock();
+            let mut state = self.registry.lock();
             let _ = fs::remove_file(&path);
-            in_flight.retain(|p| p != &path);
+            state.temporary.retain(|p| p != &path);
         }
     }
 }
@@ -361,6 +413,11 @@ mod tests {
         }
     }
 
+    /// A run that reads no file.
+    fn none() -> InputFiles {
+        InputFiles::default()
+    }
+
     fn names(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(dir)
             .unwrap()
@@ -398,6 +455,7 @@ mod tests {
         fs::write(&a, b"old a\n").unwrap();
         // `a` is renamed into place, `b` fails: `a` is restored and `b` never appears.
         let err = stage_and_rename(
+            &IN_FLIGHT,
             dir.path(),
             &[("a.csv", b"new a\n"), ("b.csv", b"new b\n")],
             &mut FailAfter { ok: 1 },
@@ -408,6 +466,7 @@ mod tests {
         assert_eq!(names(dir.path()), ["a.csv"]);
         // With every rename through, both are new and nothing else is left.
         stage_and_rename(
+            &IN_FLIGHT,
             dir.path(),
             &[("a.csv", b"new a\n"), ("b.csv", b"new b\n")],
             &mut System,
@@ -429,8 +488,9 @@ mod tests {
                 let dir = tempfile::tempdir().unwrap();
                 let path = dir.path().join("report.json");
                 fs::write(&path, b"the old report\n").unwrap();
+                let failing = &mut Fail { step, os_error };
                 let err =
-                    write_with(&path, &[b'x'; 100_000], &mut Fail { step, os_error }).unwrap_err();
+                    write_with(&IN_FLIGHT, &path, &[b'x'; 100_000], &none(), failing).unwrap_err();
                 let message = format!("{:#}", anyhow::Error::from(err));
                 assert!(
                     message.starts_with(&format!("cannot write `{}`: ", path.display()))
@@ -452,7 +512,7 @@ mod tests {
                 step,
                 os_error: ENOSPC,
             };
-            assert!(write_with(&path, b"new", failing).is_err());
+            assert!(write_with(&IN_FLIGHT, &path, b"new", &none(), failing).is_err());
             assert!(names(dir.path()).is_empty(), "{step}");
         }
     }
@@ -467,7 +527,7 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
         }
-        write_atomically(&path, b"the new report\n").unwrap();
+        write_atomically(&path, b"the new report\n", &none()).unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"the new report\n");
         assert_eq!(names(dir.path()), ["report.json"]);
         #[cfg(unix)]
@@ -486,7 +546,7 @@ mod tests {
         let link = dir.path().join("link.json");
         fs::write(&real, b"old").unwrap();
         std::os::unix::fs::symlink(&real, &link).unwrap();
-        write_atomically(&link, b"new").unwrap();
+        write_atomically(&link, b"new", &none()).unwrap();
         assert!(
             fs::symlink_metadata(&link)
                 .unwrap()
@@ -501,10 +561,10 @@ mod tests {
     #[test]
     fn a_device_is_written_in_place_not_replaced() {
         // /dev/null takes anything; /dev/full is a real full disk.
-        write_atomically(Path::new("/dev/null"), b"report").unwrap();
+        write_atomically(Path::new("/dev/null"), b"report", &none()).unwrap();
         assert!(!fs::metadata("/dev/null").unwrap().is_file());
         if Path::new("/dev/full").exists() {
-            let err = write_atomically(Path::new("/dev/full"), b"report").unwrap_err();
+            let err = write_atomically(Path::new("/dev/full"), b"report", &none()).unwrap_err();
             let message = format!("{:#}", anyhow::Error::from(err));
             assert!(message.contains("No space left on device"), "{message}");
             assert!(!fs::metadata("/dev/full").unwrap().is_file());
@@ -512,17 +572,72 @@ mod tests {
     }
 
     #[test]
-    fn abandoning_removes_the_temporary_files_in_flight() {
+    fn a_signal_before_the_output_is_in_place_removes_the_temporary_files_in_flight() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("report.json");
-        // A registry of its own: abandoning the process's would disturb the other tests.
+        // A registry of its own: interrupting the process's would disturb the other tests.
         let registry = Registry::new();
         let temp = Temporary::create(&registry, dir.path(), &target).unwrap();
         assert_eq!(names(dir.path()).len(), 1);
-        drop(registry.abandon());
+        assert!(registry.interrupt().is_some());
         assert!(names(dir.path()).is_empty());
         // Dropping the handle afterwards finds nothing left to remove.
         drop(temp);
         assert!(names(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn a_signal_once_the_output_is_in_place_lets_the_run_finish() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("report.json");
+        // A write that fails leaves nothing in place: a signal still ends the run.
+        let registry = Registry::new();
+        let failing = &mut Fail {
+            step: "rename",
+            os_error: EIO,
+        };
+        assert!(write_with(&registry, &target, b"new", &none(), failing).is_err());
+        assert!(registry.interrupt().is_some());
+        // Once the rename is done, the run has succeeded.
+        let registry = Registry::new();
+        write_with(&registry, &target, b"new", &none(), &mut System).unwrap();
+        assert!(registry.interrupt().is_none());
+        assert_eq!(fs::read(&target).unwrap(), b"new");
+        // Several files: only once the last one is in place.
+        let registry = Registry::new();
+        let files: &[(&str, &[u8])] = &[("a.csv", b"a\n"), ("b.csv", b"b\n")];
+        assert!(stage_and_rename(&registry, dir.path(), files, &mut FailAfter { ok: 1 }).is_err());
+        assert!(registry.interrupt().is_some());
+        let registry = Registry::new();
+        stage_and_rename(&registry, dir.path(), files, &mut System).unwrap();
+        assert!(registry.interrupt().is_none());
+    }
+
+    #[test]
+    fn an_output_that_is_an_input_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = dir.path().join("c");
+        fs::create_dir(&catalog).unwrap();
+        let contract = catalog.join("good.toml");
+        fs::write(&contract, b"id = \"good\"\n").unwrap();
+        let cli = <crate::cli::Cli as clap::Parser>::try_parse_from([
+            "capplan",
+            "--catalog",
+            catalog.to_str().unwrap(),
+            "plan",
+        ])
+        .unwrap();
+        let inputs = InputFiles::of(&cli);
+        let registry = Registry::new();
+        let err = write_with(&registry, &contract, b"{}", &inputs, &mut System).unwrap_err();
+        assert!(
+            err.to_string().contains("never writes over its inputs"),
+            "{err}"
+        );
+        let files: &[(&str, &[u8])] = &[("new.csv", b"new\n"), ("good.toml", b"{}")];
+        assert!(write_files_atomically(&catalog, files, &inputs).is_err());
+        assert_eq!(fs::read(&contract).unwrap(), b"id = \"good\"\n");
+        assert_eq!(names(&catalog), ["good.toml"]);
+        assert!(registry.interrupt().is_some());
     }
 }

@@ -196,6 +196,16 @@ pub fn produce(
     model
         .check_memory(args.samples, MAX_MEMORY_BYTES)
         .map_err(|e| CliError::Usage(memory_message(&e)))?;
+    // Slips that can leave a tranche's term: said once, since no sample can say it.
+    if !model.warnings.is_empty() {
+        let mut report = Report {
+            sources: inputs.report.sources.clone(),
+            diagnostics: model.warnings.clone(),
+        };
+        report.sort();
+        render_diagnostics(&report, DiagnosticFormat::Human, color, stderr)
+            .map_err(CliError::Stdout)?;
+    }
     let show_progress = io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let outcome = simulate(&model, args, show_progress);
     let doc = risk(&RiskContext {
@@ -206,7 +216,7 @@ pub fn produce(
         target,
         entries: risks.len(),
         tranches: model.tranches,
-        sampled: model.sampled,
+        at_risk: model.at_risk,
     });
     let tripped = gate::evaluate(&global.fail_if, &timeline.grid, &outcome)
         .map_err(|e| CliError::Usage(e.0))?;

@@ -163,7 +163,12 @@ pub fn run(
             for (name, bytes) in inputs.scenarios {
                 labels.push(name.clone());
                 if let Some(s) = scenario::read_scenario(&name, bytes, &mut report) {
-                    scenario::apply_all(&baseline, &[s], Checks::All, &mut report);
+                    let scenarios = std::slice::from_ref(&s);
+                    if let Some(applied) =
+                        scenario::apply_all(&baseline, scenarios, Checks::All, &mut report)
+                    {
+                        risk_warnings(&applied, scenarios, &mut report);
+                    }
                 }
             }
             let mut sequence = Vec::new();
@@ -172,8 +177,12 @@ pub fn run(
                 sequence.extend(scenario::read_scenario(&name, bytes, &mut report));
             }
             sequence.extend(flags.to_scenario(&mut report.sources));
-            if !sequence.is_empty() && !report.has_errors() {
-                scenario::apply_all(&baseline, &sequence, Checks::All, &mut report);
+            if !sequence.is_empty()
+                && !report.has_errors()
+                && let Some(applied) =
+                    scenario::apply_all(&baseline, &sequence, Checks::All, &mut report)
+            {
+                risk_warnings(&applied, &sequence, &mut report);
             }
         }
     }
@@ -187,6 +196,25 @@ pub fn run(
     emit(global, &out, stdout)?;
     let failed = report.has_errors() || (args.strict && report.warnings() > 0);
     Ok(if failed { EXIT_INVALID } else { EXIT_OK })
+}
+
+/// The `slip-outside-term` warnings of the `[[risk]]` entries of `scenarios` on `applied`, the
+/// catalog they apply to, as `capplan risk` prints them.
+fn risk_warnings(
+    applied: &catalog::Catalog,
+    scenarios: &[scenario::Scenario],
+    report: &mut Report,
+) {
+    let risks: Vec<scenario::Risk> = scenarios
+        .iter()
+        .flat_map(|s| s.risks.iter().cloned())
+        .collect();
+    // A selector that matches nothing is reported as such when the scenario is applied.
+    if let Ok(found) = crate::engine::risk_term::slips_leaving_term(applied, &risks) {
+        for d in found {
+            report.push(d);
+        }
+    }
 }
 
 /// Paths from the root of the git repository around the working directory; without one, or

@@ -86,7 +86,7 @@ pub fn run(
         Ok::<_, WorkbookError>(book.save_to_buffer()?)
     })()
     .map_err(|e| CliError::Usage(e.to_string()))?;
-    write_atomically(&args.file, &bytes)?;
+    write_atomically(&args.file, &bytes, &global.inputs)?;
     let mut names: Vec<&str> = sheets.iter().map(|(n, _)| *n).collect();
     if compared.is_some() {
         names.push("compare");

@@ -15,6 +15,7 @@ pub mod project;
 pub mod reforecast;
 pub mod risk;
 pub mod risk_demand;
+pub mod risk_term;
 pub mod schedule;
 pub mod solve;
 pub mod spend;

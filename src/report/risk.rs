@@ -28,9 +28,10 @@ pub struct RiskContext<'a> {
     pub target: Option<&'a Target>,
     /// `[[risk]]` entries in all the scenarios.
     pub entries: usize,
-    /// Tranches counted, and those of them that samples move or cancel.
+    /// Tranches counted, and those of them that samples move (by a fixed or a random slip) or
+    /// cancel: `at_risk`, shown as `sampled` in JSON.
     pub tranches: usize,
-    pub sampled: usize,
+    pub at_risk: usize,
 }
 
 /// Column names and headers of fixed reports are `&'static str`; these depend on
@@ -126,13 +127,13 @@ pub fn risk(ctx: &RiskContext<'_>) -> Document {
             label: "at risk".into(),
             text: format!(
                 "{} of {} tranche{}, from {} `[[risk]]` entr{}",
-                group_thousands(&ctx.sampled.to_string()),
+                group_thousands(&ctx.at_risk.to_string()),
                 group_thousands(&ctx.tranches.to_string()),
                 if ctx.tranches == 1 { "" } else { "s" },
                 ctx.entries,
                 if ctx.entries == 1 { "y" } else { "ies" }
             ),
-            json: json!({"tranches": ctx.tranches, "sampled": ctx.sampled, "entries": ctx.entries}),
+            json: json!({"tranches": ctx.tranches, "sampled": ctx.at_risk, "entries": ctx.entries}),
         },
     ];
     if let Some(t) = ctx.target {
