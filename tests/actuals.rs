@@ -98,6 +98,7 @@ fn capplan(dir: &Path, args: &[&str]) -> Output {
         .arg(dir)
         .args(args)
         .env_remove("CAPPLAN_CATALOG")
+        .env("CAPPLAN_CACHE_DIR", "off")
         .output()
         .expect("capplan runs")
 }
@@ -598,4 +599,58 @@ mod properties {
             }
         }
     }
+}
+
+#[test]
+fn the_cache_serves_a_file_it_has_seen_and_never_one_that_changed() {
+    let dir = burn_catalog();
+    let cache = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .arg("--catalog")
+            .arg(dir.path())
+            .args(args)
+            .args(["--format", "json"])
+            .env_remove("CAPPLAN_CATALOG")
+            .env("CAPPLAN_CACHE_DIR", cache.path())
+            .output()
+            .expect("capplan runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let entries = || std::fs::read_dir(cache.path().join("actuals")).map_or(0, |d| d.count());
+    let uncached = json(dir.path(), &["burn"]);
+    let first = run(&["burn"]);
+    assert_eq!(entries(), 1, "the file is cached");
+    let second = run(&["burn"]);
+    assert_eq!(first, second, "a hit gives the same bytes");
+    assert_eq!(serde_json::from_slice::<Value>(&first).unwrap(), uncached);
+    // A cut at as_of inside the file is read from the file, and gives the cut figures.
+    let cut = run(&["burn", "--as-of", "2026-02-01"]);
+    let cut: Value = serde_json::from_slice(&cut).unwrap();
+    assert_eq!(row(&cut, "contract", "acme")["consumed_usd"], "2480000.00");
+    // A changed file is another key: its new figures, never the cached ones.
+    let costs = dir.path().join("actuals").join("costs.csv");
+    let text = std::fs::read_to_string(&costs)
+        .unwrap()
+        .replace("80000.00", "80000.01");
+    std::fs::write(&costs, text).unwrap();
+    let changed: Value = serde_json::from_slice(&run(&["burn"])).unwrap();
+    assert_eq!(
+        row(&changed, "contract", "acme")["consumed_usd"],
+        "8000001.00"
+    );
+    // So is a changed match table.
+    let acme = std::fs::read_to_string(dir.path().join("acme.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("acme.toml"),
+        acme.replace("\"1001\"", "\"1002\""),
+    )
+    .unwrap();
+    let rematched: Value = serde_json::from_slice(&run(&["burn"])).unwrap();
+    assert_eq!(row(&rematched, "contract", "acme")["consumed_usd"], "0.00");
 }

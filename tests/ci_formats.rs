@@ -58,6 +58,7 @@ fn load(dir: &str) -> Report {
                 &actuals,
                 capplan::actuals::focus::CostColumn::Billed,
                 None,
+                None,
             );
             for d in found {
                 report.push(d);

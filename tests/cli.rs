@@ -4,13 +4,18 @@
 
 #[test]
 fn cli_cases() {
-    trycmd::TestCases::new().case("tests/cmd/*.toml");
+    // Runs leave nothing behind: the actuals cache is off.
+    trycmd::TestCases::new()
+        .env("CAPPLAN_CACHE_DIR", "off")
+        .case("tests/cmd/*.toml");
 }
 
 /// The README's examples run as written, against the shipped catalog, so they cannot go stale.
 #[test]
 fn readme_examples() {
-    trycmd::TestCases::new().case("README.md");
+    trycmd::TestCases::new()
+        .env("CAPPLAN_CACHE_DIR", "off")
+        .case("README.md");
 }
 
 /// The README documents every diagnostic code users can meet.

@@ -56,6 +56,7 @@ fn load_dir(dir: &str) -> Report {
             &actuals,
             capplan::actuals::focus::CostColumn::Billed,
             None,
+            None,
         );
         for d in found {
             report.push(d);

@@ -18,7 +18,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_capplan");
 
 fn capplan(args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
-    cmd.args(args).env_remove("CAPPLAN_CATALOG");
+    cmd.args(args)
+        .env_remove("CAPPLAN_CATALOG")
+        .env("CAPPLAN_CACHE_DIR", "off");
     cmd
 }
 

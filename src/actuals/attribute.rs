@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::cache::{self, Cache};
 use super::deliveries::{self, Delivery};
 use super::focus::{self, CostColumn, CostRow, FocusError, Wanted};
 use crate::catalog::Catalog;
@@ -178,18 +179,19 @@ fn date_of(day: i64) -> Option<NaiveDate> {
     NaiveDate::from_num_days_from_ce_opt(i32::try_from(day).ok()?)
 }
 
-/// Reads and attributes the actuals in `folder`: every cost file and `deliveries.csv`.
-/// Diagnostics (each located at a file and row) are returned with whatever could be read.
+/// Reads and attributes the actuals in `folder`: every cost file and `deliveries.csv`, each
+/// file from `cache` where it holds it. Diagnostics (each located at a file and row) are
+/// returned with whatever could be read.
 pub fn load(
     catalog: &Catalog,
     folder: &Path,
     cost: CostColumn,
     as_of: Option<NaiveDate>,
+    cache: Option<&Cache>,
 ) -> (Actuals, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let index = Index::new(catalog);
     let n = catalog.contracts.len();
-    let mut buckets: Vec<HashMap<i64, Bucket>> = vec![HashMap::new(); n];
     let mut claimed = vec![0u64; n];
     let mut unattributed_rows = 0u64;
     let mut unattributed = Num::ZERO;
@@ -210,77 +212,55 @@ pub fn load(
     } else {
         Vec::new()
     };
+    let context = cache_context(catalog, cost);
+    // Each file on its own, in parallel; what they give is added in file order, so the sums
+    // do not depend on the thread count.
+    use rayon::prelude::*;
+    let parts: Vec<Result<Part, FocusError>> = files
+        .par_iter()
+        .map(|file| {
+            let key = cache.and_then(|c| c.key(file, &context));
+            if let (Some(c), Some(k)) = (cache, &key)
+                && let Some(entry) = c.get(k)
+                && cut.is_none_or(|cut| entry.latest_end.is_none_or(|e| e <= cut))
+                && let Some(part) = Part::from_entry(catalog, &entry)
+            {
+                return Ok(part);
+            }
+            let part = read_part(catalog, &index, file, cost, cut)?;
+            // Only what no cut changed is kept: the file as a whole.
+            if let (Some(c), Some(k)) = (cache, &key)
+                && cut.is_none_or(|cut| part.raw_end.is_none_or(|e| e <= cut))
+            {
+                c.put(k, &part.to_entry(catalog));
+            }
+            Ok(part)
+        })
+        .collect();
     let mut rows = 0u64;
-    let mut claims = Vec::new();
-    let mut key = String::new();
-    for file in &files {
-        let wanted = Wanted {
-            cost,
-            columns: &index.columns,
-        };
-        let mut visit = |row: &CostRow<'_>| -> Result<(), FocusError> {
-            index.claims(row.values, &mut key, &mut claims);
-            claims.sort_unstable();
-            claims.dedup();
-            let (start, mut end, mut amount) = (row.start, row.end, row.cost);
-            if let Some(cut) = cut {
-                if start >= cut && end > start {
-                    return Ok(());
-                }
-                if end > cut {
-                    // Cut by seconds: the part before `as_of` only.
-                    let part = Rational::from_decimal(amount)
-                        .and_then(|a| {
-                            a.checked_mul(Rational::new(
-                                i128::from(cut - start),
-                                i128::from(end - start),
-                            )?)
-                        })
-                        .and_then(|r| r.to_decimal(12))
-                        .unwrap_or(amount);
-                    amount = part;
-                    end = cut;
-                }
+    let mut cost_by_day: Vec<BTreeMap<i64, Num>> = vec![BTreeMap::new(); n];
+    for part in parts {
+        let part = match part {
+            Ok(p) => p,
+            Err(e) => {
+                diagnostics.push(e.diagnostic());
+                continue;
             }
+        };
+        rows += part.rows;
+        unattributed_rows += part.unattributed_rows;
+        unattributed = unattributed
+            .checked_add(part.unattributed)
+            .unwrap_or(unattributed);
+        if let Some(end) = part.latest_end {
             latest_end = Some(latest_end.map_or(end, |l| l.max(end)));
-            match claims.as_slice() {
-                [] => {
-                    unattributed_rows += 1;
-                    unattributed = unattributed
-                        .checked_add(Num::from_decimal(amount))
-                        .unwrap_or(unattributed);
-                }
-                [c] => {
-                    claimed[*c] += 1;
-                    if end <= start {
-                        end = start + 1;
-                    }
-                    spread(&mut buckets[*c], start, end, amount).ok_or_else(|| {
-                        FocusError::new(
-                            Code::Overflow,
-                            (row.at)(),
-                            "the cost of a day does not fit",
-                        )
-                    })?;
-                }
-                [a, b, ..] => {
-                    let (a, b) = (&catalog.contracts[*a], &catalog.contracts[*b]);
-                    return Err(FocusError::new(
-                        Code::AmbiguousActual,
-                        (row.at)(),
-                        format!(
-                            "the row is claimed by both `{}` and `{}`: their `[actuals] match` tables both hold for it",
-                            a.id, b.id
-                        ),
-                    )
-                    .with_help("add a column to one of the match tables, such as `BillingAccountId` or `SubAccountId`, so that each row has one contract"));
-                }
+        }
+        for (c, days) in part.days.into_iter().enumerate() {
+            claimed[c] += part.claimed[c];
+            for (day, v) in days {
+                let e = cost_by_day[c].entry(day).or_insert(Num::ZERO);
+                *e = e.checked_add(v).unwrap_or(*e);
             }
-            Ok(())
-        };
-        match focus::read_file(file, &wanted, &mut visit) {
-            Ok(r) => rows += r,
-            Err(e) => diagnostics.push(e.diagnostic()),
         }
     }
 
@@ -299,14 +279,7 @@ pub fn load(
         (None, None, Some(last)) => (last.succ_opt().unwrap_or(last), AsOfSource::Deliveries),
         (None, None, None) => (catalog.portfolio.horizon_start, AsOfSource::Nothing),
     };
-    let cost = buckets
-        .into_iter()
-        .map(|b| {
-            b.into_iter()
-                .filter_map(|(day, bucket)| Some((day, bucket.total()?)))
-                .collect()
-        })
-        .collect();
+    let cost = cost_by_day;
     (
         Actuals {
             folder: folder.to_path_buf(),
@@ -322,6 +295,211 @@ pub fn load(
         },
         diagnostics,
     )
+}
+
+/// What one cost file gives.
+struct Part {
+    rows: u64,
+    /// The latest charge period end, after the cut at `as_of`, and before it.
+    latest_end: Option<i64>,
+    raw_end: Option<i64>,
+    unattributed_rows: u64,
+    unattributed: Num,
+    /// Per contract (catalog order): rows claimed, and exact cost per day number.
+    claimed: Vec<u64>,
+    days: Vec<Vec<(i64, Num)>>,
+}
+
+impl Part {
+    fn to_entry(&self, catalog: &Catalog) -> cache::Entry {
+        cache::Entry {
+            rows: self.rows,
+            latest_end: self.raw_end,
+            unattributed_rows: self.unattributed_rows,
+            unattributed: cache::num_text(self.unattributed),
+            contracts: catalog
+                .contracts
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| self.claimed[*i] > 0 || !self.days[*i].is_empty())
+                .map(|(i, c)| {
+                    let days = self.days[i]
+                        .iter()
+                        .map(|(d, v)| (*d, cache::num_text(*v)))
+                        .collect();
+                    (c.id.clone(), self.claimed[i], days)
+                })
+                .collect(),
+        }
+    }
+
+    fn from_entry(catalog: &Catalog, e: &cache::Entry) -> Option<Part> {
+        let n = catalog.contracts.len();
+        let mut part = Part {
+            rows: e.rows,
+            latest_end: e.latest_end,
+            raw_end: e.latest_end,
+            unattributed_rows: e.unattributed_rows,
+            unattributed: cache::text_num(&e.unattributed)?,
+            claimed: vec![0; n],
+            days: vec![Vec::new(); n],
+        };
+        for (id, claimed, days) in &e.contracts {
+            let i = catalog.contracts.iter().position(|c| c.id == *id)?;
+            part.claimed[i] = *claimed;
+            part.days[i] = days
+                .iter()
+                .map(|(d, v)| Some((*d, cache::text_num(v)?)))
+                .collect::<Option<_>>()?;
+        }
+        Some(part)
+    }
+}
+
+/// What decides how a file is attributed, besides its bytes: the cost column and every match
+/// table, by contract id.
+fn cache_context(catalog: &Catalog, cost: CostColumn) -> String {
+    let mut out = format!("{}\n", cost.column());
+    for c in &catalog.contracts {
+        if c.actuals.is_empty() {
+            continue;
+        }
+        out.push_str(&c.id);
+        for (k, v) in &c.actuals {
+            out.push_str(&format!("\u{1f}{k}\u{1e}{v}"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Reads and attributes one cost file.
+fn read_part(
+    catalog: &Catalog,
+    index: &Index,
+    file: &Path,
+    cost: CostColumn,
+    cut: Option<i64>,
+) -> Result<Part, FocusError> {
+    let n = catalog.contracts.len();
+    let mut buckets: Vec<HashMap<i64, Bucket>> = vec![HashMap::new(); n];
+    let mut claimed = vec![0u64; n];
+    let (mut unattributed_rows, mut unattributed) = (0u64, Num::ZERO);
+    let (mut latest_end, mut raw_end): (Option<i64>, Option<i64>) = (None, None);
+    let mut claims = Vec::new();
+    let mut key = String::new();
+    let wanted = Wanted {
+        cost,
+        columns: &index.columns,
+    };
+    let mut visit = |row: &CostRow<'_>| -> Result<(), FocusError> {
+        index.claims(row.values, &mut key, &mut claims);
+        claims.sort_unstable();
+        claims.dedup();
+        let (start, mut end) = (row.start, row.end);
+        raw_end = Some(raw_end.map_or(end, |l| l.max(end)));
+        // The part before `as_of` only, cut by seconds, exactly.
+        let mut share: Option<Rational> = None;
+        if let Some(cut) = cut {
+            if start >= cut && end > start {
+                return Ok(());
+            }
+            if end > cut {
+                share = Rational::new(i128::from(cut - start), i128::from(end - start));
+                end = cut;
+            }
+        }
+        latest_end = Some(latest_end.map_or(end, |l| l.max(end)));
+        let overflow =
+            || FocusError::new(Code::Overflow, (row.at)(), "the cost of a day does not fit");
+        match claims.as_slice() {
+            [] => {
+                unattributed_rows += 1;
+                let mut a = Num::from_decimal(row.cost);
+                if let Some(f) = share {
+                    a = a.checked_mul(Num::Exact(f)).ok_or_else(overflow)?;
+                }
+                unattributed = unattributed.checked_add(a).ok_or_else(overflow)?;
+            }
+            [c] => {
+                claimed[*c] += 1;
+                if end <= start {
+                    end = start + 1;
+                }
+                match share {
+                    None => spread(&mut buckets[*c], start, end, row.cost),
+                    Some(f) => spread_exact(
+                        &mut buckets[*c],
+                        start,
+                        end,
+                        Num::from_decimal(row.cost)
+                            .checked_mul(Num::Exact(f))
+                            .ok_or_else(overflow)?,
+                    ),
+                }
+                .ok_or_else(overflow)?;
+            }
+            [a, b, ..] => {
+                let (a, b) = (&catalog.contracts[*a], &catalog.contracts[*b]);
+                return Err(FocusError::new(
+                    Code::AmbiguousActual,
+                    (row.at)(),
+                    format!(
+                        "the row is claimed by both `{}` and `{}`: their `[actuals] match` tables both hold for it",
+                        a.id, b.id
+                    ),
+                )
+                .with_help("add a column to one of the match tables, such as `BillingAccountId` or `SubAccountId`, so that each row has one contract"));
+            }
+        }
+        Ok(())
+    };
+    let rows = focus::read_file(file, &wanted, &mut visit)?;
+    let mut days = Vec::with_capacity(n);
+    for b in buckets {
+        let mut d: Vec<(i64, Num)> = b
+            .into_iter()
+            .map(|(day, bucket)| Some((day, bucket.total()?)))
+            .collect::<Option<_>>()
+            .ok_or_else(|| {
+                FocusError::new(
+                    Code::Overflow,
+                    file.display().to_string(),
+                    "the cost of a day does not fit",
+                )
+            })?;
+        d.sort_unstable_by_key(|x| x.0);
+        days.push(d);
+    }
+    Ok(Part {
+        rows,
+        latest_end,
+        raw_end,
+        unattributed_rows,
+        unattributed,
+        claimed,
+        days,
+    })
+}
+
+/// Adds an exact `amount` over seconds `[start, end)` to the day buckets, by seconds.
+fn spread_exact(
+    buckets: &mut HashMap<i64, Bucket>,
+    start: i64,
+    end: i64,
+    amount: Num,
+) -> Option<()> {
+    let first = start.div_euclid(DAY_SECONDS);
+    let last = (end - 1).div_euclid(DAY_SECONDS);
+    let total = i128::from(end - start);
+    for day in first..=last {
+        let lo = start.max(day * DAY_SECONDS);
+        let hi = end.min((day + 1) * DAY_SECONDS);
+        let part = amount.checked_mul(Num::Exact(Rational::new(i128::from(hi - lo), total)?))?;
+        let b = buckets.entry(day + EPOCH_DAY).or_default();
+        b.split = Some(b.split.unwrap_or(Num::ZERO).checked_add(part)?);
+    }
+    Some(())
 }
 
 /// Adds `amount` over seconds `[start, end)` to the day buckets, in proportion to the seconds

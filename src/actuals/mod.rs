@@ -2,6 +2,7 @@
 //! attributed to the catalog's contracts (docs/actuals.md).
 
 pub mod attribute;
+pub mod cache;
 pub mod deliveries;
 pub mod focus;
 pub mod parquet;

@@ -219,7 +219,14 @@ fn load(
     stderr: &mut dyn Write,
 ) -> Result<Option<Actuals>, CliError> {
     let dir = folder(global, source)?;
-    let (actuals, diagnostics) = attribute::load(&setting.catalog, &dir, source.cost, source.as_of);
+    let cache = crate::actuals::cache::Cache::from_env();
+    let (actuals, diagnostics) = attribute::load(
+        &setting.catalog,
+        &dir,
+        source.cost,
+        source.as_of,
+        cache.as_ref(),
+    );
     if diagnostics.is_empty() {
         return Ok(Some(actuals));
     }

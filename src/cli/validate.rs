@@ -122,6 +122,7 @@ pub fn run(
                     &folder,
                     crate::actuals::focus::CostColumn::Billed,
                     None,
+                    crate::actuals::cache::Cache::from_env().as_ref(),
                 );
                 for d in found {
                     report.push(d);
