@@ -5,9 +5,9 @@
 //! like a CSV row, so a Parquet file and the CSV of the same rows give the same rows, the same
 //! totals and the same kinds of error. Only the columns a run needs are decoded, a few thousand
 //! rows at a time, in lockstep: memory holds one page of each of those columns and a few
-//! batches, never a row group or the file. A second thread decodes while the caller's thread
-//! checks and visits the rows before, in file order, so the rows, the errors and which row an
-//! error names are those of a single thread.
+//! batches, never a row group or the file. A second thread decodes and checks rows while the
+//! caller's thread visits the rows before, in file order, so the rows, the errors and which
+//! row an error names are those of a single thread.
 //!
 //! Each value is turned into the text a CSV export would hold, and read from that text:
 //!
@@ -48,7 +48,9 @@ use parquet::errors::ParquetError;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::schema::types::ColumnDescriptor;
 
-use super::focus::{self, CostRow, FocusError, Visit, Wanted};
+use rust_decimal::Decimal;
+
+use super::focus::{self, CostColumn, CostRow, FocusError, Visit, Wanted};
 use crate::diagnostic::Code;
 
 /// Rows decoded at a time from each column.
@@ -119,71 +121,126 @@ pub fn read(path: &Path, wanted: &Wanted<'_>, visit: &mut Visit<'_>) -> Result<u
         .iter()
         .map(|w| w.map(|root| slot(root, "the matched column")).transpose())
         .collect::<Result<Vec<_>, _>>()?;
-    let cost_name = wanted.cost.column();
     let names: Vec<&str> = leaves
         .iter()
         .map(|&l| header[schema.get_column_root_idx(l)].as_str())
         .collect();
 
-    // One thread decodes and the other checks and visits, a batch at a time: two batches
+    // One thread decodes and checks while the other visits, a batch at a time: two batches
     // wait at most, and spent batches go back to the decoder to be filled again.
+    let plan = Plan {
+        name: &name,
+        leaves: &leaves,
+        names: &names,
+        size,
+        required: [start, end, cost, currency],
+        cost: wanted.cost,
+    };
     std::thread::scope(|scope| {
         let (send, batches) = mpsc::sync_channel::<Result<Batch, FocusError>>(2);
         let (give_back, spent) = mpsc::channel::<Batch>();
-        let (leaves, names, name) = (&leaves, &names, &name);
-        scope.spawn(move || {
-            if let Err(e) = decode(&reader, leaves, names, size, name, &send, &spent) {
-                let _ = send.send(Err(e));
-            }
-        });
+        let plan = &plan;
+        std::thread::Builder::new()
+            .name("parquet-decode".into())
+            .spawn_scoped(scope, move || {
+                if let Err(e) = decode(&reader, plan, &send, &spent) {
+                    let _ = send.send(Err(e));
+                }
+            })
+            .map_err(|e| {
+                FocusError::new(
+                    Code::FocusFile,
+                    &name,
+                    format!("cannot start a thread to read the file: {e}"),
+                )
+            })?;
         let mut rows = 0u64;
         for batch in batches {
-            let batch = batch?;
+            let mut batch = batch?;
             let mut values: Vec<Option<&str>> = Vec::with_capacity(matched.len());
-            for j in 0..batch.rows {
+            for (j, &(start, end, cost)) in batch.checked.iter().enumerate() {
                 rows += 1;
                 let row = rows;
                 let at = || format!("{name}, row {row}");
-                let field = |c: usize, column: &str| -> Result<&str, FocusError> {
-                    batch.columns[c]
-                        .get(j)
-                        .map(|v| v.unwrap_or_default())
-                        .ok_or_else(|| {
-                            FocusError::new(
-                                Code::FocusValue,
-                                format!("{name}, row {row}"),
-                                format!("`{column}` is not UTF-8 text"),
-                            )
-                        })
-                };
-                let (s, e, c) = focus::parse_row(
-                    &at,
-                    field(start, "ChargePeriodStart")?,
-                    field(end, "ChargePeriodEnd")?,
-                    field(cost, cost_name)?,
-                    field(currency, "BillingCurrency")?,
-                    wanted.cost,
-                )?;
                 values.clear();
                 for m in &matched {
                     values.push(match m {
-                        Some(c) => Some(field(*c, "a matched column")?).filter(|v| !v.is_empty()),
+                        Some(c) => Some(batch.columns[*c].get(j).ok_or_else(|| {
+                            FocusError::new(
+                                Code::FocusValue,
+                                at(),
+                                "`a matched column` is not UTF-8 text",
+                            )
+                        })?)
+                        .flatten()
+                        .filter(|v| !v.is_empty()),
                         None => None,
                     });
                 }
                 visit(&CostRow {
                     at: &at,
-                    start: s,
-                    end: e,
-                    cost: c,
+                    start,
+                    end,
+                    cost,
                     values: &values,
                 })?;
             }
             drop(values);
+            if let Some(e) = batch.error.take() {
+                return Err(e);
+            }
             let _ = give_back.send(batch);
         }
         Ok(rows)
     })
+}
+
+/// What the decoding thread needs to know.
+struct Plan<'a> {
+    name: &'a str,
+    /// The leaf columns to decode.
+    leaves: &'a [usize],
+    /// Their names, for messages.
+    names: &'a [&'a str],
+    /// The file's length in bytes.
+    size: u64,
+    /// Which of the decoded columns are `ChargePeriodStart`, `ChargePeriodEnd`, the cost and
+    /// `BillingCurrency`.
+    required: [usize; 4],
+    cost: CostColumn,
+}
+
+/// Checks row `j` of a batch (row `row` of the file) with `focus::parse_row`, as the CSV
+/// reader checks a row: `(start, end, cost)`.
+fn check(
+    columns: &[Texts],
+    j: usize,
+    row: u64,
+    plan: &Plan<'_>,
+) -> Result<(i64, i64, Decimal), FocusError> {
+    let name = plan.name;
+    let at = || format!("{name}, row {row}");
+    let field = |c: usize, column: &str| -> Result<&str, FocusError> {
+        columns[c]
+            .get(j)
+            .map(Option::unwrap_or_default)
+            .ok_or_else(|| {
+                FocusError::new(
+                    Code::FocusValue,
+                    at(),
+                    format!("`{column}` is not UTF-8 text"),
+                )
+            })
+    };
+    let [start, end, cost, currency] = plan.required;
+    focus::parse_row(
+        &at,
+        field(start, "ChargePeriodStart")?,
+        field(end, "ChargePeriodEnd")?,
+        field(cost, plan.cost.column())?,
+        field(currency, "BillingCurrency")?,
+        plan.cost,
+    )
 }
 
 /// The error of a file that cannot be read to its end.
@@ -196,24 +253,31 @@ fn damaged(name: &str, e: ParquetError) -> FocusError {
     .with_help("a truncated or damaged download: export the file again")
 }
 
-/// Rows of the columns read, as text.
+/// Rows of the columns read, as text, and the checked fields of each row up to the first
+/// that fails its check, if one does.
 struct Batch {
-    rows: usize,
     columns: Vec<Texts>,
+    checked: Vec<(i64, i64, Decimal)>,
+    error: Option<FocusError>,
 }
 
 /// Decodes the file's row groups a batch at a time, in order, and sends each batch on; stops
 /// early when the reading side has stopped.
 fn decode(
     reader: &SerializedFileReader<File>,
-    leaves: &[usize],
-    names: &[&str],
-    size: u64,
-    name: &str,
+    plan: &Plan<'_>,
     send: &SyncSender<Result<Batch, FocusError>>,
     spent: &Receiver<Batch>,
 ) -> Result<(), FocusError> {
+    let Plan {
+        name,
+        leaves,
+        names,
+        size,
+        ..
+    } = *plan;
     let schema = reader.metadata().file_metadata().schema_descr_ptr();
+    let mut rows = 0u64;
     let mut columns: Vec<Column> = Vec::with_capacity(leaves.len());
     for g in 0..reader.num_row_groups() {
         let group = guarded(|| reader.get_row_group(g)).map_err(|e| damaged(name, e))?;
@@ -283,15 +347,27 @@ fn decode(
             }
             read += n as u64;
             let mut batch = spent.try_recv().unwrap_or_else(|_| Batch {
-                rows: 0,
                 columns: Vec::new(),
+                checked: Vec::with_capacity(BATCH),
+                error: None,
             });
             batch.columns.resize_with(columns.len(), Texts::default);
             for (column, texts) in columns.iter_mut().zip(&mut batch.columns) {
                 std::mem::swap(&mut column.out, texts);
             }
-            batch.rows = n;
-            if send.send(Ok(batch)).is_err() {
+            batch.checked.clear();
+            for j in 0..n {
+                rows += 1;
+                match check(&batch.columns, j, rows, plan) {
+                    Ok(fields) => batch.checked.push(fields),
+                    Err(e) => {
+                        batch.error = Some(e);
+                        break;
+                    }
+                }
+            }
+            let stop = batch.error.is_some();
+            if send.send(Ok(batch)).is_err() || stop {
                 return Ok(());
             }
         }
