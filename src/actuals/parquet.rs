@@ -4,8 +4,10 @@
 //! rules, as in a CSV file (`focus::layout`), and each row is checked by `focus::parse_row`
 //! like a CSV row, so a Parquet file and the CSV of the same rows give the same rows, the same
 //! totals and the same kinds of error. Only the columns a run needs are decoded, a few thousand
-//! rows at a time, in lockstep: memory holds one page of each of those columns and one batch,
-//! never a row group or the file.
+//! rows at a time, in lockstep: memory holds one page of each of those columns and a few
+//! batches, never a row group or the file. A second thread decodes and checks rows while the
+//! caller's thread visits the rows before, in file order, so the rows, the errors and which
+//! row an error names are those of a single thread.
 //!
 //! Each value is turned into the text a CSV export would hold, and read from that text:
 //!
@@ -37,6 +39,7 @@
 use std::fmt::Write as _;
 use std::fs::File;
 use std::path::Path;
+use std::sync::mpsc::{self, Receiver, SyncSender};
 
 use parquet::basic::{Compression, ConvertedType, LogicalType, TimeUnit};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
@@ -45,7 +48,9 @@ use parquet::errors::ParquetError;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::schema::types::ColumnDescriptor;
 
-use super::focus::{self, CostRow, FocusError, Visit, Wanted};
+use rust_decimal::Decimal;
+
+use super::focus::{self, CostColumn, CostRow, FocusError, Visit, Wanted};
 use crate::diagnostic::Code;
 
 /// Rows decoded at a time from each column.
@@ -73,15 +78,6 @@ pub fn read(path: &Path, wanted: &Wanted<'_>, visit: &mut Visit<'_>) -> Result<u
         )
         .with_help("a truncated or damaged download: export the file again")
     })?;
-    let damaged = |e: ParquetError| {
-        FocusError::new(
-            Code::FocusFile,
-            &name,
-            format!("the file cannot be read to its end: {e}"),
-        )
-        .with_help("a truncated or damaged download: export the file again")
-    };
-
     let schema = reader.metadata().file_metadata().schema_descr_ptr();
     let fields = schema.root_schema().get_fields();
     let header: Vec<String> = fields.iter().map(|f| f.name().trim().to_owned()).collect();
@@ -125,19 +121,169 @@ pub fn read(path: &Path, wanted: &Wanted<'_>, visit: &mut Visit<'_>) -> Result<u
         .iter()
         .map(|w| w.map(|root| slot(root, "the matched column")).transpose())
         .collect::<Result<Vec<_>, _>>()?;
-    let cost_name = wanted.cost.column();
     let names: Vec<&str> = leaves
         .iter()
         .map(|&l| header[schema.get_column_root_idx(l)].as_str())
         .collect();
 
+    // One thread decodes and checks while the other visits, a batch at a time: two batches
+    // wait at most, and spent batches go back to the decoder to be filled again.
+    let plan = Plan {
+        name: &name,
+        leaves: &leaves,
+        names: &names,
+        size,
+        required: [start, end, cost, currency],
+        cost: wanted.cost,
+    };
+    std::thread::scope(|scope| {
+        let (send, batches) = mpsc::sync_channel::<Result<Batch, FocusError>>(2);
+        let (give_back, spent) = mpsc::channel::<Batch>();
+        let plan = &plan;
+        std::thread::Builder::new()
+            .name("parquet-decode".into())
+            .spawn_scoped(scope, move || {
+                if let Err(e) = decode(&reader, plan, &send, &spent) {
+                    let _ = send.send(Err(e));
+                }
+            })
+            .map_err(|e| {
+                FocusError::new(
+                    Code::FocusFile,
+                    &name,
+                    format!("cannot start a thread to read the file: {e}"),
+                )
+            })?;
+        let mut rows = 0u64;
+        for batch in batches {
+            let mut batch = batch?;
+            let mut values: Vec<Option<&str>> = Vec::with_capacity(matched.len());
+            for (j, &(start, end, cost)) in batch.checked.iter().enumerate() {
+                rows += 1;
+                let row = rows;
+                let at = || format!("{name}, row {row}");
+                values.clear();
+                for m in &matched {
+                    values.push(match m {
+                        Some(c) => Some(batch.columns[*c].get(j).ok_or_else(|| {
+                            FocusError::new(
+                                Code::FocusValue,
+                                at(),
+                                "`a matched column` is not UTF-8 text",
+                            )
+                        })?)
+                        .flatten()
+                        .filter(|v| !v.is_empty()),
+                        None => None,
+                    });
+                }
+                visit(&CostRow {
+                    at: &at,
+                    start,
+                    end,
+                    cost,
+                    values: &values,
+                })?;
+            }
+            drop(values);
+            if let Some(e) = batch.error.take() {
+                return Err(e);
+            }
+            let _ = give_back.send(batch);
+        }
+        Ok(rows)
+    })
+}
+
+/// What the decoding thread needs to know.
+struct Plan<'a> {
+    name: &'a str,
+    /// The leaf columns to decode.
+    leaves: &'a [usize],
+    /// Their names, for messages.
+    names: &'a [&'a str],
+    /// The file's length in bytes.
+    size: u64,
+    /// Which of the decoded columns are `ChargePeriodStart`, `ChargePeriodEnd`, the cost and
+    /// `BillingCurrency`.
+    required: [usize; 4],
+    cost: CostColumn,
+}
+
+/// Checks row `j` of a batch (row `row` of the file) with `focus::parse_row`, as the CSV
+/// reader checks a row: `(start, end, cost)`.
+fn check(
+    columns: &[Texts],
+    j: usize,
+    row: u64,
+    plan: &Plan<'_>,
+) -> Result<(i64, i64, Decimal), FocusError> {
+    let name = plan.name;
+    let at = || format!("{name}, row {row}");
+    let field = |c: usize, column: &str| -> Result<&str, FocusError> {
+        columns[c]
+            .get(j)
+            .map(Option::unwrap_or_default)
+            .ok_or_else(|| {
+                FocusError::new(
+                    Code::FocusValue,
+                    at(),
+                    format!("`{column}` is not UTF-8 text"),
+                )
+            })
+    };
+    let [start, end, cost, currency] = plan.required;
+    focus::parse_row(
+        &at,
+        field(start, "ChargePeriodStart")?,
+        field(end, "ChargePeriodEnd")?,
+        field(cost, plan.cost.column())?,
+        field(currency, "BillingCurrency")?,
+        plan.cost,
+    )
+}
+
+/// The error of a file that cannot be read to its end.
+fn damaged(name: &str, e: ParquetError) -> FocusError {
+    FocusError::new(
+        Code::FocusFile,
+        name,
+        format!("the file cannot be read to its end: {e}"),
+    )
+    .with_help("a truncated or damaged download: export the file again")
+}
+
+/// Rows of the columns read, as text, and the checked fields of each row up to the first
+/// that fails its check, if one does.
+struct Batch {
+    columns: Vec<Texts>,
+    checked: Vec<(i64, i64, Decimal)>,
+    error: Option<FocusError>,
+}
+
+/// Decodes the file's row groups a batch at a time, in order, and sends each batch on; stops
+/// early when the reading side has stopped.
+fn decode(
+    reader: &SerializedFileReader<File>,
+    plan: &Plan<'_>,
+    send: &SyncSender<Result<Batch, FocusError>>,
+    spent: &Receiver<Batch>,
+) -> Result<(), FocusError> {
+    let Plan {
+        name,
+        leaves,
+        names,
+        size,
+        ..
+    } = *plan;
+    let schema = reader.metadata().file_metadata().schema_descr_ptr();
     let mut rows = 0u64;
     let mut columns: Vec<Column> = Vec::with_capacity(leaves.len());
     for g in 0..reader.num_row_groups() {
-        let group = guarded(|| reader.get_row_group(g)).map_err(damaged)?;
+        let group = guarded(|| reader.get_row_group(g)).map_err(|e| damaged(name, e))?;
         let meta = group.metadata();
         columns.clear();
-        for (&leaf, column_name) in leaves.iter().zip(&names) {
+        for (&leaf, column_name) in leaves.iter().zip(names) {
             let chunk = meta.column(leaf);
             // The parquet crate asserts on a negative offset or length: check them first.
             let (offset, length) = (
@@ -152,10 +298,13 @@ pub fn read(path: &Path, wanted: &Wanted<'_>, visit: &mut Visit<'_>) -> Result<u
                 .and_then(|(o, l)| o.checked_add(l))
                 .is_some_and(|last| last <= size);
             if !inside || meta.num_rows() < 0 {
-                return Err(damaged(ParquetError::General(format!(
-                    "row group {} places column `{column_name}` outside the file",
-                    g + 1
-                ))));
+                return Err(damaged(
+                    name,
+                    ParquetError::General(format!(
+                        "row group {} places column `{column_name}` outside the file",
+                        g + 1
+                    )),
+                ));
             }
             let codec = match chunk.compression() {
                 Compression::UNCOMPRESSED | Compression::SNAPPY | Compression::GZIP(_) => None,
@@ -172,7 +321,7 @@ pub fn read(path: &Path, wanted: &Wanted<'_>, visit: &mut Visit<'_>) -> Result<u
                 )
                 .with_help("export the file again with Snappy or gzip compression, or as CSV"));
             }
-            let reader = guarded(|| group.get_column_reader(leaf)).map_err(damaged)?;
+            let reader = guarded(|| group.get_column_reader(leaf)).map_err(|e| damaged(name, e))?;
             columns.push(Column::new(schema.column(leaf).as_ref(), reader));
         }
         let declared = u64::try_from(meta.num_rows()).unwrap_or(0);
@@ -180,12 +329,15 @@ pub fn read(path: &Path, wanted: &Wanted<'_>, visit: &mut Visit<'_>) -> Result<u
         loop {
             let mut n = None;
             for column in &mut columns {
-                let got = guarded(|| column.fill(BATCH)).map_err(damaged)?;
+                let got = guarded(|| column.fill(BATCH)).map_err(|e| damaged(name, e))?;
                 if n.is_some_and(|n| n != got) {
-                    return Err(damaged(ParquetError::General(format!(
-                        "the columns of row group {} hold different numbers of rows",
-                        g + 1
-                    ))));
+                    return Err(damaged(
+                        name,
+                        ParquetError::General(format!(
+                            "the columns of row group {} hold different numbers of rows",
+                            g + 1
+                        )),
+                    ));
                 }
                 n = Some(got);
             }
@@ -194,55 +346,42 @@ pub fn read(path: &Path, wanted: &Wanted<'_>, visit: &mut Visit<'_>) -> Result<u
                 break;
             }
             read += n as u64;
-            let mut values: Vec<Option<&str>> = Vec::with_capacity(matched.len());
+            let mut batch = spent.try_recv().unwrap_or_else(|_| Batch {
+                columns: Vec::new(),
+                checked: Vec::with_capacity(BATCH),
+                error: None,
+            });
+            batch.columns.resize_with(columns.len(), Texts::default);
+            for (column, texts) in columns.iter_mut().zip(&mut batch.columns) {
+                std::mem::swap(&mut column.out, texts);
+            }
+            batch.checked.clear();
             for j in 0..n {
                 rows += 1;
-                let row = rows;
-                let at = || format!("{name}, row {row}");
-                let field = |c: usize, column: &str| -> Result<&str, FocusError> {
-                    columns[c]
-                        .get(j)
-                        .map(|v| v.unwrap_or_default())
-                        .ok_or_else(|| {
-                            FocusError::new(
-                                Code::FocusValue,
-                                format!("{name}, row {row}"),
-                                format!("`{column}` is not UTF-8 text"),
-                            )
-                        })
-                };
-                let (s, e, c) = focus::parse_row(
-                    &at,
-                    field(start, "ChargePeriodStart")?,
-                    field(end, "ChargePeriodEnd")?,
-                    field(cost, cost_name)?,
-                    field(currency, "BillingCurrency")?,
-                    wanted.cost,
-                )?;
-                values.clear();
-                for m in &matched {
-                    values.push(match m {
-                        Some(c) => Some(field(*c, "a matched column")?).filter(|v| !v.is_empty()),
-                        None => None,
-                    });
+                match check(&batch.columns, j, rows, plan) {
+                    Ok(fields) => batch.checked.push(fields),
+                    Err(e) => {
+                        batch.error = Some(e);
+                        break;
+                    }
                 }
-                visit(&CostRow {
-                    at: &at,
-                    start: s,
-                    end: e,
-                    cost: c,
-                    values: &values,
-                })?;
+            }
+            let stop = batch.error.is_some();
+            if send.send(Ok(batch)).is_err() || stop {
+                return Ok(());
             }
         }
         if read != declared {
-            return Err(damaged(ParquetError::General(format!(
-                "row group {} declares {declared} rows but holds {read}",
-                g + 1
-            ))));
+            return Err(damaged(
+                name,
+                ParquetError::General(format!(
+                    "row group {} declares {declared} rows but holds {read}",
+                    g + 1
+                )),
+            ));
         }
     }
-    Ok(rows)
+    Ok(())
 }
 
 /// Runs a call into the parquet crate, turning a panic into an error. The crate asserts on
@@ -319,8 +458,26 @@ struct Column {
     kind: Kind,
     max_def: i16,
     defs: Vec<i16>,
+    out: Texts,
+}
+
+/// The values of one column in a batch, as text.
+#[derive(Default)]
+struct Texts {
     text: String,
     cells: Vec<Cell>,
+}
+
+impl Texts {
+    /// The text of row `j`, trimmed: `None` inside when null; `None` outside when the bytes
+    /// are not UTF-8.
+    fn get(&self, j: usize) -> Option<Option<&str>> {
+        match self.cells.get(j).copied().unwrap_or(Cell::Null) {
+            Cell::Null => Some(None),
+            Cell::Text(a, b) => Some(Some(self.text.get(a..b).unwrap_or_default())),
+            Cell::NotText => None,
+        }
+    }
 }
 
 /// A column decoder of one physical type, with its buffer of decoded values.
@@ -358,105 +515,142 @@ impl Column {
             kind: Kind::of(descr),
             max_def: descr.max_def_level(),
             defs: Vec::with_capacity(BATCH),
-            text: String::with_capacity(BATCH * 24),
-            cells: Vec::with_capacity(BATCH),
-        }
-    }
-
-    /// The text of row `j` of the batch: `None` inside when null; `None` outside when the
-    /// bytes are not UTF-8.
-    fn get(&self, j: usize) -> Option<Option<&str>> {
-        match self.cells.get(j).copied().unwrap_or(Cell::Null) {
-            Cell::Null => Some(None),
-            Cell::Text(a, b) => Some(Some(self.text.get(a..b).unwrap_or_default().trim())),
-            Cell::NotText => None,
+            out: Texts::default(),
         }
     }
 
     /// Decodes up to `max` rows into text. Returns the number of rows.
     fn fill(&mut self, max: usize) -> Result<usize, ParquetError> {
-        self.text.clear();
-        self.cells.clear();
+        self.out.text.clear();
+        self.out.cells.clear();
         let kind = self.kind;
         let mut out = Out {
             max_def: self.max_def,
             defs: &mut self.defs,
-            text: &mut self.text,
-            cells: &mut self.cells,
+            text: &mut self.out.text,
+            cells: &mut self.out.cells,
         };
         match &mut self.reader {
-            Typed::Bool(r, v) => out.fill(r, v, max, |t, x| {
-                t.push_str(if *x { "true" } else { "false" });
-                true
-            }),
-            Typed::Int32(r, v) => out.fill(r, v, max, |t, &x| {
-                match kind {
-                    Kind::Decimal(scale) => push_decimal(t, i128::from(x), scale),
-                    Kind::Date => push_time(t, i64::from(x) * 86_400, false),
-                    // Unsigned integers of 32 bits are stored in their bits.
-                    Kind::Unsigned => push_int(t, u64::from(x.cast_unsigned())),
-                    _ => push_int(t, x),
-                }
-                true
-            }),
-            Typed::Int64(r, v) => out.fill(r, v, max, |t, &x| {
-                match kind {
-                    Kind::Decimal(scale) => push_decimal(t, i128::from(x), scale),
-                    Kind::Timestamp(per_second) => {
-                        push_time(t, x.div_euclid(per_second), true);
-                    }
-                    Kind::Date => push_time(t, x.saturating_mul(86_400), false),
-                    Kind::Unsigned => push_int(t, x.cast_unsigned()),
-                    Kind::Plain => push_int(t, x),
-                }
-                true
-            }),
-            Typed::Int96(r, v) => out.fill(r, v, max, |t, x| {
-                // Nanoseconds of the day in the first 8 bytes, the Julian day in the last 4.
-                let d = x.data();
-                let (nanos, day) = (
-                    (i64::from(d[1]) << 32) | i64::from(d[0]),
-                    i64::from(d[2].cast_signed()),
-                );
-                let seconds = (day - 2_440_588) * 86_400 + nanos.div_euclid(1_000_000_000);
-                push_time(t, seconds, true);
-                true
-            }),
-            Typed::Float(r, v) => out.fill(r, v, max, |t, x| {
-                let _ = write!(t, "{x}");
-                true
-            }),
-            Typed::Double(r, v) => out.fill(r, v, max, |t, x| {
-                let _ = write!(t, "{x}");
-                true
-            }),
-            Typed::Bytes(r, v) => out.fill(r, v, max, |t, x| match kind {
-                Kind::Decimal(scale) => {
-                    push_be_decimal(t, x.data(), scale);
+            Typed::Bool(r, v) => out.fill(
+                r,
+                v,
+                max,
+                |a, b| a == b,
+                |t, x| {
+                    t.push_str(if *x { "true" } else { "false" });
                     true
-                }
-                _ => match std::str::from_utf8(x.data()) {
-                    Ok(s) => {
-                        t.push_str(s);
+                },
+            ),
+            Typed::Int32(r, v) => out.fill(
+                r,
+                v,
+                max,
+                |a, b| a == b,
+                |t, &x| {
+                    match kind {
+                        Kind::Decimal(scale) => push_decimal(t, i128::from(x), scale),
+                        Kind::Date => push_time(t, i64::from(x) * 86_400, false),
+                        // Unsigned integers of 32 bits are stored in their bits.
+                        Kind::Unsigned => push_int(t, u64::from(x.cast_unsigned())),
+                        _ => push_int(t, x),
+                    }
+                    true
+                },
+            ),
+            Typed::Int64(r, v) => out.fill(
+                r,
+                v,
+                max,
+                |a, b| a == b,
+                |t, &x| {
+                    match kind {
+                        Kind::Decimal(scale) => push_decimal(t, i128::from(x), scale),
+                        Kind::Timestamp(per_second) => {
+                            push_time(t, x.div_euclid(per_second), true);
+                        }
+                        Kind::Date => push_time(t, x.saturating_mul(86_400), false),
+                        Kind::Unsigned => push_int(t, x.cast_unsigned()),
+                        Kind::Plain => push_int(t, x),
+                    }
+                    true
+                },
+            ),
+            Typed::Int96(r, v) => out.fill(
+                r,
+                v,
+                max,
+                |a, b| a == b,
+                |t, x| {
+                    // Nanoseconds of the day in the first 8 bytes, the Julian day in the last 4.
+                    let d = x.data();
+                    let (nanos, day) = (
+                        (i64::from(d[1]) << 32) | i64::from(d[0]),
+                        i64::from(d[2].cast_signed()),
+                    );
+                    let seconds = (day - 2_440_588) * 86_400 + nanos.div_euclid(1_000_000_000);
+                    push_time(t, seconds, true);
+                    true
+                },
+            ),
+            Typed::Float(r, v) => out.fill(
+                r,
+                v,
+                max,
+                |a, b| a.to_bits() == b.to_bits(),
+                |t, x| {
+                    let _ = write!(t, "{x}");
+                    true
+                },
+            ),
+            Typed::Double(r, v) => out.fill(
+                r,
+                v,
+                max,
+                |a, b| a.to_bits() == b.to_bits(),
+                |t, x| {
+                    let _ = write!(t, "{x}");
+                    true
+                },
+            ),
+            Typed::Bytes(r, v) => out.fill(
+                r,
+                v,
+                max,
+                |a, b| a == b,
+                |t, x| match kind {
+                    Kind::Decimal(scale) => {
+                        push_be_decimal(t, x.data(), scale);
                         true
                     }
-                    Err(_) => false,
-                },
-            }),
-            Typed::Fixed(r, v) => out.fill(r, v, max, |t, x| {
-                match kind {
-                    Kind::Decimal(scale) => push_be_decimal(t, x.data(), scale),
                     _ => match std::str::from_utf8(x.data()) {
-                        Ok(s) => t.push_str(s),
-                        Err(_) => {
-                            for b in x.data() {
-                                let _ = write!(t, "{b:02x}");
-                            }
+                        Ok(s) => {
+                            t.push_str(s);
+                            true
                         }
+                        Err(_) => false,
                     },
-                }
-                true
-            }),
+                },
+            ),
+            Typed::Fixed(r, v) => out.fill(
+                r,
+                v,
+                max,
+                |a, b| a == b,
+                |t, x| {
+                    match kind {
+                        Kind::Decimal(scale) => push_be_decimal(t, x.data(), scale),
+                        _ => match std::str::from_utf8(x.data()) {
+                            Ok(s) => t.push_str(s),
+                            Err(_) => {
+                                for b in x.data() {
+                                    let _ = write!(t, "{b:02x}");
+                                }
+                            }
+                        },
+                    }
+                    true
+                },
+            ),
         }
     }
 }
@@ -477,25 +671,37 @@ impl Out<'_> {
         reader: &mut ColumnReaderImpl<T>,
         values: &mut Vec<T::T>,
         max: usize,
+        same: impl Fn(&T::T, &T::T) -> bool,
         mut render: impl FnMut(&mut String, &T::T) -> bool,
     ) -> Result<usize, ParquetError> {
         self.defs.clear();
         values.clear();
         let (rows, _, _) = reader.read_records(max, Some(self.defs), None, values)?;
         let mut next = values.iter();
+        // A value equal to the one before shares its text: an hour's rows share their times,
+        // a file its currency.
+        let mut last: Option<(&T::T, Cell)> = None;
         for j in 0..rows {
             let present = self.max_def == 0 || self.defs.get(j) == Some(&self.max_def);
             let cell = match present.then(|| next.next()).flatten() {
                 None => Cell::Null,
-                Some(value) => {
-                    let a = self.text.len();
-                    if render(self.text, value) {
-                        Cell::Text(a, self.text.len())
-                    } else {
-                        self.text.truncate(a);
-                        Cell::NotText
+                Some(value) => match last {
+                    Some((before, cell)) if same(before, value) => cell,
+                    _ => {
+                        let a = self.text.len();
+                        let cell = if render(self.text, value) {
+                            let written = &self.text[a..];
+                            let trimmed = written.trim_start();
+                            let start = a + written.len() - trimmed.len();
+                            Cell::Text(start, start + trimmed.trim_end().len())
+                        } else {
+                            self.text.truncate(a);
+                            Cell::NotText
+                        };
+                        last = Some((value, cell));
+                        cell
                     }
-                }
+                },
             };
             self.cells.push(cell);
         }
@@ -512,22 +718,23 @@ fn push_decimal(text: &mut String, n: i128, scale: i32) {
     if n < 0 {
         text.push('-');
     }
-    let digits_at = text.len();
-    let _ = write!(text, "{}", n.unsigned_abs());
+    let abs = n.unsigned_abs();
     match usize::try_from(scale) {
-        Ok(0) => {}
+        Ok(0) => push_int(text, abs),
         Ok(scale) => {
-            let digits = text.len() - digits_at;
+            let digits = abs.checked_ilog10().map_or(1, |l| l as usize + 1);
             if digits <= scale {
-                let zeros = "0".repeat(scale - digits);
-                text.insert_str(digits_at, &format!("0.{zeros}"));
+                text.push_str("0.");
+                text.extend(std::iter::repeat_n('0', scale - digits));
+                push_int(text, abs);
             } else {
+                push_int(text, abs);
                 text.insert(text.len() - scale, '.');
             }
         }
         // A negative scale multiplies by a power of ten.
         Err(_) => {
-            let _ = write!(text, "e{}", -i64::from(scale));
+            let _ = write!(text, "{abs}e{}", -i64::from(scale));
         }
     }
 }
