@@ -281,6 +281,17 @@ fn bad_rows_are_located_focus_value_errors_after_the_good_ones() {
 }
 
 #[test]
+fn a_matched_value_that_is_not_utf8_is_a_located_focus_value_error() {
+    let path = fixture("not-utf8.parquet");
+    // Not wanted, the column is never read.
+    assert_eq!(read(&path, CostColumn::Billed, &[]).unwrap().len(), 2);
+    let e = read(&path, CostColumn::Billed, &MATCH).unwrap_err();
+    assert_eq!(e.code, Code::FocusValue);
+    assert_eq!(e.at, format!("{}, row 2", path.display()));
+    assert_eq!(e.message, "`BillingAccountId` is not UTF-8 text");
+}
+
+#[test]
 fn an_error_from_the_visitor_stops_the_read() {
     let columns: Vec<String> = Vec::new();
     let wanted = Wanted {

@@ -169,7 +169,7 @@ pub fn read(path: &Path, wanted: &Wanted<'_>, visit: &mut Visit<'_>) -> Result<u
                             FocusError::new(
                                 Code::FocusValue,
                                 at(),
-                                "`a matched column` is not UTF-8 text",
+                                format!("`{}` is not UTF-8 text", names[*c]),
                             )
                         })?)
                         .flatten()
