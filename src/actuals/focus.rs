@@ -127,9 +127,95 @@ pub fn read_file(
     }
     if lower.ends_with(".gz") {
         let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, file));
-        read_csv(&name, gz, wanted, visit)
+        read_csv(&name, Inflated::spawn(gz), wanted, visit)
     } else {
         read_csv(&name, file, wanted, visit)
+    }
+}
+
+/// A gzip stream inflated on a thread of its own, a block at a time, while the caller parses
+/// the blocks before: inflating and parsing a large export take about as long as each other.
+/// The blocks arrive in order; an error of the stream arrives where it happened.
+struct Inflated {
+    blocks: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    current: Vec<u8>,
+    at: usize,
+}
+
+impl Inflated {
+    /// Blocks of this many bytes, and at most this many blocks ahead of the parser.
+    const BLOCK: usize = 1 << 18;
+    const AHEAD: usize = 4;
+
+    fn spawn<R: Read + Send + 'static>(mut input: R) -> Inflated {
+        let (tx, rx) = std::sync::mpsc::sync_channel(Self::AHEAD);
+        let spawned = std::thread::Builder::new()
+            .name("gzip-inflate".to_owned())
+            .spawn(move || {
+                loop {
+                    let mut block = vec![0u8; Self::BLOCK];
+                    let mut filled = 0;
+                    let result = loop {
+                        match input.read(&mut block[filled..]) {
+                            Ok(0) => break Ok(()),
+                            Ok(n) => {
+                                filled += n;
+                                if filled == block.len() {
+                                    break Ok(());
+                                }
+                            }
+                            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                            Err(e) => break Err(e),
+                        }
+                    };
+                    block.truncate(filled);
+                    let done = filled == 0 || result.is_err() || filled < Self::BLOCK;
+                    if filled > 0 && tx.send(Ok(block)).is_err() {
+                        return;
+                    }
+                    if let Err(e) = result {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                    if done {
+                        return;
+                    }
+                }
+            });
+        let (tx_err, rx_err) = std::sync::mpsc::sync_channel(1);
+        let blocks = match spawned {
+            Ok(_) => rx,
+            // No thread to be had: say so as a read error, where the file's errors go.
+            Err(e) => {
+                let _ = tx_err.send(Err(e));
+                rx_err
+            }
+        };
+        Inflated {
+            blocks,
+            current: Vec::new(),
+            at: 0,
+        }
+    }
+}
+
+impl Read for Inflated {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.current.len() {
+            match self.blocks.recv() {
+                Ok(Ok(block)) => {
+                    self.current = block;
+                    self.at = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                // The stream has ended.
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.at);
+        buf[..n].copy_from_slice(&self.current[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
     }
 }
 
