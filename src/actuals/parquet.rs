@@ -388,8 +388,27 @@ fn decode(
 /// some damaged pages instead of returning an error (a dictionary-encoded page without its
 /// dictionary, levels shorter than their length prefix); a damaged file is bad input, and
 /// bad input is an error. Only the crate's calls are guarded, never the visitor.
+///
+/// While a guarded call runs, its thread's panics print nothing: the error that comes of one is
+/// reported as a located diagnostic, and a panic message on stderr would say otherwise. Panics
+/// of every other thread, and of this one outside the call, print as always.
 fn guarded<T>(call: impl FnOnce() -> Result<T, ParquetError>) -> Result<T, ParquetError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).unwrap_or_else(|panic| {
+    thread_local! {
+        static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(std::cell::Cell::get) {
+                default(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(call));
+    QUIET.with(|q| q.set(false));
+    result.unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())
