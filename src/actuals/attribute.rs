@@ -518,15 +518,5 @@ fn spread(buckets: &mut HashMap<i64, Bucket>, start: i64, end: i64, amount: Deci
         }
         return Some(());
     }
-    let total = i128::from(end - start);
-    let a = Num::from_decimal(amount);
-    for day in first..=last {
-        let lo = start.max(day * DAY_SECONDS);
-        let hi = end.min((day + 1) * DAY_SECONDS);
-        let share = Num::Exact(Rational::new(i128::from(hi - lo), total)?);
-        let part = a.checked_mul(share)?;
-        let b = buckets.entry(day + EPOCH_DAY).or_default();
-        b.split = Some(b.split.unwrap_or(Num::ZERO).checked_add(part)?);
-    }
-    Some(())
+    spread_exact(buckets, start, end, Num::from_decimal(amount))
 }

@@ -269,11 +269,7 @@ impl Figures for ActualsFigures {
 }
 
 fn exact_dollars(n: Num) -> Decimal {
-    let cents = n
-        .checked_mul(Num::int(100))
-        .and_then(Num::round_half_even)
-        .unwrap_or(0);
-    Decimal::try_from_i128_with_scale(cents, 2).unwrap_or(Decimal::MAX)
+    doc::cents(n).unwrap_or(Decimal::MAX)
 }
 
 /// Runs `capplan actuals`.

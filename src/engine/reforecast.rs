@@ -11,8 +11,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
-
 use crate::actuals::attribute::Actuals;
 use crate::catalog::ramp::day_number;
 use crate::catalog::{Catalog, Contract};
@@ -130,9 +128,4 @@ pub fn reforecast(
         }
     }
     Ok(out)
-}
-
-/// The date a day number stands for.
-pub fn date_of(day: i64) -> Option<NaiveDate> {
-    NaiveDate::from_num_days_from_ce_opt(i32::try_from(day).ok()?)
 }

@@ -24,7 +24,7 @@ fn overflow(c: &Contract, what: &'static str) -> EngineError {
 }
 
 /// Exact dollars as dollars and cents, half-even.
-fn cents(n: Num) -> Option<Decimal> {
+pub fn cents(n: Num) -> Option<Decimal> {
     let c = n.checked_mul(Num::int(100))?.round_half_even()?;
     Decimal::try_from_i128_with_scale(c, 2).ok()
 }
