@@ -38,6 +38,21 @@ struct Bucket {
 }
 
 impl Bucket {
+    /// Adds another bucket of the same day.
+    fn add(&mut self, other: Bucket) -> Option<()> {
+        match self.whole.checked_add(other.whole) {
+            Some(w) => self.whole = w,
+            None => {
+                let s = self.split.unwrap_or(Num::ZERO);
+                self.split = Some(s.checked_add(Num::from_decimal(other.whole))?);
+            }
+        }
+        if let Some(o) = other.split {
+            self.split = Some(self.split.unwrap_or(Num::ZERO).checked_add(o)?);
+        }
+        Some(())
+    }
+
     fn total(self) -> Option<Num> {
         let w = Num::from_decimal(self.whole);
         match self.split {
@@ -373,34 +388,58 @@ fn cache_context(catalog: &Catalog, cost: CostColumn) -> String {
     out
 }
 
-/// Reads and attributes one cost file.
-fn read_part(
-    catalog: &Catalog,
-    index: &Index,
-    file: &Path,
-    cost: CostColumn,
+/// What the rows of one file (or of some of its pieces) add up to, per contract and day.
+struct Acc<'a> {
+    catalog: &'a Catalog,
+    index: &'a Index,
     cut: Option<i64>,
-) -> Result<Part, FocusError> {
-    let n = catalog.contracts.len();
-    let mut buckets: Vec<HashMap<i64, Bucket>> = vec![HashMap::new(); n];
-    let mut claimed = vec![0u64; n];
-    let (mut unattributed_rows, mut unattributed) = (0u64, Num::ZERO);
-    let (mut latest_end, mut raw_end): (Option<i64>, Option<i64>) = (None, None);
-    let mut claims = Vec::new();
-    let mut key = String::new();
-    let wanted = Wanted {
-        cost,
-        columns: &index.columns,
-    };
-    let mut visit = |row: &CostRow<'_>| -> Result<(), FocusError> {
-        index.claims(row.values, &mut key, &mut claims);
-        claims.sort_unstable();
-        claims.dedup();
+    buckets: Vec<HashMap<i64, Bucket>>,
+    claimed: Vec<u64>,
+    unattributed_rows: u64,
+    unattributed: Num,
+    latest_end: Option<i64>,
+    raw_end: Option<i64>,
+    claims: Vec<usize>,
+    key: String,
+}
+
+impl<'a> Acc<'a> {
+    fn new(catalog: &'a Catalog, index: &'a Index, cut: Option<i64>) -> Self {
+        let n = catalog.contracts.len();
+        Acc {
+            catalog,
+            index,
+            cut,
+            buckets: vec![HashMap::new(); n],
+            claimed: vec![0; n],
+            unattributed_rows: 0,
+            unattributed: Num::ZERO,
+            latest_end: None,
+            raw_end: None,
+            claims: Vec::new(),
+            key: String::new(),
+        }
+    }
+}
+
+fn later(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+impl focus::Sink for Acc<'_> {
+    fn row(&mut self, row: &CostRow<'_>) -> Result<(), FocusError> {
+        self.index
+            .claims(row.values, &mut self.key, &mut self.claims);
+        self.claims.sort_unstable();
+        self.claims.dedup();
         let (start, mut end) = (row.start, row.end);
-        raw_end = Some(raw_end.map_or(end, |l| l.max(end)));
+        self.raw_end = later(self.raw_end, Some(end));
         // The part before `as_of` only, cut by seconds, exactly.
         let mut share: Option<Rational> = None;
-        if let Some(cut) = cut {
+        if let Some(cut) = self.cut {
             if start >= cut && end > start {
                 return Ok(());
             }
@@ -409,27 +448,27 @@ fn read_part(
                 end = cut;
             }
         }
-        latest_end = Some(latest_end.map_or(end, |l| l.max(end)));
+        self.latest_end = later(self.latest_end, Some(end));
         let overflow =
             || FocusError::new(Code::Overflow, (row.at)(), "the cost of a day does not fit");
-        match claims.as_slice() {
+        match self.claims.as_slice() {
             [] => {
-                unattributed_rows += 1;
+                self.unattributed_rows += 1;
                 let mut a = Num::from_decimal(row.cost);
                 if let Some(f) = share {
                     a = a.checked_mul(Num::Exact(f)).ok_or_else(overflow)?;
                 }
-                unattributed = unattributed.checked_add(a).ok_or_else(overflow)?;
+                self.unattributed = self.unattributed.checked_add(a).ok_or_else(overflow)?;
             }
             [c] => {
-                claimed[*c] += 1;
+                self.claimed[*c] += 1;
                 if end <= start {
                     end = start + 1;
                 }
                 match share {
-                    None => spread(&mut buckets[*c], start, end, row.cost),
+                    None => spread(&mut self.buckets[*c], start, end, row.cost),
                     Some(f) => spread_exact(
-                        &mut buckets[*c],
+                        &mut self.buckets[*c],
                         start,
                         end,
                         Num::from_decimal(row.cost)
@@ -440,7 +479,7 @@ fn read_part(
                 .ok_or_else(overflow)?;
             }
             [a, b, ..] => {
-                let (a, b) = (&catalog.contracts[*a], &catalog.contracts[*b]);
+                let (a, b) = (&self.catalog.contracts[*a], &self.catalog.contracts[*b]);
                 return Err(FocusError::new(
                     Code::AmbiguousActual,
                     (row.at)(),
@@ -453,10 +492,56 @@ fn read_part(
             }
         }
         Ok(())
+    }
+
+    fn merge(&mut self, other: Self) -> Result<(), FocusError> {
+        let overflow = || FocusError::new(Code::Overflow, "", "the cost of a day does not fit");
+        self.unattributed_rows += other.unattributed_rows;
+        self.unattributed = self
+            .unattributed
+            .checked_add(other.unattributed)
+            .ok_or_else(overflow)?;
+        self.latest_end = later(self.latest_end, other.latest_end);
+        self.raw_end = later(self.raw_end, other.raw_end);
+        for (c, days) in other.buckets.into_iter().enumerate() {
+            self.claimed[c] += other.claimed[c];
+            for (day, b) in days {
+                let mine = self.buckets[c].entry(day).or_default();
+                mine.add(b).ok_or_else(overflow)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads and attributes one cost file.
+fn read_part(
+    catalog: &Catalog,
+    index: &Index,
+    file: &Path,
+    cost: CostColumn,
+    cut: Option<i64>,
+) -> Result<Part, FocusError> {
+    let n = catalog.contracts.len();
+    let wanted = Wanted {
+        cost,
+        columns: &index.columns,
     };
-    let rows = focus::read_file(file, &wanted, &mut visit)?;
+    let (rows, acc) = focus::read_file_parallel(
+        file,
+        &wanted,
+        &|| Acc::new(catalog, index, cut),
+        rayon::current_num_threads(),
+        None,
+    )
+    .map_err(|mut e| {
+        if e.at.is_empty() {
+            e.at = file.display().to_string();
+        }
+        e
+    })?;
     let mut days = Vec::with_capacity(n);
-    for b in buckets {
+    for b in acc.buckets {
         let mut d: Vec<(i64, Num)> = b
             .into_iter()
             .map(|(day, bucket)| Some((day, bucket.total()?)))
@@ -473,11 +558,11 @@ fn read_part(
     }
     Ok(Part {
         rows,
-        latest_end,
-        raw_end,
-        unattributed_rows,
-        unattributed,
-        claimed,
+        latest_end: acc.latest_end,
+        raw_end: acc.raw_end,
+        unattributed_rows: acc.unattributed_rows,
+        unattributed: acc.unattributed,
+        claimed: acc.claimed,
         days,
     })
 }

@@ -101,122 +101,83 @@ pub fn is_cost_file(path: &Path) -> bool {
     name.ends_with(".csv") || name.ends_with(".csv.gz") || name.ends_with(".parquet")
 }
 
-/// Reads one cost file, handing each row to `visit`. Returns the number of rows.
+/// What a parallel read hands rows to: each parsing thread has one, and they are merged at
+/// the end, so what a sink keeps must not depend on the order of the rows (exact sums do not).
+pub trait Sink: Send {
+    fn row(&mut self, row: &CostRow<'_>) -> Result<(), FocusError>;
+    /// Adds what `other` took in.
+    fn merge(&mut self, other: Self) -> Result<(), FocusError>;
+}
+
+/// Opens a CSV cost file, inflating it if it is gzipped.
+fn open_csv(path: &Path, name: &str) -> Result<Box<dyn Read + Send>, FocusError> {
+    let file = File::open(path).map_err(|e| {
+        FocusError::new(Code::FocusFile, name, format!("cannot read the file: {e}"))
+    })?;
+    if file.metadata().map(|m| m.len() == 0).unwrap_or(false) {
+        return Err(FocusError::new(
+            Code::FocusFile,
+            name,
+            "the file is empty: a FOCUS file has at least a header row",
+        ));
+    }
+    Ok(if name.to_ascii_lowercase().ends_with(".gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+            1 << 16,
+            file,
+        )))
+    } else {
+        Box::new(file)
+    })
+}
+
+fn is_parquet(name: &str) -> bool {
+    name.to_ascii_lowercase().ends_with(".parquet")
+}
+
+/// Reads one cost file, handing each row to `visit` in the file's order. Returns the number
+/// of rows.
 pub fn read_file(
     path: &Path,
     wanted: &Wanted<'_>,
     visit: &mut Visit<'_>,
 ) -> Result<u64, FocusError> {
+    read_file_in_pieces(path, wanted, visit, None)
+}
+
+/// [`read_file`], with CSV text cut into pieces of about `piece` bytes (tests cut small
+/// pieces to cut often).
+#[doc(hidden)]
+pub fn read_file_in_pieces(
+    path: &Path,
+    wanted: &Wanted<'_>,
+    visit: &mut Visit<'_>,
+    piece: Option<usize>,
+) -> Result<u64, FocusError> {
     let name = path.display().to_string();
-    let lower = name.to_ascii_lowercase();
-    let open = || {
-        File::open(path).map_err(|e| {
-            FocusError::new(Code::FocusFile, &name, format!("cannot read the file: {e}"))
-        })
-    };
-    if lower.ends_with(".parquet") {
+    if is_parquet(&name) {
         return super::parquet::read(path, wanted, visit);
     }
-    let file = open()?;
-    if file.metadata().map(|m| m.len() == 0).unwrap_or(false) {
-        return Err(FocusError::new(
-            Code::FocusFile,
-            &name,
-            "the file is empty: a FOCUS file has at least a header row",
-        ));
-    }
-    if lower.ends_with(".gz") {
-        let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, file));
-        read_csv(&name, Inflated::spawn(gz), wanted, visit)
-    } else {
-        read_csv(&name, file, wanted, visit)
-    }
+    super::focus_csv::read_in_order(&name, open_csv(path, &name)?, wanted, visit, piece)
 }
 
-/// A gzip stream inflated on a thread of its own, a block at a time, while the caller parses
-/// the blocks before: inflating and parsing a large export take about as long as each other.
-/// The blocks arrive in order; an error of the stream arrives where it happened.
-struct Inflated {
-    blocks: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
-    current: Vec<u8>,
-    at: usize,
-}
-
-impl Inflated {
-    /// Blocks of this many bytes, and at most this many blocks ahead of the parser.
-    const BLOCK: usize = 1 << 18;
-    const AHEAD: usize = 4;
-
-    fn spawn<R: Read + Send + 'static>(mut input: R) -> Inflated {
-        let (tx, rx) = std::sync::mpsc::sync_channel(Self::AHEAD);
-        let spawned = std::thread::Builder::new()
-            .name("gzip-inflate".to_owned())
-            .spawn(move || {
-                loop {
-                    let mut block = vec![0u8; Self::BLOCK];
-                    let mut filled = 0;
-                    let result = loop {
-                        match input.read(&mut block[filled..]) {
-                            Ok(0) => break Ok(()),
-                            Ok(n) => {
-                                filled += n;
-                                if filled == block.len() {
-                                    break Ok(());
-                                }
-                            }
-                            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                            Err(e) => break Err(e),
-                        }
-                    };
-                    block.truncate(filled);
-                    let done = filled == 0 || result.is_err() || filled < Self::BLOCK;
-                    if filled > 0 && tx.send(Ok(block)).is_err() {
-                        return;
-                    }
-                    if let Err(e) = result {
-                        let _ = tx.send(Err(e));
-                        return;
-                    }
-                    if done {
-                        return;
-                    }
-                }
-            });
-        let (tx_err, rx_err) = std::sync::mpsc::sync_channel(1);
-        let blocks = match spawned {
-            Ok(_) => rx,
-            // No thread to be had: say so as a read error, where the file's errors go.
-            Err(e) => {
-                let _ = tx_err.send(Err(e));
-                rx_err
-            }
-        };
-        Inflated {
-            blocks,
-            current: Vec::new(),
-            at: 0,
-        }
+/// Reads one cost file with up to `workers` threads parsing CSV, each into a sink of its own
+/// from `make`, merged at the end. Returns the number of rows and the sink.
+pub fn read_file_parallel<S: Sink>(
+    path: &Path,
+    wanted: &Wanted<'_>,
+    make: &(dyn Fn() -> S + Sync),
+    workers: usize,
+    piece: Option<usize>,
+) -> Result<(u64, S), FocusError> {
+    let name = path.display().to_string();
+    if is_parquet(&name) {
+        let mut sink = make();
+        let rows = super::parquet::read(path, wanted, &mut |row| sink.row(row))?;
+        return Ok((rows, sink));
     }
-}
-
-impl Read for Inflated {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.at == self.current.len() {
-            match self.blocks.recv() {
-                Ok(Ok(block)) => {
-                    self.current = block;
-                    self.at = 0;
-                }
-                Ok(Err(e)) => return Err(e),
-                // The stream has ended.
-                Err(_) => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.current.len() - self.at);
-        buf[..n].copy_from_slice(&self.current[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
-    }
+    let input = open_csv(path, &name)?;
+    super::focus_csv::read_parallel(&name, input, wanted, make, workers, piece)
 }
 
 /// The indices of the columns a reader needs, from a header.
@@ -266,110 +227,6 @@ pub fn layout(file: &str, header: &[String], wanted: &Wanted<'_>) -> Result<Layo
         currency: require("BillingCurrency")?,
         wanted: wanted_idx,
     })
-}
-
-fn read_csv(
-    name: &str,
-    input: impl Read,
-    wanted: &Wanted<'_>,
-    visit: &mut Visit<'_>,
-) -> Result<u64, FocusError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(false)
-        .buffer_capacity(1 << 16)
-        .from_reader(input);
-    let csv_error = |e: csv::Error| -> FocusError {
-        let at = e
-            .position()
-            .map_or(name.to_owned(), |p| format!("{name}:{}", p.line()));
-        match e.kind() {
-            csv::ErrorKind::Io(io) => FocusError::new(
-                Code::FocusFile,
-                name,
-                format!("the file cannot be read to its end: {io}"),
-            )
-            .with_help("a truncated or damaged download: export the file again"),
-            csv::ErrorKind::UnequalLengths {
-                expected_len, len, ..
-            } => FocusError::new(
-                Code::FocusValue,
-                at,
-                format!("the row has {len} fields where the header has {expected_len}"),
-            ),
-            _ => FocusError::new(Code::FocusValue, at, format!("the row cannot be read: {e}")),
-        }
-    };
-    let mut record = csv::ByteRecord::new();
-    if !reader.read_byte_record(&mut record).map_err(csv_error)? {
-        return Err(FocusError::new(
-            Code::FocusFile,
-            name,
-            "the file is empty: a FOCUS file has at least a header row",
-        ));
-    }
-    let mut header: Vec<String> = record
-        .iter()
-        .map(|f| String::from_utf8_lossy(f).trim().to_owned())
-        .collect();
-    if let Some(first) = header.first_mut()
-        && let Some(rest) = first.strip_prefix('\u{feff}')
-    {
-        *first = rest.to_owned();
-    }
-    if header.len() == 1 {
-        for sep in [';', '\t', '|'] {
-            if header[0].contains(sep) {
-                return Err(FocusError::new(
-                    Code::FocusFile,
-                    format!("{name}:1"),
-                    format!(
-                        "the header is one column holding `{}`: FOCUS CSV is separated by commas",
-                        sep.escape_default()
-                    ),
-                )
-                .with_help("export the file again as comma-separated values"));
-            }
-        }
-    }
-    let layout = layout(name, &header, wanted)?;
-    let mut rows = 0u64;
-    while reader.read_byte_record(&mut record).map_err(csv_error)? {
-        rows += 1;
-        let line = record.position().map_or(rows + 1, |p| p.line());
-        let at = || format!("{name}:{line}");
-        let field = |i: usize, column: &str| -> Result<&str, FocusError> {
-            let bytes = record.get(i).unwrap_or_default();
-            std::str::from_utf8(bytes).map(str::trim).map_err(|_| {
-                FocusError::new(
-                    Code::FocusValue,
-                    format!("{name}:{line}"),
-                    format!("`{column}` is not UTF-8 text"),
-                )
-            })
-        };
-        let start = field(layout.start, "ChargePeriodStart")?;
-        let end = field(layout.end, "ChargePeriodEnd")?;
-        let cost = field(layout.cost, wanted.cost.column())?;
-        let currency = field(layout.currency, "BillingCurrency")?;
-        let row = parse_row(&at, start, end, cost, currency, wanted.cost)?;
-        let mut values: Vec<Option<&str>> = Vec::with_capacity(layout.wanted.len());
-        for idx in &layout.wanted {
-            let v = match idx {
-                Some(i) => Some(field(*i, "a matched column")?).filter(|s| !s.is_empty()),
-                None => None,
-            };
-            values.push(v);
-        }
-        visit(&CostRow {
-            at: &at,
-            start: row.0,
-            end: row.1,
-            cost: row.2,
-            values: &values,
-        })?;
-    }
-    Ok(rows)
 }
 
 /// Checks and converts the required fields of a row: `(start, end, cost)`.

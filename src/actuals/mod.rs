@@ -5,4 +5,5 @@ pub mod attribute;
 pub mod cache;
 pub mod deliveries;
 pub mod focus;
+mod focus_csv;
 pub mod parquet;
