@@ -112,7 +112,11 @@ impl Actuals {
 /// Per group of match tables: the values of its columns, joined by [`SEP`], -> the contracts
 /// that match on them. Match values hold no control character, so a row whose values do cannot
 /// make a key of a table's.
-type Claimants = HashMap<String, Vec<usize>>;
+type Claimants = HashMap<String, Vec<usize>, Fast>;
+
+/// A fast hasher for the maps a row is looked up in: keys come from the catalog and the rows'
+/// days, and no output depends on the maps' order.
+type Fast = foldhash::fast::FixedState;
 
 const SEP: char = '\u{1f}';
 
@@ -393,10 +397,10 @@ struct Acc<'a> {
     catalog: &'a Catalog,
     index: &'a Index,
     cut: Option<i64>,
-    buckets: Vec<HashMap<i64, Bucket>>,
+    buckets: Vec<HashMap<i64, Bucket, Fast>>,
     claimed: Vec<u64>,
     unattributed_rows: u64,
-    unattributed: Num,
+    unattributed: Bucket,
     latest_end: Option<i64>,
     raw_end: Option<i64>,
     claims: Vec<usize>,
@@ -410,10 +414,10 @@ impl<'a> Acc<'a> {
             catalog,
             index,
             cut,
-            buckets: vec![HashMap::new(); n],
+            buckets: vec![HashMap::default(); n],
             claimed: vec![0; n],
             unattributed_rows: 0,
-            unattributed: Num::ZERO,
+            unattributed: Bucket::default(),
             latest_end: None,
             raw_end: None,
             claims: Vec::new(),
@@ -454,11 +458,21 @@ impl focus::Sink for Acc<'_> {
         match self.claims.as_slice() {
             [] => {
                 self.unattributed_rows += 1;
-                let mut a = Num::from_decimal(row.cost);
-                if let Some(f) = share {
-                    a = a.checked_mul(Num::Exact(f)).ok_or_else(overflow)?;
-                }
-                self.unattributed = self.unattributed.checked_add(a).ok_or_else(overflow)?;
+                let part = match share {
+                    None => Bucket {
+                        whole: row.cost,
+                        split: None,
+                    },
+                    Some(f) => Bucket {
+                        whole: Decimal::ZERO,
+                        split: Some(
+                            Num::from_decimal(row.cost)
+                                .checked_mul(Num::Exact(f))
+                                .ok_or_else(overflow)?,
+                        ),
+                    },
+                };
+                self.unattributed.add(part).ok_or_else(overflow)?;
             }
             [c] => {
                 self.claimed[*c] += 1;
@@ -497,9 +511,8 @@ impl focus::Sink for Acc<'_> {
     fn merge(&mut self, other: Self) -> Result<(), FocusError> {
         let overflow = || FocusError::new(Code::Overflow, "", "the cost of a day does not fit");
         self.unattributed_rows += other.unattributed_rows;
-        self.unattributed = self
-            .unattributed
-            .checked_add(other.unattributed)
+        self.unattributed
+            .add(other.unattributed)
             .ok_or_else(overflow)?;
         self.latest_end = later(self.latest_end, other.latest_end);
         self.raw_end = later(self.raw_end, other.raw_end);
@@ -561,7 +574,13 @@ fn read_part(
         latest_end: acc.latest_end,
         raw_end: acc.raw_end,
         unattributed_rows: acc.unattributed_rows,
-        unattributed: acc.unattributed,
+        unattributed: acc.unattributed.total().ok_or_else(|| {
+            FocusError::new(
+                Code::Overflow,
+                file.display().to_string(),
+                "the unattributed cost does not fit",
+            )
+        })?,
         claimed: acc.claimed,
         days,
     })
@@ -569,7 +588,7 @@ fn read_part(
 
 /// Adds an exact `amount` over seconds `[start, end)` to the day buckets, by seconds.
 fn spread_exact(
-    buckets: &mut HashMap<i64, Bucket>,
+    buckets: &mut HashMap<i64, Bucket, Fast>,
     start: i64,
     end: i64,
     amount: Num,
@@ -589,7 +608,12 @@ fn spread_exact(
 
 /// Adds `amount` over seconds `[start, end)` to the day buckets, in proportion to the seconds
 /// in each day.
-fn spread(buckets: &mut HashMap<i64, Bucket>, start: i64, end: i64, amount: Decimal) -> Option<()> {
+fn spread(
+    buckets: &mut HashMap<i64, Bucket, Fast>,
+    start: i64,
+    end: i64,
+    amount: Decimal,
+) -> Option<()> {
     let first = start.div_euclid(DAY_SECONDS);
     let last = (end - 1).div_euclid(DAY_SECONDS);
     if first == last {
