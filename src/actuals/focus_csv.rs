@@ -381,8 +381,6 @@ fn parse_piece(
         .flexible(true)
         .from_reader(&piece.buf[..piece.len]);
     let mut record = csv::ByteRecord::new();
-    let layout = &shape.layout;
-    let cost_column = shape.wanted.cost;
     let mut rows = 0u64;
     loop {
         let more = reader
@@ -408,39 +406,78 @@ fn parse_piece(
             ));
         }
         let at = || format!("{name}:{line}");
-        let field = |i: usize, column: &str| -> Result<&str, FocusError> {
-            let bytes = record.get(i).unwrap_or_default();
-            std::str::from_utf8(bytes).map(str::trim).map_err(|_| {
-                FocusError::new(
-                    Code::FocusValue,
-                    format!("{name}:{line}"),
-                    format!("`{column}` is not UTF-8 text"),
-                )
-            })
+        let not_utf8 = |column: &str| {
+            FocusError::new(
+                Code::FocusValue,
+                format!("{name}:{line}"),
+                format!("`{column}` is not UTF-8 text"),
+            )
         };
-        let (start, end, cost) = parse_row(
-            &at,
-            field(layout.start, "ChargePeriodStart")?,
-            field(layout.end, "ChargePeriodEnd")?,
-            field(layout.cost, cost_column.column())?,
-            field(layout.currency, "BillingCurrency")?,
-            cost_column,
-        )?;
-        let mut values: Vec<Option<&str>> = Vec::with_capacity(layout.wanted.len());
-        for idx in &layout.wanted {
-            values.push(match idx {
-                Some(i) => Some(field(*i, "a matched column")?).filter(|s| !s.is_empty()),
-                None => None,
-            });
-        }
-        visit(&CostRow {
-            at: &at,
-            start,
-            end,
-            cost,
-            values: &values,
-        })?;
+        // The whole row is checked as UTF-8 at once; where it is not, each field read is.
+        let result = match csv::StringRecord::from_byte_record(std::mem::take(&mut record)) {
+            Ok(text) => {
+                let result = hand_on(shape, &at, visit, |i, _| {
+                    Ok(trim(text.get(i).unwrap_or_default()))
+                });
+                record = text.into_byte_record();
+                result
+            }
+            Err(e) => {
+                record = e.into_byte_record();
+                hand_on(shape, &at, visit, |i, column| {
+                    std::str::from_utf8(record.get(i).unwrap_or_default())
+                        .map(trim)
+                        .map_err(|_| not_utf8(column))
+                })
+            }
+        };
+        result?;
     }
+}
+
+/// `text` without the white space around it.
+fn trim(text: &str) -> &str {
+    let t = text.trim_ascii();
+    let outer = |b: Option<&u8>| b.is_some_and(|b| !b.is_ascii());
+    if outer(t.as_bytes().first()) || outer(t.as_bytes().last()) {
+        t.trim()
+    } else {
+        t
+    }
+}
+
+/// Converts a row's fields, got by index and column name from `field`, and hands the row to
+/// `visit`.
+fn hand_on<'r>(
+    shape: &Shape<'_>,
+    at: &dyn Fn() -> String,
+    visit: &mut dyn FnMut(&CostRow<'_>) -> Result<(), FocusError>,
+    field: impl Fn(usize, &str) -> Result<&'r str, FocusError>,
+) -> Result<(), FocusError> {
+    let layout = &shape.layout;
+    let cost_column = shape.wanted.cost;
+    let (start, end, cost) = parse_row(
+        at,
+        field(layout.start, "ChargePeriodStart")?,
+        field(layout.end, "ChargePeriodEnd")?,
+        field(layout.cost, cost_column.column())?,
+        field(layout.currency, "BillingCurrency")?,
+        cost_column,
+    )?;
+    let mut values: Vec<Option<&str>> = Vec::with_capacity(layout.wanted.len());
+    for idx in &layout.wanted {
+        values.push(match idx {
+            Some(i) => Some(field(*i, "a matched column")?).filter(|s| !s.is_empty()),
+            None => None,
+        });
+    }
+    visit(&CostRow {
+        at,
+        start,
+        end,
+        cost,
+        values: &values,
+    })
 }
 
 /// The line a record starts on, counted from 1 at the start of `text`. The CSV reader counts a
