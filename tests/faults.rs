@@ -768,3 +768,100 @@ fn an_output_that_is_an_input_of_the_run_is_refused_whatever_its_spelling() {
         let _ = std::fs::remove_dir_all(root.join("fresh"));
     }
 }
+
+/// Runs capplan with `args`, killing it if it has not ended within ten seconds: a run that waits
+/// on a named pipe would hang the test.
+fn run_promptly(args: &[&str]) -> Output {
+    let mut child = capplan(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..200 {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    panic!("capplan {args:?} waited on its input");
+}
+
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+}
+
+#[test]
+fn named_pipes_and_devices_are_refused_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("x.toml");
+    mkfifo(&fifo);
+    let fifo = fifo.to_str().unwrap();
+    // Named on the command line, in every place a file is read.
+    for args in [
+        vec!["validate", fifo],
+        vec!["--scenario", fifo, "plan"],
+        vec!["--scenario", "/dev/null", "plan"],
+        vec!["schedule", "--demand", fifo],
+    ] {
+        let out = run_promptly(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("a named pipe (FIFO), not a file") || err.contains("a device, not a file"),
+            "{args:?}: {err}"
+        );
+    }
+    // In a catalog folder.
+    let catalog = dir.path().join("catalog");
+    std::fs::create_dir(&catalog).unwrap();
+    std::fs::copy("contracts/portfolio.toml", catalog.join("portfolio.toml")).unwrap();
+    mkfifo(&catalog.join("pipe.toml"));
+    let out = run_promptly(&["--catalog", catalog.to_str().unwrap(), "plan"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("pipe.toml` is a named pipe (FIFO)"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_contract_that_is_a_dangling_link_or_a_loop_is_an_error_not_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, target) in [("gone.toml", "nowhere.toml"), ("loop.toml", "loop.toml")] {
+        let catalog = dir.path().join(name.trim_end_matches(".toml"));
+        std::fs::create_dir(&catalog).unwrap();
+        std::fs::copy("contracts/portfolio.toml", catalog.join("portfolio.toml")).unwrap();
+        std::os::unix::fs::symlink(target, catalog.join(name)).unwrap();
+        let out = run_promptly(&["--catalog", catalog.to_str().unwrap(), "plan"]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains(&format!("cannot read `{}", catalog.join(name).display())),
+            "{name}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_named_pipe_among_the_actuals_is_a_located_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["costs.csv", "costs.parquet", "deliveries.csv"] {
+        let actuals = dir.path().join(name.replace('.', "-"));
+        std::fs::create_dir(&actuals).unwrap();
+        mkfifo(&actuals.join(name));
+        let out = run_promptly(&["burn", "--actuals", actuals.to_str().unwrap()]);
+        let err = text(&out.stderr);
+        // Invalid actuals, like an invalid catalog.
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(
+            err.contains("error[focus-file]") && err.contains("named pipe (FIFO)"),
+            "{name}: {err}"
+        );
+    }
+}

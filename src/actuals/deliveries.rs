@@ -33,10 +33,18 @@ fn error(code: Code, at: String, message: String) -> Diagnostic {
 pub fn load(catalog: &Catalog, path: &Path) -> (Vec<Delivery>, Vec<Diagnostic>) {
     let mut out = Vec::new();
     let mut diagnostics = Vec::new();
+    let name = path.display().to_string();
+    if let Some(kind) = crate::catalog::load::special_file(path) {
+        diagnostics.push(error(
+            Code::FocusFile,
+            name,
+            format!("the file is {kind}: deliveries are read from a file"),
+        ));
+        return (out, diagnostics);
+    }
     if !path.is_file() {
         return (out, diagnostics);
     }
-    let name = path.display().to_string();
     let mut reader = match csv::ReaderBuilder::new().flexible(true).from_path(path) {
         Ok(r) => r,
         Err(e) => {

@@ -109,8 +109,21 @@ pub trait Sink: Send {
     fn merge(&mut self, other: Self) -> Result<(), FocusError>;
 }
 
+/// A named pipe, socket or device among the actuals is an error, not a read that waits forever.
+pub fn refuse_special(path: &Path, name: &str) -> Result<(), FocusError> {
+    match crate::catalog::load::special_file(path) {
+        Some(kind) => Err(FocusError::new(
+            Code::FocusFile,
+            name,
+            format!("the file is {kind}: actuals are read from files"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Opens a CSV cost file, inflating it if it is gzipped.
 fn open_csv(path: &Path, name: &str) -> Result<Box<dyn Read + Send>, FocusError> {
+    refuse_special(path, name)?;
     let file = File::open(path).map_err(|e| {
         FocusError::new(Code::FocusFile, name, format!("cannot read the file: {e}"))
     })?;
@@ -156,6 +169,7 @@ pub fn read_file_in_pieces(
 ) -> Result<u64, FocusError> {
     let name = path.display().to_string();
     if is_parquet(&name) {
+        refuse_special(path, &name)?;
         return super::parquet::read(path, wanted, visit);
     }
     super::focus_csv::read_in_order(&name, open_csv(path, &name)?, wanted, visit, piece)
@@ -172,6 +186,7 @@ pub fn read_file_parallel<S: Sink>(
 ) -> Result<(u64, S), FocusError> {
     let name = path.display().to_string();
     if is_parquet(&name) {
+        refuse_special(path, &name)?;
         let mut sink = make();
         let rows = super::parquet::read(path, wanted, &mut |row| sink.row(row))?;
         return Ok((rows, sink));

@@ -45,6 +45,43 @@ pub enum LoadError {
     TooManyFiles { path: String, limit: usize },
     #[error("`{path}` changed while it was being read; run again")]
     Changed { path: String },
+    #[error(
+        "`{path}` is {kind}, not a file: capplan reads files (or `<(...)` and `/dev/stdin`), and would wait on this"
+    )]
+    NotRegular { path: String, kind: &'static str },
+}
+
+/// What `path` is if it is a named pipe, a socket or a device: a special file, which a read
+/// could wait on forever. Pipes that the shell passes (`<(...)`, `/dev/stdin`) are not counted:
+/// they are what a user means to read.
+pub fn special_file(path: &Path) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let shown = path.to_string_lossy();
+        if ["/dev/fd/", "/proc/self/fd/"]
+            .iter()
+            .any(|p| shown.starts_with(p))
+            || shown == "/dev/stdin"
+        {
+            return None;
+        }
+        let t = fs::metadata(path).ok()?.file_type();
+        if t.is_fifo() {
+            Some("a named pipe (FIFO)")
+        } else if t.is_char_device() || t.is_block_device() {
+            Some("a device")
+        } else if t.is_socket() {
+            Some("a socket")
+        } else {
+            None
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
 }
 
 pub use crate::catalog::limits::{MAX_CATALOG_FILES, MAX_FILE_BYTES};
@@ -87,12 +124,33 @@ impl CatalogFiles {
             let entry = entry.map_err(io_err)?;
             let path = entry.path();
             // The entry's own type needs no further system call; a link is followed to its target.
+            let toml = path.extension().is_some_and(|e| e == "toml");
             let is_file = match entry.file_type() {
-                Ok(t) if t.is_symlink() => path.is_file(),
+                // A link is followed; one that leads nowhere (or in a loop) is an error, not a
+                // contract silently left out.
+                Ok(t) if t.is_symlink() => match fs::metadata(&path) {
+                    Ok(m) => m.is_file(),
+                    Err(source) if toml => {
+                        return Err(LoadError::Io {
+                            path: path.display().to_string(),
+                            source,
+                        });
+                    }
+                    Err(_) => false,
+                },
                 Ok(t) => t.is_file(),
                 Err(_) => path.is_file(),
             };
-            if is_file && path.extension().is_some_and(|e| e == "toml") {
+            if toml
+                && !is_file
+                && let Some(kind) = special_file(&path)
+            {
+                return Err(LoadError::NotRegular {
+                    path: path.display().to_string(),
+                    kind,
+                });
+            }
+            if is_file && toml {
                 if paths.len() == max_files {
                     return Err(LoadError::TooManyFiles {
                         path: dir.display().to_string(),
@@ -165,6 +223,12 @@ pub fn read_checked(path: &Path, cap: u64, during: &mut dyn FnMut()) -> Result<V
         path: shown(),
         source,
     };
+    if let Some(kind) = special_file(path) {
+        return Err(LoadError::NotRegular {
+            path: shown(),
+            kind,
+        });
+    }
     let file = fs::File::open(path).map_err(io)?;
     let before = file.metadata().map_err(io)?;
     let regular = before.is_file();
@@ -567,11 +631,32 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn a_device_is_read_as_it_comes() {
-        assert_eq!(
-            read_checked(Path::new("/dev/null"), MAX_FILE_BYTES, &mut || {}).unwrap(),
-            b""
+    fn a_device_is_refused_and_a_passed_pipe_read_as_it_comes() {
+        let err = read_checked(Path::new("/dev/null"), MAX_FILE_BYTES, &mut || {}).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LoadError::NotRegular {
+                    kind: "a device",
+                    ..
+                }
+            ),
+            "{err}"
         );
+        // What `<(...)` passes: a pipe by its descriptor's name.
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "printf 'id = 1'"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        use std::os::fd::AsRawFd;
+        let name = format!("/proc/self/fd/{}", out.as_raw_fd());
+        assert_eq!(
+            read_checked(Path::new(&name), MAX_FILE_BYTES, &mut || {}).unwrap(),
+            b"id = 1"
+        );
+        child.wait().unwrap();
     }
 
     #[test]
