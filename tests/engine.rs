@@ -764,3 +764,66 @@ fn h100e_targets_count_at_the_portfolio_precision_whatever_the_report_shows() {
     assert_eq!(label(&s.h100e_met_in), Some("2026Q2"));
     assert_eq!(label(&s.met_in), Some("2026Q2"));
 }
+
+/// A catalog written before compute was counted, with an `h100` profile of watts and a rate
+/// only: it stays valid, and its `h100` units count as the built-in H100 (one H100e each), the
+/// reference of every other figure.
+#[test]
+fn an_h100_profile_without_figures_is_the_built_in_h100() {
+    let portfolio = r#"
+[portfolio]
+name = "older"
+currency = "USD"
+horizon = { start = 2026-01-01, end = 2027-01-01 }
+pue = 1.2
+
+[[hardware]]
+id = "h100"
+kind = "gpu"
+watts_per_unit = 700
+rate_usd_per_hour = "2.00"
+"#;
+    let contract = r#"
+id = "c"
+provider = "P"
+title = "c"
+announced = 2025-12-01
+start = 2026-01-01
+end = 2027-01-01
+value_usd = "17520"
+sources = ["https://example.com/c"]
+
+[[tranche]]
+id = "t"
+hardware = "h100"
+units = 1
+online_from = 2026-01-01
+online_by = 2026-01-01
+"#;
+    let files = CatalogFiles {
+        label: "older".to_owned(),
+        files: vec![
+            (
+                "older/portfolio.toml".to_owned(),
+                portfolio.as_bytes().to_vec(),
+            ),
+            ("older/c.toml".to_owned(), contract.as_bytes().to_vec()),
+        ],
+    };
+    let mut report = Report::default();
+    let cat = catalog::load(&files, &mut report).expect("a valid catalog");
+    let errors: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == capplan::diagnostic::Severity::Error)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(
+        cat.reference_tflops(Precision::Fp8),
+        Some(Decimal::from(1979))
+    );
+    let tl = timeline(&cat, By::Quarter, "2026-01-01", "2026-07-01");
+    let total = capacity(&cat, &tl, GroupBy::Total, &Filter::default());
+    assert_eq!(at(&tl, &total, "total", "2026Q1").h100e, 1);
+}

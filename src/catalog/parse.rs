@@ -564,13 +564,21 @@ impl HardwarePatch {
     /// The whole profile, if every required field is there.
     pub fn complete(self) -> Option<Hardware> {
         let id = self.id?;
+        let kind = self.kind?;
+        // An `h100` accelerator that gives no figures is the built-in H100 (docs/compute.md):
+        // catalogs written before compute was counted keep working, `h100` as the reference.
+        let tflops = match self.tflops {
+            Some(t) => t,
+            None if id == H100 && kind == HardwareKind::Gpu => h100_tflops(),
+            None => Tflops::default(),
+        };
         Some(Hardware {
             name: self.name.unwrap_or_else(|| id.clone()),
             id,
-            kind: self.kind?,
+            kind,
             watts_per_unit: self.watts_per_unit?,
             rate_usd_per_hour: self.rate_usd_per_hour?,
-            tflops: self.tflops.unwrap_or_default(),
+            tflops,
             origin: self.origin,
         })
     }
