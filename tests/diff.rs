@@ -893,3 +893,77 @@ fn every_command_s_json_carries_the_schema_version_and_only_diff_writes_comments
         }
     }
 }
+
+#[test]
+fn git_reads_a_catalog_whatever_its_folder_is_called() {
+    let from_dirs = json_of(&["diff", &fixture("base"), &fixture("delay")]);
+    // The repository's own folder has a space and an accent; the catalog is at its root or in
+    // a folder whose name has a space, a line end or an accent.
+    for name in ["", "my contracts", "con\ntracts", "contrats-été"] {
+        let dir = temp();
+        let repo = dir.path().join("plans ü");
+        fs::create_dir(&repo).unwrap();
+        let catalog = if name.is_empty() {
+            repo.clone()
+        } else {
+            repo.join(name)
+        };
+        copy_catalog(&fixture("base"), &catalog);
+        git(&repo, &["init", "-q"]);
+        git(&repo, &["add", "."]);
+        git(&repo, &["commit", "-q", "-m", "base"]);
+        fs::copy(
+            fixture("delay") + "/charlie.toml",
+            catalog.join("charlie.toml"),
+        )
+        .unwrap();
+        let (code, out, err) = capplan(
+            &repo,
+            &[
+                "--format",
+                "json",
+                "--catalog",
+                catalog.to_str().unwrap(),
+                "diff",
+                "--git",
+                "HEAD",
+            ],
+        );
+        assert_eq!(code, 0, "{name:?}: {err}");
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(changes(&doc), changes(&from_dirs), "{name:?}");
+        let folder = if name.is_empty() { "." } else { name };
+        assert_eq!(doc["summary"]["old"], format!("HEAD:{folder}"), "{name:?}");
+    }
+}
+
+#[test]
+fn git_s_own_refusal_is_shown() {
+    let dir = temp();
+    let contracts = repository(dir.path());
+    // What git says of a repository that another user owns (`safe.directory`); its test switch
+    // makes any repository look so.
+    let out = Command::new(env!("CARGO_BIN_EXE_capplan"))
+        .args([
+            "--catalog",
+            contracts.to_str().unwrap(),
+            "diff",
+            "--git",
+            "HEAD",
+        ])
+        .current_dir(dir.path())
+        .env_remove("CAPPLAN_CATALOG")
+        .env("GIT_TEST_ASSUME_DIFFERENT_OWNER", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("dubious ownership"), "{err}");
+    assert!(!err.contains("not in a git repository"), "{err}");
+    // Outside any repository, that is what it says.
+    let outside = temp();
+    copy_catalog(&fixture("base"), outside.path());
+    let (code, _, err) = capplan(outside.path(), &["diff", "--git", "HEAD", "."]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not in a git repository"), "{err}");
+}

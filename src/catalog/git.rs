@@ -53,6 +53,8 @@ fn git(dir: &Path, args: &[&str]) -> Result<Result<Vec<u8>, String>, GitError> {
         .arg(dir)
         .args(args)
         .stdin(Stdio::null())
+        // Git's messages in English, whatever the locale: capplan reads one of them.
+        .env("LC_ALL", "C")
         .output()
         .map_err(GitError::NoGit)?;
     if out.status.success() {
@@ -160,15 +162,30 @@ fn read_answers(
 /// The catalog folder `dir` (on disk, inside a git repository) as it was at revision `rev`.
 pub fn read_at_revision(dir: &Path, rev: &str) -> Result<CatalogFiles, GitError> {
     let shown = dir.display().to_string();
-    let not_repo = || GitError::NotARepository { dir: shown.clone() };
-    let found =
-        git(dir, &["rev-parse", "--show-toplevel", "--show-prefix"])?.map_err(|_| not_repo())?;
-    let found = lines(&found);
-    let (repo, prefix) = match found.as_slice() {
-        [repo] => (repo.clone(), String::new()),
-        [repo, prefix, ..] => (repo.clone(), prefix.clone()),
-        _ => return Err(not_repo()),
+    // One question at a time, the answer whole: a folder's name may hold spaces, line ends or
+    // any other character, and git writes it as it is, ended by one line end.
+    let ask = |question: &str| -> Result<String, GitError> {
+        match git(dir, &["rev-parse", question])? {
+            Ok(out) => {
+                let mut text = String::from_utf8_lossy(&out).into_owned();
+                if text.ends_with('\n') {
+                    text.pop();
+                }
+                Ok(text)
+            }
+            // Outside a repository, say so; any other refusal (such as `safe.directory` for a
+            // repository another user owns) is git's to explain.
+            Err(message) if message.contains("not a git repository") => {
+                Err(GitError::NotARepository { dir: shown.clone() })
+            }
+            Err(message) => Err(GitError::Failed {
+                command: format!("rev-parse {question}"),
+                message,
+            }),
+        }
     };
+    let repo = ask("--show-toplevel")?;
+    let prefix = ask("--show-prefix")?;
     // A revision that starts with `-` would be read as an option.
     let no_revision = || GitError::NoRevision {
         rev: rev.to_owned(),
@@ -214,7 +231,9 @@ pub fn read_at_revision(dir: &Path, rev: &str) -> Result<CatalogFiles, GitError>
         });
     }
     entries.sort();
-    let path = |name: &str| -> PathBuf { Path::new(folder).join(name) };
+    // Files are named by their path from the root; at the root, `./NAME`, as git also reads it.
+    let shown_folder = if folder.is_empty() { "." } else { folder };
+    let path = |name: &str| -> PathBuf { Path::new(shown_folder).join(name) };
     let oids: Vec<String> = entries.iter().map(|(_, oid)| oid.clone()).collect();
     let names: Vec<String> = entries
         .iter()
@@ -222,7 +241,7 @@ pub fn read_at_revision(dir: &Path, rev: &str) -> Result<CatalogFiles, GitError>
         .collect();
     let blobs = read_blobs(root, &oids, &names)?;
     Ok(CatalogFiles {
-        label: format!("{rev}:{folder}"),
+        label: format!("{rev}:{shown_folder}"),
         files: names.into_iter().zip(blobs).collect(),
     })
 }
