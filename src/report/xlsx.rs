@@ -18,8 +18,30 @@ use crate::report::document::{Cell, Column, Document, Kind};
 
 /// Why a workbook could not be made.
 #[derive(Debug, Error)]
-#[error("cannot make the workbook: {0}")]
-pub struct WorkbookError(#[from] XlsxError);
+pub enum WorkbookError {
+    #[error("cannot make the workbook: {0}")]
+    Xlsx(#[from] XlsxError),
+    #[error(
+        "the `{sheet}` report has {rows} rows, more than the {limit} an Excel sheet holds below its header: choose a longer period (`--by quarter` or `year`), a coarser `--group-by`, a window, or CSV or JSON, which have no such limit",
+        rows = crate::catalog::value::group_thousands(&rows.to_string()),
+        limit = crate::catalog::value::group_thousands(&SHEET_ROWS.to_string())
+    )]
+    TooManyRows { sheet: String, rows: usize },
+}
+
+/// The rows an Excel sheet holds below its header row (1,048,576 in all).
+pub const SHEET_ROWS: usize = 1_048_575;
+
+/// Refuses a report with more rows than a sheet holds, before anything is written.
+pub fn check_rows(sheet: &str, rows: usize) -> Result<(), WorkbookError> {
+    if rows > SHEET_ROWS {
+        return Err(WorkbookError::TooManyRows {
+            sheet: sheet.to_owned(),
+            rows,
+        });
+    }
+    Ok(())
+}
 
 /// The widest a column gets, in characters.
 const MAX_WIDTH: usize = 60;
@@ -48,6 +70,7 @@ pub fn document(doc: &Document) -> Result<Vec<u8>, WorkbookError> {
 /// Adds the sheet `name` with the rows of `doc`, and `NAME summary` with its summary if it has
 /// one.
 pub fn add_document(book: &mut Workbook, name: &str, doc: &Document) -> Result<(), WorkbookError> {
+    check_rows(name, doc.rows.len())?;
     let sheet = book.add_worksheet();
     sheet.set_name(name)?;
     write_rows(sheet, doc)?;
@@ -184,6 +207,7 @@ pub struct Ramp {
 
 /// Adds the sheet `name` with `ramp` as a table and a native stacked-area chart of it.
 pub fn add_ramp(book: &mut Workbook, name: &str, ramp: &Ramp) -> Result<(), WorkbookError> {
+    check_rows(name, ramp.periods.len())?;
     let sheet = book.add_worksheet();
     sheet.set_name(name)?;
     let bold = Format::new().set_bold();
@@ -229,4 +253,17 @@ pub fn add_ramp(book: &mut Workbook, name: &str, ramp: &Ramp) -> Result<(), Work
 
 fn row_index(i: usize) -> Result<u32, XlsxError> {
     u32::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_longer_than_a_sheet_is_refused_with_what_to_do() {
+        assert!(check_rows("capacity", SHEET_ROWS).is_ok());
+        let e = check_rows("capacity", 6_012_345).unwrap_err().to_string();
+        assert!(e.starts_with("the `capacity` report has 6,012,345 rows, more than the 1,048,575 an Excel sheet holds"), "{e}");
+        assert!(e.contains("`--by quarter`") && e.contains("CSV"), "{e}");
+    }
 }
