@@ -227,3 +227,68 @@ fn every_example_scenario_validates_and_runs_through_plan_and_compare() {
         );
     }
 }
+
+/// Every code a scenario or a what-if flag can cause by moving a field points at the scenario
+/// line or the flag, the cause, whatever the catalog line it is compared with.
+#[test]
+fn problems_a_scenario_causes_are_located_at_the_scenario_or_the_flag() {
+    // `amd-2025`'s `gw-1` runs until 2033-01-01; `aws-2025`'s `gb300` has 120,000 units.
+    let cases: [(&str, &str, Code, &str); 4] = [
+        (
+            "[[adjust]]\nselect = \"tranche:amd-2025/gw-1\"\ndelay = \"78m\"\n",
+            "--delay=tranche:amd-2025/gw-1=78m",
+            Code::EmptyTranche,
+            "`until` is given here",
+        ),
+        (
+            "[[adjust]]\nselect = \"tranche:amd-2025/gw-1\"\ndelay = \"75m\"\n",
+            "--delay=tranche:amd-2025/gw-1=75m",
+            Code::NeverFullCapacity,
+            "",
+        ),
+        (
+            "[[adjust]]\nselect = \"tranche:aws-2025/gb300\"\nscale_units = 0.000001\n",
+            "--scale=tranche:aws-2025/gb300=0.000001",
+            Code::NonPositive,
+            "`units` is 0 once scaled",
+        ),
+        (
+            "[[adjust]]\nselect = \"tranche:google-2025/b200\"\ndelay = \"3y\"\n",
+            "--delay=tranche:google-2025/b200=3y",
+            Code::TrancheOutsideTerm,
+            "",
+        ),
+    ];
+    for (adjust, flag, code, words) in cases {
+        // The catalog's files and the scenario's in one report, as in a run.
+        let files = CatalogFiles::read_dir(Path::new("contracts")).unwrap();
+        let mut report = Report::default();
+        let base = catalog::load(&files, &mut report).expect("valid");
+        let text = format!("[scenario]\nname = \"what-if\"\n\n{adjust}");
+        let s = scenario_from_text(&text, &mut report).unwrap();
+        let _ = scenario::apply_all(&base, &[s], Checks::All, &mut report);
+        let d = report
+            .diagnostics
+            .iter()
+            .find(|d| d.code == code)
+            .unwrap_or_else(|| panic!("{code:?} not reported: {:#?}", report.diagnostics));
+        let (file, pos) = report.sources.resolve(&d.location);
+        // Line 6 holds the `delay` or `scale_units` of the adjustment.
+        assert_eq!(
+            (file.as_str(), pos.map(|p| p.0)),
+            ("what-if.toml", Some(6)),
+            "{code:?} {text:?}"
+        );
+        // The same change as a flag: the diagnostic points at the command line.
+        let (status, out, err) = capplan(&[flag, "validate"]);
+        let err = out + &err;
+        assert_eq!(status, i32::from(d.is_error()), "{flag}: {err}");
+        let severity = if d.is_error() { "error" } else { "warning" };
+        assert!(
+            err.contains(&format!("{severity}[{}]", code.name())),
+            "{flag}: {err}"
+        );
+        assert!(err.contains("┌─ command line:1:"), "{flag}: {err}");
+        assert!(err.contains(words), "{flag}: {err}");
+    }
+}

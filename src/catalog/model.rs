@@ -59,6 +59,24 @@ impl Origin {
             .map_or_else(|| self.whole(), |(_, s)| s.clone())
     }
 
+    /// Whether `key` was changed from outside the entity's file: by a scenario or a what-if
+    /// flag, whose line its span now is.
+    pub fn moved(&self, key: &str) -> bool {
+        self.keys
+            .iter()
+            .any(|(k, s)| *k == key && s.file != self.file)
+    }
+
+    /// Of two keys compared, the one a diagnostic points at: `first`, unless only `second` was
+    /// changed by a scenario or a flag, which then caused the problem.
+    pub fn cause<'k>(&self, first: &'k str, second: &'k str) -> (&'k str, &'k str) {
+        if self.moved(second) && !self.moved(first) {
+            (second, first)
+        } else {
+            (first, second)
+        }
+    }
+
     /// Whether `key` was written in the file.
     pub fn has(&self, key: &str) -> bool {
         self.keys.iter().any(|(k, _)| *k == key)

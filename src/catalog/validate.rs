@@ -377,6 +377,19 @@ fn contract_checks(catalog: &Catalog, c: &Contract, checks: Checks, out: &mut Ve
             continue;
         };
         let units = match tranche_units(catalog, c, t) {
+            // Only a scale rounds `units` to none; a file's `units` is at least 1.
+            Ok(0) if matches!(t.quantity, Quantity::Units(_)) => {
+                out.push(
+                    Diagnostic::new(
+                        Code::NonPositive,
+                        t.origin.span("units"),
+                        format!("{twhat}: `units` is 0 once scaled, rounded down to whole units of `{}`", hw.id),
+                    )
+                    .with_help("scale by a larger factor, or leave this tranche out of the selection"),
+                );
+                complete = false;
+                continue;
+            }
             Ok(0) => {
                 out.push(
                     Diagnostic::new(
@@ -520,17 +533,20 @@ fn tranche_dates(
     out: &mut Vec<Diagnostic>,
 ) -> bool {
     let mut ok = true;
+    // Where a scenario or a flag changed one of two fields compared, the diagnostic points at
+    // that change, the cause, and names the other field's line.
     if t.online_by < t.online_from {
+        let (at, other) = t.origin.cause("online_by", "online_from");
         out.push(
             Diagnostic::new(
                 Code::OnlineOrder,
-                t.origin.span("online_by"),
+                t.origin.span(at),
                 format!(
                     "{what}: `online_by` ({}) is before `online_from` ({})",
                     t.online_by, t.online_from
                 ),
             )
-            .with_related(t.origin.span("online_from"), "`online_from` is given here")
+            .with_related(t.origin.span(other), format!("`{other}` is given here"))
             .with_help(
                 "`online_from` is the first unit's day, `online_by` the day all units are online",
             ),
@@ -574,19 +590,50 @@ fn tranche_dates(
         ok = false;
     }
     let until = t.until_or(c.end);
+    // Without `until`, the tranche ends with the contract.
+    let until_key = if t.until.is_some() { "until" } else { "end" };
+    let until_span = |origin: &Origin| {
+        if t.until.is_some() {
+            t.origin.span("until")
+        } else {
+            origin.span("end")
+        }
+    };
     if ok && until <= t.online_from {
-        out.push(Diagnostic::new(
-            Code::EmptyTranche,
-            t.origin.span("until"),
-            format!("{what}: `until` ({until}) is not after `online_from` ({}), so no unit is ever online", t.online_from),
-        ));
+        let moved = t.origin.moved("online_from") && !t.origin.moved("until");
+        let (at, other, other_name) = if moved {
+            (
+                t.origin.span("online_from"),
+                until_span(&c.origin),
+                until_key,
+            )
+        } else {
+            (
+                until_span(&c.origin),
+                t.origin.span("online_from"),
+                "online_from",
+            )
+        };
+        out.push(
+            Diagnostic::new(
+                Code::EmptyTranche,
+                at,
+                format!("{what}: `until` ({until}) is not after `online_from` ({}), so no unit is ever online", t.online_from),
+            )
+            .with_related(other, format!("`{other_name}` is given here")),
+        );
         return false;
     }
     if ok && t.online_by >= until {
+        let at = if t.origin.moved("until") && !t.origin.moved("online_by") {
+            until_span(&c.origin)
+        } else {
+            t.origin.span("online_by")
+        };
         out.push(
             Diagnostic::new(
                 Code::NeverFullCapacity,
-                t.origin.span("online_by"),
+                at,
                 format!("{what} never reaches full capacity: `online_by` ({}) is not before its end ({until})", t.online_by),
             )
             .with_help("bring `online_by` forward, or move `until` later"),
