@@ -311,3 +311,55 @@ fn color_always_colors_the_plan_bars_and_never_leaves_them_plain() {
     assert!(colored.contains("\x1b[32m"), "{colored}");
     assert!(!run("never").contains('\x1b'));
 }
+
+/// `capacity` counts units, power and compute; `spend` counts money, which belongs to a
+/// contract: each takes the options that mean something for it, and refuses the others (exit
+/// 2, naming the option) rather than ignore them.
+#[test]
+fn capacity_and_spend_take_their_own_options_and_refuse_the_others() {
+    for (args, refused) in [
+        (vec!["capacity", "--basis", "cash"], "--basis"),
+        (vec!["capacity", "--actuals"], "--actuals"),
+        (vec!["capacity", "--as-of", "2026-06-01"], "--as-of"),
+        (vec!["spend", "--precision", "bf16"], "--precision"),
+        (vec!["spend", "--group-by", "hardware"], "--group-by"),
+        (vec!["spend", "--group-by", "tranche"], "--group-by"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
+            .args(&args)
+            .env_remove("CAPPLAN_CATALOG")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(refused), "{args:?}: {err}");
+    }
+    for args in [
+        vec!["capacity", "--precision", "bf16", "--group-by", "hardware"],
+        vec!["capacity", "--group-by", "tranche", "--signed-only"],
+        vec!["spend", "--basis", "cash", "--group-by", "contract"],
+        vec!["spend", "--basis", "expense", "--provider", "AWS"],
+    ] {
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(!out.is_empty(), "{args:?}");
+    }
+    // What each does with its own: H100e at bf16 are not those at fp8, and the income
+    // statement's expense is not spend as it accrues.
+    let (_, fp8, _) = run(&["--format", "json", "capacity", "--by", "year"]);
+    let (_, bf16, _) = run(&[
+        "--format",
+        "json",
+        "capacity",
+        "--by",
+        "year",
+        "--precision",
+        "bf16",
+    ]);
+    assert_ne!(fp8, bf16);
+    let (_, accrual, _) = run(&["--format", "json", "spend", "--by", "year"]);
+    let (_, expense, _) = run(&[
+        "--format", "json", "spend", "--by", "year", "--basis", "expense",
+    ]);
+    assert_ne!(accrual, expense);
+}

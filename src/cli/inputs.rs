@@ -158,7 +158,7 @@ fn actuals_folder(command: &Command) -> Option<&Path> {
         Command::Actuals(a) => a.source.dir.as_deref(),
         Command::Burn(a) => a.source.dir.as_deref(),
         Command::Plan(a) => reforecast(&a.reforecast),
-        Command::Capacity(a) | Command::Spend(a) => reforecast(&a.reforecast),
+        Command::Spend(a) => reforecast(&a.reforecast),
         Command::Chart(ChartCommand::Spend(a)) => reforecast(&a.reforecast),
         Command::Report(a) => reforecast(&a.reforecast),
         _ => None,

@@ -260,9 +260,9 @@ pub enum Command {
     /// The main job: a summary against the target and total capacity, power and spend by quarter
     Plan(report::PlanArgs),
     /// Units, unit-hours and facility power per period, by total, provider, contract, hardware or tranche
-    Capacity(report::GroupedArgs),
+    Capacity(report::CapacityArgs),
     /// Spend, cumulative spend and share of the target per period, by total, provider or contract
-    Spend(report::GroupedArgs),
+    Spend(report::SpendArgs),
     /// One row per contract: value, dates, peak capacity and power, implied price, share
     Contracts(report::ContractsArgs),
     /// Demand against supply in H100e-hours per period: served, idle, shortfall; `--runs` for the training runs
@@ -416,8 +416,8 @@ pub fn run(mut cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
             report::Request {
                 which: Which::Capacity(a.group_by.into()),
                 period: Some(&a.period),
-                filter: &a.filter,
-                reforecast: Some(&a.reforecast),
+                filter: &a.select.filter(None, a.precision, a.target.clone()),
+                reforecast: None,
             },
             stderr_color,
             stdout,
@@ -428,7 +428,7 @@ pub fn run(mut cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
             report::Request {
                 which: Which::Spend(a.group_by.into()),
                 period: Some(&a.period),
-                filter: &a.filter,
+                filter: &a.select.filter(a.basis, None, a.target.clone()),
                 reforecast: Some(&a.reforecast),
             },
             stderr_color,
