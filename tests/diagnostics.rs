@@ -287,7 +287,7 @@ pinned! {
         help: "write a contract id, `provider:NAME`, `hardware:ID`, `tranche:CONTRACT/TRANCHE` or `*`";
     a_selector_that_matches_nothing_is_an_error: "unmatched-selector" in "scenario.toml" at Some((6, 10)),
         "selector `provider:Acme Corp` matches nothing in the catalog",
-        help: "check the id against `capplan contracts`; a change that matches nothing is an error, not a no-op";
+        help: "did you mean `provider:Acme`? a change that matches nothing is an error, not a no-op";
     a_triangular_slip_whose_mode_is_past_its_maximum_is_reported: "invalid-distribution" in "scenario.toml" at Some((7, 8)),
         "`slip`: `triangular(0d, 10m, 9m)` needs MIN <= MODE <= MAX with MIN < MAX",
         help: "for example `slip = \"triangular(0d, 2m, 9m)\"`, `uniform(0d, 1q)` or `fixed(30d)`";

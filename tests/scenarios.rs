@@ -292,3 +292,58 @@ fn problems_a_scenario_causes_are_located_at_the_scenario_or_the_flag() {
         assert!(err.contains(words), "{flag}: {err}");
     }
 }
+
+#[test]
+fn a_selector_that_matches_nothing_suggests_the_nearest_that_does() {
+    for (flag, near) in [
+        ("--delay=aws-2052=1q", "`aws-2025`"),
+        (
+            "--delay=tranche:aws-2025/gb30=1q",
+            "`tranche:aws-2025/gb300`",
+        ),
+        (
+            "--delay=tranche:aws-2052/gb300=1q",
+            "`tranche:aws-2025/gb300`",
+        ),
+        (
+            "--exclude=provider:Microsoft Azur",
+            "`provider:Microsoft Azure`",
+        ),
+        ("--delay=hardware:gb3000=1q", "`hardware:gb300`"),
+    ] {
+        let (code, _, err) = capplan(&[flag, "plan"]);
+        assert_eq!(code, 1, "{flag}: {err}");
+        assert!(err.contains("error[unmatched-selector]"), "{flag}: {err}");
+        assert!(
+            err.contains(&format!("did you mean {near}?")),
+            "{flag}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_misspelt_scenario_table_is_checked_as_a_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("what-if.toml");
+    std::fs::write(&file, "[scenaro]\nname = \"x\"\n").unwrap();
+    for args in [
+        vec!["validate", file.to_str().unwrap()],
+        vec!["--scenario", file.to_str().unwrap(), "validate"],
+    ] {
+        let (code, out, err) = capplan(&args);
+        let text = out + &err;
+        assert_eq!(code, 1, "{args:?}: {text}");
+        assert!(
+            text.contains("unknown key `scenaro` in the scenario file"),
+            "{args:?}: {text}"
+        );
+        assert!(
+            text.contains("did you mean `scenario`?"),
+            "{args:?}: {text}"
+        );
+        assert!(
+            !text.contains("the contract is missing"),
+            "{args:?}: {text}"
+        );
+    }
+}

@@ -331,6 +331,17 @@ pub fn default_catalog(global: &GlobalArgs) -> Option<PathBuf> {
     local.is_dir().then(|| local.to_path_buf())
 }
 
+/// What named the catalog folder, for a message about it.
+pub fn catalog_origin(global: &GlobalArgs) -> &'static str {
+    if global.catalog.is_some() {
+        "given by `--catalog`"
+    } else if std::env::var_os("CAPPLAN_CATALOG").is_some_and(|v| !v.is_empty()) {
+        "given by `CAPPLAN_CATALOG`"
+    } else {
+        "the `contracts` folder here"
+    }
+}
+
 /// Reads the catalog named by the global options, or the built-in one.
 pub fn catalog_files(global: &GlobalArgs) -> Result<CatalogFiles, CliError> {
     match default_catalog(global) {
@@ -343,7 +354,10 @@ pub fn catalog_files(global: &GlobalArgs) -> Result<CatalogFiles, CliError> {
                 };
                 return Err(CliError::Load(LoadError::Io {
                     path: dir.display().to_string(),
-                    source: io::Error::new(io::ErrorKind::NotFound, reason),
+                    source: io::Error::new(
+                        io::ErrorKind::NotFound,
+                        format!("{reason} ({})", catalog_origin(global)),
+                    ),
                 }));
             }
             Ok(CatalogFiles::read_dir(&dir)?)

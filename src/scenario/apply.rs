@@ -61,9 +61,11 @@ pub fn apply(catalog: &Catalog, scenario: &Scenario, out: &mut Vec<Diagnostic>) 
             Some(i) => {
                 cat.contracts.remove(i);
             }
-            None => out.push(unmatched(
+            None => out.push(unmatched_selector(
                 span.clone(),
                 &format!("`remove` names contract `{id}`, which is not in the catalog"),
+                &Selector::Contract(id.clone()),
+                &cat,
             )),
         }
     }
@@ -90,12 +92,14 @@ pub fn apply(catalog: &Catalog, scenario: &Scenario, out: &mut Vec<Diagnostic>) 
     // `[[risk]]` entries change nothing here, but one that selects nothing is an error too.
     for r in &scenario.risks {
         if r.select.select(&cat).is_empty() {
-            out.push(unmatched(
+            out.push(unmatched_selector(
                 r.origin.span("select"),
                 &format!(
                     "`[[risk]]` selector `{}` matches nothing in the catalog",
                     r.select
                 ),
+                &r.select,
+                &cat,
             ));
         }
     }
@@ -106,6 +110,18 @@ pub fn apply(catalog: &Catalog, scenario: &Scenario, out: &mut Vec<Diagnostic>) 
 fn unmatched(span: Span, message: &str) -> Diagnostic {
     Diagnostic::new(Code::UnmatchedSelector, span, message.to_owned())
         .with_help("check the id against `capplan contracts`; a change that matches nothing is an error, not a no-op")
+}
+
+/// [`unmatched`] for a selector, with the nearest one that matches if there is one.
+fn unmatched_selector(span: Span, message: &str, selector: &Selector, cat: &Catalog) -> Diagnostic {
+    match selector.nearest(cat) {
+        Some(near) => {
+            Diagnostic::new(Code::UnmatchedSelector, span, message.to_owned()).with_help(format!(
+                "did you mean `{near}`? a change that matches nothing is an error, not a no-op"
+            ))
+        }
+        None => unmatched(span, message),
+    }
 }
 
 fn hardware(cat: &mut Catalog, h: &HardwarePatch, out: &mut Vec<Diagnostic>) {
@@ -280,9 +296,11 @@ fn adjust(cat: &mut Catalog, a: &Adjust, out: &mut Vec<Diagnostic>) {
     let sel = a.select.select(cat);
     let at = |key: &str| a.origin.span(key);
     if sel.is_empty() {
-        out.push(unmatched(
+        out.push(unmatched_selector(
             at("select"),
             &format!("selector `{}` matches nothing in the catalog", a.select),
+            &a.select,
+            cat,
         ));
         return;
     }

@@ -124,6 +124,37 @@ impl Selector {
     }
 }
 
+impl Selector {
+    /// The selector nearest to this one that matches something in `cat`, for a "did you mean":
+    /// the closest contract id, provider, hardware id or tranche id.
+    pub fn nearest(&self, cat: &Catalog) -> Option<Selector> {
+        use crate::catalog::reader::did_you_mean;
+        let contracts = || cat.contracts.iter().map(|c| c.id.as_str());
+        match self {
+            Selector::Contract(id) => {
+                did_you_mean(id, contracts()).map(|b| Selector::Contract(b.to_owned()))
+            }
+            Selector::Provider(p) => {
+                let mut names: Vec<&str> =
+                    cat.contracts.iter().map(|c| c.provider.as_str()).collect();
+                names.sort_unstable();
+                names.dedup();
+                did_you_mean(p, names).map(|b| Selector::Provider(b.to_owned()))
+            }
+            Selector::Hardware(h) => did_you_mean(h, cat.hardware.iter().map(|x| x.id.as_str()))
+                .map(|b| Selector::Hardware(b.to_owned())),
+            Selector::Tranche(c, t) => match cat.contract(c) {
+                Some(contract) => did_you_mean(t, contract.tranches.iter().map(|x| x.id.as_str()))
+                    .map(|b| Selector::Tranche(c.clone(), b.to_owned())),
+                None => {
+                    did_you_mean(c, contracts()).map(|b| Selector::Tranche(b.to_owned(), t.clone()))
+                }
+            },
+            Selector::All | Selector::Workload(_) => None,
+        }
+    }
+}
+
 impl fmt::Display for Selector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -361,12 +361,34 @@ pub fn read_scenario(name: &str, bytes: Vec<u8>, report: &mut Report) -> Option<
 /// Whether a file's text is a scenario rather than a contract: it parses and has `[scenario]`.
 pub fn looks_like_scenario(text: &str) -> bool {
     let (doc, _) = DeTable::parse_recoverable(text);
-    is_scenario(doc.get_ref())
+    let doc = doc.get_ref();
+    // A misspelt `[scenario]` (`[scenaro]`) in a file with no contract `id` is a scenario too,
+    // read as one so that the misspelling gets its "did you mean".
+    is_scenario(doc)
+        || (!doc.keys().any(|k| k.get_ref() == "id")
+            && doc.iter().any(|(k, v)| {
+                matches!(v.get_ref(), toml::de::DeValue::Table(_))
+                    && crate::catalog::reader::did_you_mean(k.get_ref(), ["scenario"]).is_some()
+            }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_misspelt_scenario_table_is_read_as_a_scenario() {
+        assert!(looks_like_scenario("[scenario]\nname = \"x\"\n"));
+        for misspelt in ["[scenaro]\nname = \"x\"\n", "[Scenario]\n", "[senario]\n"] {
+            assert!(looks_like_scenario(misspelt), "{misspelt}");
+        }
+        // A contract, or a file with a table named otherwise, is not.
+        assert!(!looks_like_scenario("id = \"a\"\n[scenaro]\n"));
+        assert!(!looks_like_scenario(
+            "id = \"a\"\n[[tranche]]\nid = \"t\"\n"
+        ));
+        assert!(!looks_like_scenario("[portfolio]\nname = \"p\"\n"));
+    }
 
     #[test]
     fn slips_parse_and_check_their_bounds() {
