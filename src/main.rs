@@ -9,7 +9,8 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     exit_on_signals();
-    let cli = capplan::cli::Cli::parse();
+    let mut cli = capplan::cli::Cli::parse();
+    cli.global.stdout_is_terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
     match capplan::cli::run(cli, &mut stdout, &mut stderr) {
         Ok(code) => ExitCode::from(code),

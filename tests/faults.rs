@@ -865,3 +865,44 @@ fn a_named_pipe_among_the_actuals_is_a_located_error() {
         );
     }
 }
+
+/// Runs capplan with its standard output on a terminal, through `script` (util-linux), which
+/// gives the command a pseudo-terminal. `None` where `script` is not installed.
+fn on_a_terminal(args: &str) -> Option<(i32, String)> {
+    let out = Command::new("script")
+        .args(["-qec", &format!("{BIN} {args}"), "/dev/null"])
+        .env_remove("CAPPLAN_CATALOG")
+        .env("CAPPLAN_CACHE_DIR", "off")
+        .output()
+        .ok()?;
+    Some((out.status.code().unwrap_or(-1), text(&out.stdout)))
+}
+
+#[test]
+fn pages_images_and_workbooks_are_refused_on_a_terminal_not_dumped_on_it() {
+    let Some(_) = on_a_terminal("--version") else {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    };
+    for (args, kind) in [
+        ("report", "an HTML page"),
+        ("chart capacity", "an SVG image"),
+        ("chart spend --by year", "an SVG image"),
+    ] {
+        let (code, out) = on_a_terminal(args).unwrap();
+        assert_eq!(code, 2, "{args}: {out}");
+        assert!(
+            out.contains(&format!(
+                "the output is {kind}, which a terminal cannot show"
+            )),
+            "{args}: {out}"
+        );
+        assert!(out.contains("-o FILE"), "{args}: {out}");
+    }
+    // Text is shown, and the same page goes down a pipe.
+    let (code, out) = on_a_terminal("plan").unwrap();
+    assert_eq!(code, 0, "{out}");
+    let piped = run(&["report"]);
+    assert_eq!(piped.status.code(), Some(0));
+    assert!(text(&piped.stdout).starts_with("<!DOCTYPE html>"));
+}

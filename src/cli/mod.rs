@@ -98,6 +98,10 @@ pub struct GlobalArgs {
     /// What the command line names as inputs, which no output may replace: set by [`run`].
     #[arg(skip)]
     pub inputs: InputFiles,
+    /// Whether standard output is a terminal, which cannot show an image, a page or a workbook:
+    /// set by `main` (tests write to buffers).
+    #[arg(skip)]
+    pub stdout_is_terminal: bool,
 }
 
 /// Quick what-ifs without a file, applied after the scenario files.
@@ -381,6 +385,13 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
 /// ([`output`]): a failed, interrupted or concurrent run never leaves half a report.
 pub fn emit(global: &GlobalArgs, bytes: &[u8], stdout: &mut dyn Write) -> Result<(), CliError> {
     match &global.output {
+        None if global.stdout_is_terminal
+            && let Some(kind) = unfit_for_a_terminal(bytes) =>
+        {
+            Err(CliError::Usage(format!(
+                "the output is {kind}, which a terminal cannot show: write it to a file with `-o FILE`, or pipe it to a program that reads it"
+            )))
+        }
         None => {
             match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
                 Ok(()) => Ok(()),
@@ -390,6 +401,25 @@ pub fn emit(global: &GlobalArgs, bytes: &[u8], stdout: &mut dyn Write) -> Result
             }
         }
         Some(path) => write_atomically(path, bytes, &global.inputs),
+    }
+}
+
+/// What `bytes` are if a terminal cannot show them: an image, a page or a workbook.
+pub fn unfit_for_a_terminal(bytes: &[u8]) -> Option<&'static str> {
+    let head = bytes[..bytes.len().min(256)].trim_ascii_start();
+    let starts = |prefix: &[u8]| {
+        head.len() >= prefix.len() && head[..prefix.len()].eq_ignore_ascii_case(prefix)
+    };
+    if bytes.starts_with(b"\x89PNG") {
+        Some("a PNG image")
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        Some("a zip file (an Excel workbook)")
+    } else if starts(b"<!doctype html") || starts(b"<html") {
+        Some("an HTML page")
+    } else if starts(b"<svg") || starts(b"<?xml") {
+        Some("an SVG image")
+    } else {
+        None
     }
 }
 
@@ -477,5 +507,43 @@ pub fn run(mut cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
         Command::Chart(c) => chart::run(g, c, stderr_color, stdout, stderr),
         Command::Report(a) => page::run(g, a, stderr_color, stdout, stderr),
         Command::Export(a) => export::run(g, a, stderr_color, stdout, stderr),
+    }
+}
+
+#[cfg(test)]
+mod terminal_tests {
+    use super::unfit_for_a_terminal;
+
+    #[test]
+    fn pages_images_and_workbooks_are_told_from_text() {
+        assert_eq!(
+            unfit_for_a_terminal(b"\x89PNG\r\n\x1a\n...."),
+            Some("a PNG image")
+        );
+        assert_eq!(
+            unfit_for_a_terminal(b"PK\x03\x04...."),
+            Some("a zip file (an Excel workbook)")
+        );
+        assert_eq!(
+            unfit_for_a_terminal(b"<!DOCTYPE html>\n<html>"),
+            Some("an HTML page")
+        );
+        assert_eq!(
+            unfit_for_a_terminal(b"\n  <svg xmlns=..."),
+            Some("an SVG image")
+        );
+        assert_eq!(
+            unfit_for_a_terminal(b"<?xml version=\"1.0\"?><svg"),
+            Some("an SVG image")
+        );
+        for text in [
+            &b"period,start\n"[..],
+            b"{\"schema_version\": 1}",
+            b"| a | b |",
+            b"",
+            b"OpenAI",
+        ] {
+            assert_eq!(unfit_for_a_terminal(text), None);
+        }
     }
 }
