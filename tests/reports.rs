@@ -363,3 +363,52 @@ fn capacity_and_spend_take_their_own_options_and_refuse_the_others() {
     ]);
     assert_ne!(accrual, expense);
 }
+
+/// `--fail-if` on every command: a command with figures to gate evaluates it (a gate that holds
+/// exits 3), and one without refuses it (exit 2, naming `--fail-if`) rather than ignore it.
+#[test]
+fn fail_if_is_gated_or_refused_never_ignored() {
+    let holds = "gw@2026Q4>1";
+    let capplan = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
+            .args(args)
+            .env_remove("CAPPLAN_CATALOG")
+            .env("CAPPLAN_CACHE_DIR", "off")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for command in [
+        vec!["plan"],
+        vec!["capacity"],
+        vec!["spend"],
+        vec!["contracts"],
+        vec!["chart", "capacity"],
+        vec!["chart", "spend"],
+    ] {
+        let mut args = command.clone();
+        args.extend(["--fail-if", holds]);
+        let (code, err) = capplan(&args);
+        assert_eq!(code, Some(3), "{command:?}: {err}");
+    }
+    for command in [
+        vec!["validate"],
+        vec!["man"],
+        vec!["schema", "contract"],
+        vec!["completions", "bash"],
+        vec!["npv", "--rate", "8%"],
+        vec!["report"],
+    ] {
+        let mut args = command.clone();
+        args.extend(["--fail-if", holds]);
+        let (code, err) = capplan(&args);
+        assert_eq!(code, Some(2), "{command:?}: {err}");
+        assert!(
+            err.contains("`--fail-if` does not apply to"),
+            "{command:?}: {err}"
+        );
+    }
+}

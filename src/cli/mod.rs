@@ -499,10 +499,23 @@ pub fn run(mut cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
         Command::Burn(a) => actuals::run_burn(g, a, stderr_color, stdout, stderr),
         Command::Npv(a) => npv::run(g, a, stderr_color, stdout, stderr),
         Command::Solve(a) => solve::run(g, a, stderr_color, stdout, stderr),
-        Command::Validate(args) => validate::run(g, args, stdout_color, stdout),
-        Command::Completions(args) => shell::completions(g, args, stdout),
-        Command::Man => shell::man(g, stdout),
-        Command::Schema(args) => schema::run(g, args, stdout),
+        // These have no figures to gate: `--fail-if` is refused, not ignored.
+        Command::Validate(args) => {
+            gate::refuse(&g.fail_if, "validate")?;
+            validate::run(g, args, stdout_color, stdout)
+        }
+        Command::Completions(args) => {
+            gate::refuse(&g.fail_if, "completions")?;
+            shell::completions(g, args, stdout)
+        }
+        Command::Man => {
+            gate::refuse(&g.fail_if, "man")?;
+            shell::man(g, stdout)
+        }
+        Command::Schema(args) => {
+            gate::refuse(&g.fail_if, "schema")?;
+            schema::run(g, args, stdout)
+        }
         Command::Diff(a) => diff::run(g, a, stderr_color, stdout, stderr),
         Command::Chart(c) => chart::run(g, c, stderr_color, stdout, stderr),
         Command::Report(a) => page::run(g, a, stderr_color, stdout, stderr),
