@@ -227,7 +227,10 @@ pub fn report_format(global: &GlobalArgs) -> Result<ReportOutput, CliError> {
     };
     let reports = "reports are `table`, `json`, `csv`, `markdown` or `xlsx`";
     match format {
-        Format::Table | Format::Human => Ok(ReportOutput::Text(ReportFormat::Table)),
+        Format::Table => Ok(ReportOutput::Text(ReportFormat::Table)),
+        Format::Human => Err(CliError::Usage(format!(
+            "{reports}; `human` is for `validate` (a report's text is `table`)"
+        ))),
         Format::Json => Ok(ReportOutput::Text(ReportFormat::Json)),
         Format::Csv => Ok(ReportOutput::Text(ReportFormat::Csv)),
         Format::Markdown => Ok(ReportOutput::Text(ReportFormat::Markdown)),
