@@ -668,3 +668,59 @@ fn a_figure_inside_a_period_is_marked_where_its_day_falls() {
     // 2025-07-02 is day 183 of 365 of 2025: between the ends of 2024 and 2025.
     assert!((points[1].0 - 183.0 / 365.0).abs() < 1e-9, "{points:?}");
 }
+
+/// `export xlsx` writes with `-o` like every other command; the file after it is the same.
+#[test]
+fn export_xlsx_writes_with_o_like_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.xlsx"), dir.path().join("b.xlsx"));
+    let capplan = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
+            .args(args)
+            .env_remove("CAPPLAN_CATALOG")
+            .output()
+            .unwrap()
+    };
+    let out = capplan(&["export", "xlsx", "-o", a.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = capplan(&["export", "xlsx", b.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    for (args, says) in [
+        (
+            vec!["export", "xlsx"],
+            "needs the workbook to write: `-o FILE.xlsx`",
+        ),
+        (
+            vec![
+                "export",
+                "xlsx",
+                "-o",
+                a.to_str().unwrap(),
+                b.to_str().unwrap(),
+            ],
+            "name two; give one",
+        ),
+        (
+            vec![
+                "export",
+                "xlsx",
+                "--format",
+                "json",
+                "-o",
+                a.to_str().unwrap(),
+            ],
+            "whatever `--format` says",
+        ),
+    ] {
+        let out = capplan(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}

@@ -325,8 +325,14 @@ fn capacity_and_spend_take_their_own_options_and_refuse_the_others() {
         (vec!["spend", "--group-by", "hardware"], "--group-by"),
         (vec!["spend", "--group-by", "tranche"], "--group-by"),
         // `human` is the text of `validate`; a report's is `table`.
-        (vec!["plan", "--format", "human"], "`human` is for `validate`"),
-        (vec!["capacity", "--format", "human"], "`human` is for `validate`"),
+        (
+            vec!["plan", "--format", "human"],
+            "`human` is for `validate`",
+        ),
+        (
+            vec!["capacity", "--format", "human"],
+            "`human` is for `validate`",
+        ),
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
             .args(&args)

@@ -433,7 +433,7 @@ pub fn run(mut cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
     let file = match &cli.command {
         Command::Export(export::Args {
             command: export::ExportCommand::Xlsx(a),
-        }) => Some(&a.file),
+        }) => a.file.as_ref().or(cli.global.output.as_ref()),
         _ => cli.global.output.as_ref(),
     };
     if let Some(path) = file {

@@ -12,13 +12,30 @@ use crate::report::xlsx::{self, Ramp, WorkbookError};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
-    /// The workbook to write (atomically), ending in `.xlsx`
+    /// The workbook to write (atomically), ending in `.xlsx`: the same as `-o FILE.xlsx`, which
+    /// every command that writes a file takes
     #[arg(value_name = "FILE.xlsx")]
-    pub file: PathBuf,
+    pub file: Option<PathBuf>,
     #[command(flatten)]
     pub period: PeriodArgs,
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+/// The workbook `export xlsx` writes: `-o FILE.xlsx`, or the file given after it.
+pub fn workbook_file<'a>(global: &'a GlobalArgs, args: &'a Args) -> Result<&'a PathBuf, CliError> {
+    match (&global.output, &args.file) {
+        (Some(o), Some(f)) if o != f => Err(CliError::Usage(format!(
+            "`export xlsx` writes one workbook: `-o {}` and `{}` name two; give one",
+            o.display(),
+            f.display()
+        ))),
+        (Some(o), _) => Ok(o),
+        (None, Some(f)) => Ok(f),
+        (None, None) => Err(CliError::Usage(
+            "`export xlsx` needs the workbook to write: `-o FILE.xlsx`".to_owned(),
+        )),
+    }
 }
 
 /// Runs `capplan export xlsx`.
@@ -29,14 +46,14 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
-    if global.output.is_some() || global.format.is_some() {
+    if global.format.is_some() {
         return Err(CliError::Usage(
-            "`export xlsx FILE.xlsx` names its file itself; leave out `--output` and `--format`"
-                .to_owned(),
+            "`export xlsx` writes a workbook, whatever `--format` says: leave it out".to_owned(),
         ));
     }
+    let file = workbook_file(global, args)?;
     crate::cli::gate::refuse(&global.fail_if, "export xlsx")?;
-    format_of_path(&args.file, &[("xlsx", ())], None)?;
+    format_of_path(file, &[("xlsx", ())], None)?;
     let Some(setting) = Setting::load(global, Some(&args.period), &args.filter, color, stderr)?
     else {
         return Ok(EXIT_INVALID);
@@ -86,7 +103,7 @@ pub fn run(
         Ok::<_, WorkbookError>(book.save_to_buffer()?)
     })()
     .map_err(|e| CliError::Usage(e.to_string()))?;
-    write_atomically(&args.file, &bytes, &global.inputs)?;
+    write_atomically(file, &bytes, &global.inputs)?;
     let mut names: Vec<&str> = sheets.iter().map(|(n, _)| *n).collect();
     if compared.is_some() {
         names.push("compare");
@@ -95,7 +112,7 @@ pub fn run(
     let _ = writeln!(
         stdout,
         "wrote `{}`: sheets {}",
-        args.file.display(),
+        file.display(),
         names.join(", ")
     );
     Ok(EXIT_OK)
