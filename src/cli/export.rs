@@ -69,16 +69,16 @@ pub struct FocusArgs {
 }
 
 /// Runs `capplan export`.
+/// Exports write files only: what each holds is said on standard error.
 pub fn run(
     global: &GlobalArgs,
     args: &Args,
     color: bool,
-    stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     match &args.command {
-        ExportCommand::Focus(a) => run_focus(global, a, color, stdout, stderr),
-        ExportCommand::Xlsx(a) => workbook::run(global, a, color, stdout, stderr),
+        ExportCommand::Focus(a) => run_focus(global, a, color, stderr),
+        ExportCommand::Xlsx(a) => workbook::run(global, a, color, stderr),
     }
 }
 
@@ -119,7 +119,6 @@ fn run_focus(
     global: &GlobalArgs,
     args: &FocusArgs,
     color: bool,
-    stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     const COMMAND: &str = "export focus";
@@ -193,7 +192,7 @@ fn run_focus(
         format!("{} {}", count(n), if n == 1 { one } else { many })
     };
     let _ = writeln!(
-        stdout,
+        stderr,
         "wrote `{}`: FOCUS {COSTS_VERSION}, {}, {} by {}{span}, {} of spend ({})",
         dir.join(FOCUS_COSTS_FILE).display(),
         plural(export.costs.len(), "row", "rows"),
@@ -203,7 +202,7 @@ fn run_focus(
         export.scenario,
     );
     let _ = writeln!(
-        stdout,
+        stderr,
         "wrote `{}`: FOCUS {COMMITMENTS_VERSION} Contract Commitment, {}, {} committed",
         dir.join(FOCUS_COMMITMENTS_FILE).display(),
         plural(export.commitments.len(), "row", "rows"),

@@ -442,7 +442,7 @@ pub fn run(mut cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
     let g = &cli.global;
     let stdout_color = use_color(g.color, g.output.is_none() && io::stdout().is_terminal());
     let stderr_color = use_color(g.color, io::stderr().is_terminal());
-    match &cli.command {
+    let code = match &cli.command {
         Command::Plan(a) => report::run(
             g,
             report::Request {
@@ -519,8 +519,17 @@ pub fn run(mut cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
         Command::Diff(a) => diff::run(g, a, stderr_color, stdout, stderr),
         Command::Chart(c) => chart::run(g, c, stderr_color, stdout, stderr),
         Command::Report(a) => page::run(g, a, stderr_color, stdout, stderr),
-        Command::Export(a) => export::run(g, a, stderr_color, stdout, stderr),
+        Command::Export(a) => export::run(g, a, stderr_color, stderr),
+    }?;
+    // Every file written says so on standard error, one line each: here for `--output`, and
+    // in `export`, whose lines say what each file holds.
+    if matches!(code, 0 | EXIT_GATE)
+        && !matches!(cli.command, Command::Export(_))
+        && let Some(path) = &g.output
+    {
+        let _ = writeln!(stderr, "wrote `{}`", path.display());
     }
+    Ok(code)
 }
 
 #[cfg(test)]

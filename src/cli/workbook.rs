@@ -43,7 +43,6 @@ pub fn run(
     global: &GlobalArgs,
     args: &Args,
     color: bool,
-    stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     if global.format.is_some() {
@@ -110,7 +109,7 @@ pub fn run(
     }
     names.push("ramp");
     let _ = writeln!(
-        stdout,
+        stderr,
         "wrote `{}`: sheets {}",
         file.display(),
         names.join(", ")
