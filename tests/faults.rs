@@ -476,7 +476,13 @@ fn interrupt_after_the_rename(signal: &str) {
     );
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(3));
-    assert_eq!(text(&out.stderr).lines().count(), GATES);
+    // Each gate that holds, then the line that names the file written.
+    let said = text(&out.stderr);
+    assert_eq!(said.lines().count(), GATES + 1);
+    assert_eq!(
+        said.lines().last(),
+        Some(format!("wrote `{}`", target.display()).as_str())
+    );
     assert_eq!(std::fs::read(&target).unwrap(), new);
     assert!(temporaries(dir.path()).is_empty());
 }

@@ -156,7 +156,8 @@ fn the_output_extension_picks_the_format() {
         let path_text = path.to_str().expect("a UTF-8 path");
         let catalog = "tests/fixtures/engine/calendar";
         let (code, out, err) = run(&["--catalog", catalog, "-o", path_text, "plan"]);
-        assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+        let wrote = format!("wrote `{path_text}`\n");
+        assert_eq!((code, out.as_str(), err.as_str()), (0, "", wrote.as_str()));
         let (_, expected, _) = run(&["--catalog", catalog, "--format", format, "plan"]);
         assert_eq!(
             fs::read_to_string(&path).expect("written"),
