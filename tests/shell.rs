@@ -91,3 +91,26 @@ fn the_fuzz_script_fails_rather_than_pass_having_run_nothing_without_cargo_fuzz(
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cargo-fuzz is not installed"));
 }
+
+/// clap's own checks of the command definition: no two options with one name, every
+/// requirement naming an argument that exists, and so on, for every subcommand.
+#[test]
+fn the_command_line_definition_passes_clap_s_checks() {
+    use clap::CommandFactory;
+    let command = capplan::cli::Cli::command();
+    command.clone().debug_assert();
+    // Every subcommand, to the leaves, builds its help.
+    fn walk(c: &clap::Command, path: &str, seen: &mut Vec<String>) {
+        let here = format!("{path} {}", c.get_name());
+        let mut c = c.clone();
+        let help = c.render_long_help().to_string();
+        assert!(help.contains("Usage:"), "{here}");
+        seen.push(here.clone());
+        for sub in c.get_subcommands() {
+            walk(sub, &here, seen);
+        }
+    }
+    let mut seen = Vec::new();
+    walk(&command, "", &mut seen);
+    assert!(seen.len() > 20, "{seen:?}");
+}
