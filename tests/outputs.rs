@@ -732,3 +732,27 @@ fn export_xlsx_writes_with_o_like_every_command() {
         assert!(err.contains(says), "{args:?}: {err}");
     }
 }
+
+/// `validate -o` writes its report of an invalid catalog too, and says so like every write.
+#[test]
+fn validate_names_the_report_it_writes_even_of_an_invalid_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("codes.sarif");
+    let p = path.to_str().unwrap();
+    let (code, out, err) = run(&[
+        "validate",
+        "tests/fixtures/codes/empty-tranche",
+        "--format",
+        "sarif",
+        "-o",
+        p,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty());
+    assert_eq!(err, format!("wrote `{p}`\n"));
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("empty-tranche")
+    );
+}

@@ -523,10 +523,13 @@ pub fn run(mut cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
     }?;
     // Every file written says so on standard error, one line each: here for `--output`, and
     // in `export`, whose lines say what each file holds.
-    if matches!(code, 0 | EXIT_GATE)
-        && !matches!(cli.command, Command::Export(_))
-        && let Some(path) = &g.output
-    {
+    // `validate` writes its report of an invalid catalog too (exit 1).
+    let written = match cli.command {
+        Command::Export(_) => false,
+        Command::Validate(_) => matches!(code, EXIT_OK | EXIT_INVALID),
+        _ => matches!(code, EXIT_OK | EXIT_GATE),
+    };
+    if written && let Some(path) = &g.output {
         let _ = writeln!(stderr, "wrote `{}`", path.display());
     }
     Ok(code)
