@@ -422,3 +422,35 @@ fn fail_if_is_gated_or_refused_never_ignored() {
         );
     }
 }
+
+/// Tables and markdown name the scenarios and what-if flags their figures are under, as JSON
+/// does in `scenarios`.
+#[test]
+fn text_outputs_name_the_scenarios_applied() {
+    let slip = "examples/scenarios/aws-slip.toml";
+    for (args, line) in [
+        (
+            vec!["--scenario", slip, "capacity"],
+            "  scenarios  `aws-slip`",
+        ),
+        (
+            vec!["--scenario", slip, "--delay", "aws-2025=1q", "spend"],
+            "  scenarios  `aws-slip`, then the what-if flags of the command line",
+        ),
+        (
+            vec!["--scenario", slip, "--format", "markdown", "capacity"],
+            "- **scenarios**: `aws-slip`",
+        ),
+        (
+            vec!["--exclude", "nvidia-2025", "plan"],
+            "  scenarios   the what-if flags of the command line",
+        ),
+    ] {
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(out.lines().any(|l| l == line), "{args:?}:\n{out}");
+    }
+    // Without any, no such line.
+    let (_, out, _) = run(&["capacity"]);
+    assert!(!out.contains("scenarios"), "{out}");
+}

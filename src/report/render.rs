@@ -161,18 +161,47 @@ pub(crate) fn is_numeric(kind: Kind) -> bool {
     !matches!(kind, Kind::Text | Kind::Date | Kind::Bool | Kind::Bar)
 }
 
+/// The scenarios a report's figures are under, for its heading in text and markdown (JSON
+/// has them as `scenarios`); `compare` and `sensitivity` name them in lines of their own.
+fn scenarios_applied(doc: &Document) -> Option<String> {
+    let named = doc
+        .summary
+        .iter()
+        .any(|s| matches!(s.label.as_str(), "applied" | "compared"));
+    if doc.scenarios.is_empty() || doc.group_by == Some("scenario") || named {
+        return None;
+    }
+    let names: Vec<String> = doc
+        .scenarios
+        .iter()
+        .map(|s| {
+            if s == crate::scenario::flags::COMMAND_LINE {
+                "the what-if flags of the command line".to_owned()
+            } else {
+                format!("`{}`", crate::diagnostic::escape_controls(s))
+            }
+        })
+        .collect();
+    Some(names.join(", then "))
+}
+
 fn summary_text(doc: &Document) -> String {
     let mut out = String::new();
     if let Some(title) = &doc.title {
         out.push_str(&crate::diagnostic::escape_controls(title));
         out.push('\n');
     }
+    let applied = scenarios_applied(doc);
     let width = doc
         .summary
         .iter()
         .map(|s| s.label.chars().count())
+        .chain(applied.as_ref().map(|_| "scenarios".len()))
         .max()
         .unwrap_or(0);
+    if let Some(applied) = &applied {
+        out.push_str(&format!("  {:<width$}  {applied}\n", "scenarios"));
+    }
     for item in &doc.summary {
         out.push_str(&format!(
             "  {:<width$}  {}\n",
@@ -224,6 +253,13 @@ fn markdown(doc: &Document) -> String {
     if let Some(title) = &doc.title {
         out.push_str(&format!("## {title}\n\n"));
     }
+    let applied = scenarios_applied(doc);
+    if let Some(applied) = &applied {
+        out.push_str(&format!(
+            "- **scenarios**: {}\n",
+            applied.replace('|', "\\|")
+        ));
+    }
     for item in &doc.summary {
         out.push_str(&format!(
             "- **{}**: {}\n",
@@ -231,7 +267,7 @@ fn markdown(doc: &Document) -> String {
             item.text.replace('|', "\\|")
         ));
     }
-    if !doc.summary.is_empty() {
+    if !doc.summary.is_empty() || applied.is_some() {
         out.push('\n');
     }
     if doc.columns.is_empty() {

@@ -2,6 +2,9 @@
 //! `--exclude`), as one more scenario applied after the scenario files. The flags are written
 //! into a source named `command line`, so that a problem they cause is shown under the flag.
 
+/// The name of the scenario the what-if flags make, and of their source in diagnostics.
+pub const COMMAND_LINE: &str = "command line";
+
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
@@ -124,7 +127,7 @@ impl WhatIf {
             .demand_scale
             .map(|x| flag(&mut text, "--demand-scale", x.to_string()));
         text.push('\n');
-        let file: FileId = sources.add(SourceFile::new("command line", text));
+        let file: FileId = sources.add(SourceFile::new(COMMAND_LINE, text));
         let mut spans = spans.into_iter();
         let mut adjusts = Vec::new();
         let entry = |select: &Selector, keys: &[&'static str], span: std::ops::Range<usize>| {
@@ -187,7 +190,7 @@ impl WhatIf {
             }
         });
         Some(Scenario {
-            name: "command line".to_owned(),
+            name: COMMAND_LINE.to_owned(),
             description: None,
             portfolio,
             hardware: Vec::new(),
