@@ -3,6 +3,7 @@
 
 pub mod attribute;
 pub mod cache;
+mod csv_scan;
 pub mod deliveries;
 pub mod focus;
 mod focus_csv;

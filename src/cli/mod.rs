@@ -19,6 +19,7 @@ use crate::scenario::Selector;
 use crate::scenario::flags::{DelayFlag, ScaleFlag, WhatIf, parse_factor};
 
 pub mod actuals;
+pub mod args;
 pub mod chart;
 pub mod compare;
 pub mod diff;
