@@ -617,15 +617,10 @@ fn spread(
     let first = start.div_euclid(DAY_SECONDS);
     let last = (end - 1).div_euclid(DAY_SECONDS);
     if first == last {
-        let b = buckets.entry(first + EPOCH_DAY).or_default();
-        match b.whole.checked_add(amount) {
-            Some(w) => b.whole = w,
-            None => {
-                let s = b.split.unwrap_or(Num::ZERO);
-                b.split = Some(s.checked_add(Num::from_decimal(amount))?);
-            }
-        }
-        return Some(());
+        return buckets.entry(first + EPOCH_DAY).or_default().add(Bucket {
+            whole: amount,
+            split: None,
+        });
     }
     spread_exact(buckets, start, end, Num::from_decimal(amount))
 }

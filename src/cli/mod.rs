@@ -326,31 +326,27 @@ pub enum CliError {
 
 /// Where the catalog comes from when `--catalog` is not given.
 pub fn default_catalog(global: &GlobalArgs) -> Option<PathBuf> {
-    if let Some(dir) = &global.catalog {
-        return Some(dir.clone());
-    }
-    if let Some(dir) = std::env::var_os("CAPPLAN_CATALOG").filter(|v| !v.is_empty()) {
-        return Some(PathBuf::from(dir));
-    }
-    let local = Path::new("contracts");
-    local.is_dir().then(|| local.to_path_buf())
+    catalog_and_origin(global).map(|(dir, _)| dir)
 }
 
-/// What named the catalog folder, for a message about it.
-pub fn catalog_origin(global: &GlobalArgs) -> &'static str {
-    if global.catalog.is_some() {
-        "given by `--catalog`"
-    } else if std::env::var_os("CAPPLAN_CATALOG").is_some_and(|v| !v.is_empty()) {
-        "given by `CAPPLAN_CATALOG`"
-    } else {
-        "the `contracts` folder here"
+/// [`default_catalog`], with what named it, for a message about it.
+fn catalog_and_origin(global: &GlobalArgs) -> Option<(PathBuf, &'static str)> {
+    if let Some(dir) = &global.catalog {
+        return Some((dir.clone(), "given by `--catalog`"));
     }
+    if let Some(dir) = std::env::var_os("CAPPLAN_CATALOG").filter(|v| !v.is_empty()) {
+        return Some((PathBuf::from(dir), "given by `CAPPLAN_CATALOG`"));
+    }
+    let local = Path::new("contracts");
+    local
+        .is_dir()
+        .then(|| (local.to_path_buf(), "the `contracts` folder here"))
 }
 
 /// Reads the catalog named by the global options, or the built-in one.
 pub fn catalog_files(global: &GlobalArgs) -> Result<CatalogFiles, CliError> {
-    match default_catalog(global) {
-        Some(dir) => {
+    match catalog_and_origin(global) {
+        Some((dir, origin)) => {
             if !dir.is_dir() {
                 let reason = if dir.exists() {
                     "not a folder"
@@ -361,7 +357,7 @@ pub fn catalog_files(global: &GlobalArgs) -> Result<CatalogFiles, CliError> {
                     path: dir.display().to_string(),
                     source: io::Error::new(
                         io::ErrorKind::NotFound,
-                        format!("{reason} ({})", catalog_origin(global)),
+                        format!("{reason} ({origin})"),
                     ),
                 }));
             }
