@@ -355,10 +355,7 @@ pub fn catalog_files(global: &GlobalArgs) -> Result<CatalogFiles, CliError> {
                 };
                 return Err(CliError::Load(LoadError::Io {
                     path: dir.display().to_string(),
-                    source: io::Error::new(
-                        io::ErrorKind::NotFound,
-                        format!("{reason} ({origin})"),
-                    ),
+                    source: io::Error::new(io::ErrorKind::NotFound, format!("{reason} ({origin})")),
                 }));
             }
             Ok(CatalogFiles::read_dir(&dir)?)
