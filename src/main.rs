@@ -9,10 +9,10 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     exit_on_signals();
-    let mut cli = capplan::cli::Cli::parse();
-    cli.global.stdout_is_terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let cli = capplan::cli::Cli::parse();
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
-    match capplan::cli::run(cli, &mut stdout, &mut stderr) {
+    match capplan::cli::run_with(cli, terminal, &mut stdout, &mut stderr) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("error: {:#}", anyhow::Error::from(err));

@@ -889,7 +889,10 @@ fn every_command_s_json_carries_the_schema_version_and_only_diff_writes_comments
             assert_eq!(code, 0, "{err}");
         } else {
             assert_eq!((code, out.as_str()), (2, ""), "{name}");
-            assert!(err.contains("`github-comment`"), "{name}: {err}");
+            assert!(
+                err.contains("`--format github-comment` does not apply"),
+                "{name}: {err}"
+            );
         }
     }
 }

@@ -325,14 +325,15 @@ fn capacity_and_spend_take_their_own_options_and_refuse_the_others() {
         (vec!["spend", "--precision", "bf16"], "--precision"),
         (vec!["spend", "--group-by", "hardware"], "--group-by"),
         (vec!["spend", "--group-by", "tranche"], "--group-by"),
-        // `human` is the text of `validate`; a report's is `table`.
+        // `human` is the text of `validate`; a report's is `table`. Before the command's name
+        // as after it.
         (
             vec!["plan", "--format", "human"],
-            "`human` is for `validate`",
+            "invalid value 'human' for '--format <FORMAT>'",
         ),
         (
-            vec!["capacity", "--format", "human"],
-            "`human` is for `validate`",
+            vec!["--format", "human", "capacity"],
+            "`--format human` does not apply to `capacity`",
         ),
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
@@ -412,12 +413,21 @@ fn fail_if_is_gated_or_refused_never_ignored() {
         vec!["npv", "--rate", "8%"],
         vec!["report"],
     ] {
+        // After the command's name, clap refuses it; before, capplan does; both name it.
         let mut args = command.clone();
         args.extend(["--fail-if", holds]);
         let (code, err) = capplan(&args);
         assert_eq!(code, Some(2), "{command:?}: {err}");
         assert!(
-            err.contains("`--fail-if` does not apply to"),
+            err.contains("unexpected argument '--fail-if' found"),
+            "{command:?}: {err}"
+        );
+        let mut args = vec!["--fail-if", holds];
+        args.extend(command.iter().copied());
+        let (code, err) = capplan(&args);
+        assert_eq!(code, Some(2), "{command:?}: {err}");
+        assert!(
+            err.contains(&format!("`--fail-if` does not apply to `{}`", command[0])),
             "{command:?}: {err}"
         );
     }

@@ -1,4 +1,4 @@
-//! The finance terms of a contract (DESIGN.md section 10): when its spend is paid
+//! The finance terms of a contract (docs/finance.md): when its spend is paid
 //! (`payment`), and whether it is rented or bought and depreciated (`ownership`,
 //! `useful_life`). The dates they imply are part of the contract, so they are computed here;
 //! the engine turns them into money per period. The checks run with the other cross-checks of

@@ -105,7 +105,7 @@ pub struct Catalog {
     pub targets: Vec<Target>,
     pub hardware: Vec<Hardware>,
     pub contracts: Vec<Contract>,
-    /// Published figures the projection must meet, in file order (DESIGN.md section 11).
+    /// Published figures the projection must meet, in file order (docs/observations.md).
     pub observed: Vec<Observation>,
     /// The workloads of `demand.toml` and `--demand` files, in the order read.
     pub workloads: Vec<crate::catalog::demand::Workload>,
@@ -304,7 +304,7 @@ impl Status {
     }
 }
 
-/// How a contract's value spreads over its term (DESIGN.md section 3.3).
+/// How a contract's value spreads over its term (docs/figures.md, spend).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SpendModel {
@@ -435,7 +435,7 @@ pub struct ScheduleEntry {
 }
 
 /// `payment = { terms, every, lag }`: when a contract's accrued spend is paid
-/// (DESIGN.md section 10).
+/// (docs/finance.md, payment terms).
 #[derive(Clone, Debug)]
 pub struct Payment {
     pub terms: PaymentTerms,

@@ -1,4 +1,4 @@
-//! What a tranche delivers: units online on each day, exactly (DESIGN.md section 3.1).
+//! What a tranche delivers: units online on each day, exactly (docs/figures.md, units online).
 //!
 //! A tranche of `U` units with ramp `r`, `online_from` a, `online_by` b and `until` e has
 //! `online(d)` units online on day d: 0 before a and from e on, U from b to e, and in between,

@@ -1,5 +1,5 @@
 //! Checks that relate values to each other, across a file and across the catalog
-//! (DESIGN.md section 2). They run on the typed catalog, after loading and again after a
+//! (docs/validation.md). They run on the typed catalog, after loading and again after a
 //! scenario has changed it, and push every problem they find.
 
 use std::collections::BTreeMap;

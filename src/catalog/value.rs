@@ -1,4 +1,5 @@
-//! The value formats of the catalog: money, ratios, durations and ids (DESIGN.md section 1).
+//! The value formats of the catalog: money, ratios, durations and ids (docs/catalog.md, value
+//! formats).
 //!
 //! Money is exact: a [`Decimal`] with at most two decimal places, never an `f64`. Ratios written
 //! as TOML floats mean their shortest decimal spelling, so `1.2` is exactly 1.2. Durations keep

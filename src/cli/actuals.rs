@@ -16,7 +16,7 @@ use crate::cli::gate::{self, Figures, UsdFigure};
 use crate::cli::report::{
     FilterArgs, PeriodArgs, Setting, emit_document, engine_error, report_format, report_gates,
 };
-use crate::cli::{CliError, EXIT_INVALID, GlobalArgs};
+use crate::cli::{CliError, Context, EXIT_INVALID};
 use crate::diagnostic::Report;
 use crate::engine::Period;
 use crate::engine::num::Num;
@@ -58,7 +58,7 @@ pub struct ReforecastArgs {
 /// contract with actuals. `Ok(None)`: the actuals are invalid (reported; exit 1); otherwise
 /// the summary line that says so, if `--actuals` was given.
 pub fn apply_reforecast(
-    global: &GlobalArgs,
+    global: &Context,
     setting: &mut Setting,
     args: &ReforecastArgs,
     color: bool,
@@ -177,6 +177,10 @@ pub struct ActualsArgs {
     pub source: SourceArgs,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub io: crate::cli::args::ReportIo,
+    #[command(flatten)]
+    pub gate: crate::cli::args::GateArg,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -185,10 +189,14 @@ pub struct BurnArgs {
     pub source: SourceArgs,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub io: crate::cli::args::ReportIo,
+    #[command(flatten)]
+    pub gate: crate::cli::args::GateArg,
 }
 
 /// The actuals folder of a run: `--actuals DIR`, else `actuals/` beside `portfolio.toml`.
-fn folder(global: &GlobalArgs, source: &SourceArgs) -> Result<PathBuf, CliError> {
+fn folder(global: &Context, source: &SourceArgs) -> Result<PathBuf, CliError> {
     if let Some(dir) = &source.dir {
         if !dir.is_dir() {
             return Err(CliError::Usage(format!(
@@ -212,7 +220,7 @@ fn folder(global: &GlobalArgs, source: &SourceArgs) -> Result<PathBuf, CliError>
 
 /// Reads the actuals; `None` when they are invalid (reported on `stderr`).
 fn load(
-    global: &GlobalArgs,
+    global: &Context,
     setting: &Setting,
     source: &SourceArgs,
     color: bool,
@@ -274,7 +282,7 @@ fn exact_dollars(n: Num) -> Decimal {
 
 /// Runs `capplan actuals`.
 pub fn run_actuals(
-    global: &GlobalArgs,
+    global: &Context,
     args: &ActualsArgs,
     color: bool,
     stdout: &mut dyn Write,
@@ -315,7 +323,7 @@ pub fn run_actuals(
 
 /// Runs `capplan burn`.
 pub fn run_burn(
-    global: &GlobalArgs,
+    global: &Context,
     args: &BurnArgs,
     color: bool,
     stdout: &mut dyn Write,

@@ -8,7 +8,7 @@ use crate::catalog;
 use crate::cli::report::{
     FilterArgs, PeriodArgs, Produced, Which, format_of_path, produce as produce_report,
 };
-use crate::cli::{CliError, GlobalArgs, compare, emit, risk};
+use crate::cli::{CliError, Context, compare, emit, risk};
 use crate::engine::GroupBy;
 use crate::report::chart::{self, Chart, Measure};
 
@@ -19,7 +19,7 @@ pub enum ChartCommand {
     /// Cumulative spend as stacked areas by provider or contract, against each target's spend
     Spend(SpendArgs),
     /// The risk fan of `[[risk]]` entries: the P10 to P90 band of power, the median, the target
-    Risk(risk::Args),
+    Risk(RiskArgs),
     /// One line per group of `compare`: the baseline and each scenario
     Compare(CompareArgs),
     /// Demand against supply: H100e-hours served by workload, the level shortfall, the supply
@@ -32,6 +32,18 @@ pub struct ScheduleArgs {
     pub period: PeriodArgs,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub io: crate::cli::args::FileIo,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct RiskArgs {
+    #[command(flatten)]
+    pub risk: risk::Options,
+    #[command(flatten)]
+    pub io: crate::cli::args::FileIo,
+    #[command(flatten)]
+    pub gate: crate::cli::args::GateArg,
 }
 
 /// What areas are stacked by.
@@ -76,6 +88,10 @@ pub struct CapacityArgs {
     pub measure: CapacityMeasure,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub io: crate::cli::args::FileIo,
+    #[command(flatten)]
+    pub gate: crate::cli::args::GateArg,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -89,6 +105,10 @@ pub struct SpendArgs {
     pub filter: FilterArgs,
     #[command(flatten)]
     pub reforecast: crate::cli::actuals::ReforecastArgs,
+    #[command(flatten)]
+    pub io: crate::cli::args::FileIo,
+    #[command(flatten)]
+    pub gate: crate::cli::args::GateArg,
 }
 
 /// What spend areas are stacked by: spend belongs to a contract.
@@ -102,10 +122,14 @@ pub enum SpendBy {
 #[derive(Debug, Clone, clap::Args)]
 pub struct CompareArgs {
     #[command(flatten)]
-    pub compare: compare::Args,
+    pub compare: compare::Options,
     /// What the lines measure
     #[arg(long, value_enum, default_value_t = CompareMeasure::Gw)]
     pub measure: CompareMeasure,
+    #[command(flatten)]
+    pub io: crate::cli::args::FileIo,
+    #[command(flatten)]
+    pub gate: crate::cli::args::GateArg,
 }
 
 /// A chart's file format.
@@ -119,13 +143,7 @@ const CHART_EXTENSIONS: &[(&str, ChartFormat)] =
     &[("svg", ChartFormat::Svg), ("png", ChartFormat::Png)];
 
 /// The chart format `--output` names; SVG on standard output.
-fn chart_format(global: &GlobalArgs) -> Result<ChartFormat, CliError> {
-    if let Some(f) = global.format {
-        return Err(CliError::Usage(format!(
-            "`chart` takes its format from `--output`'s extension (`.svg` or `.png`), not `--format {}`",
-            f.name()
-        )));
-    }
+fn chart_format(global: &Context) -> Result<ChartFormat, CliError> {
     match &global.output {
         Some(path) => format_of_path(path, CHART_EXTENSIONS, None),
         None => Ok(ChartFormat::Svg),
@@ -134,7 +152,7 @@ fn chart_format(global: &GlobalArgs) -> Result<ChartFormat, CliError> {
 
 /// Runs `capplan chart`.
 pub fn run(
-    global: &GlobalArgs,
+    global: &Context,
     command: &ChartCommand,
     color: bool,
     stdout: &mut dyn Write,
@@ -161,7 +179,7 @@ pub fn render(chart: &Chart, format: ChartFormat) -> Result<Vec<u8>, CliError> {
 /// Computes the report a chart draws and builds the chart, with the gates that hold. `None`:
 /// invalid input, already reported.
 pub fn produce(
-    global: &GlobalArgs,
+    global: &Context,
     command: &ChartCommand,
     color: bool,
     stderr: &mut dyn Write,
@@ -206,7 +224,7 @@ pub fn produce(
                 stderr,
             )?
         }
-        ChartCommand::Risk(a) => risk::produce(global, a, color, stderr)?,
+        ChartCommand::Risk(a) => risk::produce(global, &a.risk, color, stderr)?,
         ChartCommand::Compare(a) => compare::produce(global, &a.compare, color, stderr)?,
         ChartCommand::Schedule(_) => return Ok(None),
     };
@@ -258,12 +276,11 @@ pub fn produce(
 
 /// `chart schedule`: the schedule's documents by workload and in total, drawn as one chart.
 fn schedule_chart(
-    global: &GlobalArgs,
+    global: &Context,
     args: &ScheduleArgs,
     color: bool,
     stderr: &mut dyn Write,
 ) -> Result<Option<(Chart, Vec<String>)>, CliError> {
-    crate::cli::gate::refuse(&global.fail_if, "chart schedule")?;
     let Some(setting) =
         crate::cli::report::Setting::load(global, Some(&args.period), &args.filter, color, stderr)?
     else {

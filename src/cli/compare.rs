@@ -22,12 +22,22 @@ use crate::cli::report::{
     FilterArgs, PeriodArgs, Produced, load_inputs, report_format, resolve_filter, resolve_target,
     resolve_window,
 };
-use crate::cli::{CliError, EXIT_INVALID, GlobalArgs};
+use crate::cli::{CliError, Context, EXIT_INVALID};
 use crate::engine::{Grid, Timeline};
 use crate::report::compare::{Group, compare};
 
+/// `capplan compare`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    pub options: Options,
+    #[command(flatten)]
+    pub io: crate::cli::args::ReportIo,
+}
+
+/// What `compare` and `chart compare` compare.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Options {
     #[command(flatten)]
     pub period: PeriodArgs,
     #[command(flatten)]
@@ -44,8 +54,8 @@ pub const BASELINE: &str = "baseline";
 
 /// Runs `capplan compare`.
 pub fn run(
-    global: &GlobalArgs,
-    args: &Args,
+    global: &Context,
+    args: &Options,
     color: bool,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
@@ -56,14 +66,13 @@ pub fn run(
 
 /// Computes the comparison: [`run`] without the writing.
 pub fn produce(
-    global: &GlobalArgs,
-    args: &Args,
+    global: &Context,
+    args: &Options,
     color: bool,
     stderr: &mut dyn Write,
 ) -> Result<Produced, CliError> {
     let stopped = |code| Ok(Produced::Stopped(code));
     // A gate over several groups, or over variants, would be ambiguous.
-    crate::cli::gate::refuse(&global.fail_if, "compare")?;
     let Some(mut inputs) = load_inputs(global, color, stderr)? else {
         return stopped(EXIT_INVALID);
     };

@@ -29,7 +29,7 @@ use crate::cli::report::{
     FilterArgs, PeriodArgs, ReportOutput, emit_documents, print_errors, report_format,
     report_gates, resolve_filter, resolve_target, resolve_window,
 };
-use crate::cli::{CliError, EXIT_INVALID, Format, GlobalArgs, default_catalog, emit, gate};
+use crate::cli::{CliError, Context, EXIT_INVALID, Format, default_catalog, emit, gate};
 use crate::diagnostic::Report;
 use crate::engine::{Grid, Timeline};
 use crate::report;
@@ -51,6 +51,14 @@ pub struct Args {
     pub period: PeriodArgs,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub catalog: crate::cli::args::CatalogArg,
+    #[command(flatten)]
+    pub format: crate::cli::args::DiffFormatArg,
+    #[command(flatten)]
+    pub output: crate::cli::args::OutputArg,
+    #[command(flatten)]
+    pub gate: crate::cli::args::GateArg,
 }
 
 /// How `diff` writes its output.
@@ -76,7 +84,7 @@ fn folder(side: &str, path: &Path) -> Result<(), CliError> {
 }
 
 /// The files of both sides: `(OLD, NEW)`.
-fn sources(global: &GlobalArgs, args: &Args) -> Result<(CatalogFiles, CatalogFiles), CliError> {
+fn sources(global: &Context, args: &Args) -> Result<(CatalogFiles, CatalogFiles), CliError> {
     let read = |side: &str, path: &Path| -> Result<CatalogFiles, CliError> {
         folder(side, path)?;
         Ok(CatalogFiles::read_dir(path)?)
@@ -132,7 +140,7 @@ fn load(
 
 /// Runs `capplan diff`.
 pub fn run(
-    global: &GlobalArgs,
+    global: &Context,
     args: &Args,
     color: bool,
     stdout: &mut dyn Write,
@@ -142,11 +150,6 @@ pub fn run(
         Some(Format::GithubComment) => Output::Comment,
         _ => Output::Report(report_format(global)?),
     };
-    if !global.scenarios.is_empty() || !global.what_if.to_what_if().is_empty() {
-        return Err(CliError::Usage(
-            "`diff` compares two catalogs as written: `--scenario` and the what-if flags do not apply to it".to_owned(),
-        ));
-    }
     let (old_files, new_files) = sources(global, args)?;
     let old = load("OLD", old_files, color, stderr)?;
     let new = load("NEW", new_files, color, stderr)?;

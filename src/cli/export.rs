@@ -17,11 +17,10 @@ use crate::cli::report::{
     PeriodArgs, ScopeArgs, engine_error, load_catalog, resolve_filter, resolve_window_within,
 };
 use crate::cli::{
-    ByArg, CliError, EXIT_INVALID, EXIT_OK, Format, GlobalArgs, gate, workbook,
-    write_files_atomically,
+    ByArg, CliError, Context, EXIT_INVALID, EXIT_OK, workbook, write_files_atomically,
 };
 use crate::engine::{Grid, Timeline};
-use crate::report::build::Context;
+use crate::report::build;
 use crate::report::focus::{self, COMMITMENTS_VERSION, COSTS_VERSION};
 
 /// The file `export focus` writes the costs dataset to.
@@ -66,12 +65,20 @@ pub struct FocusArgs {
     pub to: Option<String>,
     #[command(flatten)]
     pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub catalog: crate::cli::args::CatalogArg,
+    #[command(flatten)]
+    pub scenario: crate::cli::args::ScenarioArgs,
+    #[command(flatten)]
+    pub format: crate::cli::args::FocusFormatArg,
+    #[command(flatten)]
+    pub output: crate::cli::args::OutputArg,
 }
 
 /// Runs `capplan export`.
 /// Exports write files only: what each holds is said on standard error.
 pub fn run(
-    global: &GlobalArgs,
+    global: &Context,
     args: &Args,
     color: bool,
     stderr: &mut dyn Write,
@@ -83,7 +90,7 @@ pub fn run(
 }
 
 /// The folder an export writes to: `--output`, checked before any work is done.
-fn output_folder<'a>(global: &'a GlobalArgs, command: &str) -> Result<&'a Path, CliError> {
+fn output_folder<'a>(global: &'a Context, command: &str) -> Result<&'a Path, CliError> {
     let Some(dir) = global.output.as_deref() else {
         return Err(CliError::Usage(format!(
             "`{command}` needs `--output DIR`: the folder to write `{FOCUS_COSTS_FILE}` and `{FOCUS_COMMITMENTS_FILE}` into"
@@ -116,19 +123,12 @@ fn output_folder<'a>(global: &'a GlobalArgs, command: &str) -> Result<&'a Path, 
 }
 
 fn run_focus(
-    global: &GlobalArgs,
+    global: &Context,
     args: &FocusArgs,
     color: bool,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     const COMMAND: &str = "export focus";
-    gate::refuse(&global.fail_if, COMMAND)?;
-    if let Some(f) = global.format.filter(|f| *f != Format::Csv) {
-        return Err(CliError::Usage(format!(
-            "`{COMMAND}` writes CSV files; leave out `--format {}`",
-            f.name()
-        )));
-    }
     let dir = output_folder(global, COMMAND)?;
     let Some((catalog, scenarios)) = load_catalog(global, color, stderr)? else {
         return Ok(EXIT_INVALID);
@@ -154,7 +154,7 @@ fn run_focus(
         )
     })?;
     let timeline = Timeline::new(&catalog, grid, from, to);
-    let ctx = Context {
+    let ctx = build::Context {
         catalog: &catalog,
         timeline: &timeline,
         filter: &filter,

@@ -326,17 +326,6 @@ pub trait Figures {
     }
 }
 
-/// Refuses `--fail-if` on a command whose output has no single catalog to gate (`compare`,
-/// `sensitivity`): better an error than a CI job that passes without its gate.
-pub fn refuse(gates: &[Gate], command: &str) -> Result<(), crate::cli::CliError> {
-    if gates.is_empty() {
-        return Ok(());
-    }
-    Err(crate::cli::CliError::Usage(format!(
-        "`--fail-if` does not apply to `{command}`: gate one catalog, such as `plan --scenario FILE --fail-if EXPR`"
-    )))
-}
-
 /// Why a gate could not be evaluated; exit code 2.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GateError(pub String);

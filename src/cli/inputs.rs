@@ -16,7 +16,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Cli, CliError, Command, default_catalog};
+use crate::cli::{CliError, Command, Context, default_catalog};
 
 /// What identifies a file whatever its path: on Unix, its device and inode numbers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,13 +70,12 @@ impl InputFiles {
     /// elsewhere, `--scenario` and `--demand` files, and the paths given to `validate` and
     /// `diff`. Commands that read nothing (`schema`, `completions`, `man`) still protect what
     /// the line names: a file given as an input is never a place to write.
-    pub fn of(cli: &Cli) -> InputFiles {
-        let g = &cli.global;
+    pub fn of(g: &Context, command: &Command) -> InputFiles {
         let mut inputs = InputFiles::default();
         if let Some(dir) = default_catalog(g) {
             inputs.folders.push((dir, "the catalog"));
         }
-        if let Some(dir) = actuals_folder(&cli.command) {
+        if let Some(dir) = actuals_folder(command) {
             inputs.folders.push((dir.to_path_buf(), "the actuals"));
         }
         for path in &g.scenarios {
@@ -87,7 +86,7 @@ impl InputFiles {
                 .files
                 .push((path.clone(), "a demand file of this run"));
         }
-        let given: &[PathBuf] = match &cli.command {
+        let given: &[PathBuf] = match command {
             Command::Validate(a) => &a.paths,
             Command::Diff(a) => &a.paths,
             _ => &[],
@@ -213,6 +212,11 @@ fn find_in(dir: &Path, id: &Identity) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::Cli;
+
+    fn inputs_of(cli: &Cli) -> InputFiles {
+        Context::of(cli).unwrap().inputs
+    }
 
     fn catalog(dir: &Path) -> InputFiles {
         InputFiles {
@@ -241,7 +245,7 @@ mod tests {
             let cli =
                 <Cli as clap::Parser>::try_parse_from(["capplan"].iter().chain(line).copied())
                     .unwrap();
-            let err = InputFiles::of(&cli).refuse(&cost).unwrap_err().to_string();
+            let err = inputs_of(&cli).refuse(&cost).unwrap_err().to_string();
             assert!(
                 err.contains(&format!("a file of the actuals `{acts}`")),
                 "{line:?}: {err}"
@@ -249,7 +253,7 @@ mod tests {
         }
         // Without `--actuals`, a folder beside the catalog is not an input.
         let cli = <Cli as clap::Parser>::try_parse_from(["capplan", "plan"]).unwrap();
-        InputFiles::of(&cli).refuse(&cost).unwrap();
+        inputs_of(&cli).refuse(&cost).unwrap();
     }
 
     #[test]

@@ -18,6 +18,8 @@ use crate::engine::{By, GroupBy};
 use crate::scenario::Selector;
 use crate::scenario::flags::{DelayFlag, ScaleFlag, WhatIf, parse_factor};
 
+use args::Takes;
+
 pub mod actuals;
 pub mod args;
 pub mod chart;
@@ -59,121 +61,234 @@ pub const EXIT_TERMINATED: u8 = 143;
 
 /// A planner for multi-cloud compute commitments: capacity, power and spend by period.
 #[derive(Debug, Parser)]
-#[command(name = "capplan", version, about, max_term_width = 100)]
+#[command(
+    name = "capplan",
+    version,
+    about,
+    max_term_width = 100,
+    after_help = "A command's options may also stand before its name: `capplan --catalog DIR plan`. `capplan COMMAND --help` lists the options of each."
+)]
 pub struct Cli {
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub before: Before,
+    /// When to use colors; NO_COLOR in the environment means never
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Options every command takes, before or after the command's name.
-#[derive(Debug, clap::Args)]
-pub struct GlobalArgs {
-    /// Catalog folder [default: $CAPPLAN_CATALOG, else ./contracts if it exists, else the
-    /// catalog built into capplan]
-    #[arg(long, global = true, value_name = "DIR")]
+/// The options of the inputs and the output given before the command's name (`capplan
+/// --catalog DIR plan`), as the command line has always allowed. They are not listed in any
+/// help (each command lists its own) and are refused, naming the option, by a command that
+/// does not take them ([`Context::new`]).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Before {
+    #[arg(long, hide = true)]
     pub catalog: Option<PathBuf>,
-    /// Output format [default: table, or human for `validate`]
-    #[arg(long, global = true, value_enum)]
+    #[arg(long, hide = true, value_enum)]
     pub format: Option<Format>,
-    /// Write the output to FILE (atomically) instead of standard output
-    #[arg(long, short = 'o', global = true, value_name = "FILE")]
+    #[arg(long, short = 'o', hide = true)]
     pub output: Option<PathBuf>,
-    /// When to use colors; NO_COLOR in the environment means never
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-    /// Apply a scenario file (repeatable: applied in the order given)
-    #[arg(long = "scenario", global = true, value_name = "FILE")]
+    #[arg(long = "scenario", hide = true)]
     pub scenarios: Vec<PathBuf>,
-    /// Read workloads from a demand file besides the catalog's `demand.toml` (repeatable; a
-    /// workload id given again replaces the earlier one)
-    #[arg(long = "demand", global = true, value_name = "FILE")]
+    #[arg(long = "demand", hide = true)]
     pub demand: Vec<PathBuf>,
-    #[command(flatten)]
-    pub what_if: WhatIfArgs,
-    /// Exit with code 3 after writing the report if EXPR holds, such as `gw@2027Q4<10`,
-    /// `spend@2026>60B` or `target-met>2030Q4` (repeatable; see the README)
-    #[arg(long = "fail-if", global = true, value_name = "EXPR")]
+    #[arg(long, hide = true, value_parser = parse_factor)]
+    pub demand_scale: Option<Decimal>,
+    #[arg(long, hide = true)]
+    pub delay: Vec<DelayFlag>,
+    #[arg(long, hide = true)]
+    pub scale: Vec<ScaleFlag>,
+    #[arg(long, hide = true, value_parser = parse_factor)]
+    pub pue: Option<Decimal>,
+    #[arg(long, hide = true, value_parser = args::parse_selector)]
+    pub exclude: Vec<Selector>,
+    #[arg(long = "fail-if", hide = true)]
+    pub fail_if: Vec<gate::Gate>,
+}
+
+/// What a command runs with: its options of inputs and output, given before or after its name,
+/// joined once in [`Context::new`]; and what the run knows of its surroundings.
+#[derive(Debug, Default)]
+pub struct Context {
+    /// The command's name, as the command line spells it (`export xlsx`).
+    pub command: &'static str,
+    pub catalog: Option<PathBuf>,
+    pub format: Option<Format>,
+    pub output: Option<PathBuf>,
+    pub color: ColorChoice,
+    pub scenarios: Vec<PathBuf>,
+    pub demand: Vec<PathBuf>,
+    /// The what-if flags, applied after the scenario files.
+    pub what_if: WhatIf,
     pub fail_if: Vec<gate::Gate>,
     /// What the command line names as inputs, which no output may replace: set by [`run`].
-    #[arg(skip)]
     pub inputs: InputFiles,
-    /// Whether standard output is a terminal, which cannot show an image, a page or a workbook:
-    /// set by `main` (tests write to buffers).
-    #[arg(skip)]
+    /// Whether standard output is a terminal, which cannot show an image, a page or a
+    /// workbook: set by `main` (tests write to buffers).
     pub stdout_is_terminal: bool,
 }
 
-/// Quick what-ifs without a file, applied after the scenario files.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct WhatIfArgs {
-    /// Delay the selected tranches: SELECTOR=DURATION, such as `provider:AWS=2q` (repeatable)
-    #[arg(
-        long,
-        global = true,
-        value_name = "SELECTOR=DURATION",
-        help_heading = "What-if"
-    )]
-    pub delay: Vec<DelayFlag>,
-    /// Scale units and value: SELECTOR=FACTOR, such as `oracle-2025=0.8` (repeatable)
-    #[arg(
-        long,
-        global = true,
-        value_name = "SELECTOR=FACTOR",
-        help_heading = "What-if"
-    )]
-    pub scale: Vec<ScaleFlag>,
-    /// Replace the portfolio's PUE
-    #[arg(long, global = true, value_name = "X", value_parser = parse_factor, help_heading = "What-if")]
-    pub pue: Option<Decimal>,
-    /// Leave the selected contracts out, as if cancelled (repeatable)
-    #[arg(long, global = true, value_name = "SELECTOR", value_parser = parse_selector, help_heading = "What-if")]
-    pub exclude: Vec<Selector>,
-    /// Scale every workload's demand: levels, work and caps
-    #[arg(long, global = true, value_name = "X", value_parser = parse_factor, help_heading = "What-if")]
-    pub demand_scale: Option<Decimal>,
-}
-
-impl WhatIfArgs {
-    pub fn to_what_if(&self) -> WhatIf {
-        WhatIf {
-            delay: self.delay.clone(),
-            scale: self.scale.clone(),
-            pue: self.pue,
-            exclude: self.exclude.clone(),
-            demand_scale: self.demand_scale,
-        }
+impl Context {
+    /// The context of a parsed command line: its options joined ([`Context::new`]) and the
+    /// inputs it names ([`InputFiles::of`]).
+    pub fn of(cli: &Cli) -> Result<Context, CliError> {
+        let mut ctx = Context::new(&cli.before, cli.color, cli.command.takes())?;
+        ctx.inputs = InputFiles::of(&ctx, &cli.command);
+        Ok(ctx)
     }
-}
 
-fn parse_selector(text: &str) -> Result<Selector, String> {
-    Selector::parse(text).ok_or_else(|| {
-        format!("`{text}` is not a selector: write a contract id, `provider:NAME`, `hardware:ID`, `tranche:CONTRACT/TRANCHE` or `*`")
-    })
+    /// Joins the options given before the command's name with those it takes after it. An
+    /// option the command does not take is refused here, naming it (after the name, clap
+    /// refuses it); a single-valued option given on both sides is refused too; repeatable
+    /// ones are taken in the order of the command line.
+    pub fn new(before: &Before, color: ColorChoice, takes: Takes<'_>) -> Result<Context, CliError> {
+        let command = takes.command;
+        let refuse = |option: &str| -> CliError {
+            CliError::Usage(format!(
+                "`{option}` does not apply to `{command}`: see `capplan {command} --help` for the options it takes"
+            ))
+        };
+        let once = |option: &str| -> CliError {
+            CliError::Usage(format!(
+                "`{option}` is given both before and after `{command}`: give it once"
+            ))
+        };
+        fn one<T: Clone>(
+            before: &Option<T>,
+            after: Option<&Option<T>>,
+            option: &str,
+            refuse: &dyn Fn(&str) -> CliError,
+            once: &dyn Fn(&str) -> CliError,
+        ) -> Result<Option<T>, CliError> {
+            match (before, after) {
+                (Some(_), None) => Err(refuse(option)),
+                (Some(_), Some(Some(_))) => Err(once(option)),
+                (Some(v), Some(None)) => Ok(Some(v.clone())),
+                (None, after) => Ok(after.cloned().flatten()),
+            }
+        }
+        fn many<T: Clone>(
+            before: &[T],
+            after: Option<&Vec<T>>,
+            option: &str,
+            refuse: &dyn Fn(&str) -> CliError,
+        ) -> Result<Vec<T>, CliError> {
+            match after {
+                None if !before.is_empty() => Err(refuse(option)),
+                None => Ok(Vec::new()),
+                Some(after) => Ok(before.iter().chain(after).cloned().collect()),
+            }
+        }
+        let scenario = takes.scenario;
+        let what_if = scenario.map(|s| &s.what_if);
+        let demand = takes.demand;
+        let format = match (before.format, takes.format) {
+            (Some(_), None) => return Err(refuse("--format")),
+            (Some(_), Some((Some(_), _))) => return Err(once("--format")),
+            (Some(f), Some((None, allowed))) if !allowed.contains(&f) => {
+                let names: Vec<String> = allowed
+                    .iter()
+                    .filter(|a| !(allowed == args::VALIDATE_FORMATS && **a == Format::Table))
+                    .map(|a| format!("`{}`", a.name()))
+                    .collect();
+                return Err(CliError::Usage(format!(
+                    "`--format {}` does not apply to `{command}`: it writes {}",
+                    f.name(),
+                    names.join(", ")
+                )));
+            }
+            (Some(f), Some(_)) => Some(f),
+            (None, after) => after.and_then(|(f, _)| f),
+        };
+        Ok(Context {
+            command,
+            catalog: one(
+                &before.catalog,
+                takes.catalog.map(|c| &c.catalog),
+                "--catalog",
+                &refuse,
+                &once,
+            )?,
+            format,
+            output: one(
+                &before.output,
+                takes.output.map(|o| &o.output),
+                "--output",
+                &refuse,
+                &once,
+            )?,
+            color,
+            scenarios: many(
+                &before.scenarios,
+                scenario.map(|s| &s.scenarios),
+                "--scenario",
+                &refuse,
+            )?,
+            demand: many(
+                &before.demand,
+                demand.map(|d| &d.demand),
+                "--demand",
+                &refuse,
+            )?,
+            what_if: WhatIf {
+                delay: many(&before.delay, what_if.map(|w| &w.delay), "--delay", &refuse)?,
+                scale: many(&before.scale, what_if.map(|w| &w.scale), "--scale", &refuse)?,
+                pue: one(
+                    &before.pue,
+                    what_if.map(|w| &w.pue),
+                    "--pue",
+                    &refuse,
+                    &once,
+                )?,
+                exclude: many(
+                    &before.exclude,
+                    what_if.map(|w| &w.exclude),
+                    "--exclude",
+                    &refuse,
+                )?,
+                demand_scale: one(
+                    &before.demand_scale,
+                    demand.map(|d| &d.demand_scale),
+                    "--demand-scale",
+                    &refuse,
+                    &once,
+                )?,
+            },
+            fail_if: many(
+                &before.fail_if,
+                takes.gate.map(|g| &g.fail_if),
+                "--fail-if",
+                &refuse,
+            )?,
+            inputs: InputFiles::default(),
+            stdout_is_terminal: false,
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// Aligned text for people (reports)
+    /// Aligned text for people
     Table,
-    /// rustc-like diagnostics with the source line (validate)
+    /// rustc-like diagnostics with the source line
     Human,
     /// JSON for programs
     Json,
-    /// Comma-separated values (reports)
+    /// Comma-separated values
     Csv,
-    /// Markdown tables (reports)
+    /// Markdown tables
     Markdown,
-    /// GitHub workflow commands that annotate files (validate)
+    /// GitHub workflow commands that annotate files
     Github,
-    /// Concise markdown for a pull-request comment (diff)
+    /// Concise markdown for a pull-request comment
     GithubComment,
-    /// An Excel workbook (reports; needs --output)
+    /// An Excel workbook (needs --output)
     Xlsx,
-    /// SARIF 2.1.0 for code scanning (validate)
+    /// SARIF 2.1.0 for code scanning
     Sarif,
-    /// GitLab Code Quality JSON for merge requests (validate)
+    /// GitLab Code Quality JSON for merge requests
     Gitlab,
 }
 
@@ -253,8 +368,9 @@ impl From<GroupByArg> for GroupBy {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
+    #[default]
     Auto,
     Always,
     Never,
@@ -303,8 +419,90 @@ pub enum Command {
     Schema(schema::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(shell::CompletionsArgs),
-    /// Print the manual page (roff)
-    Man,
+    /// Print the manual pages (roff): of capplan, of one command, or all of them into a folder
+    Man(shell::ManArgs),
+}
+
+impl Command {
+    /// The options of inputs and output the command takes, as [`Context::new`] joins them.
+    pub fn takes(&self) -> Takes<'_> {
+        use args::FileIo;
+        match self {
+            Command::Plan(a) => a.io.takes("plan", Some(&a.gate)),
+            Command::Capacity(a) => a.io.takes("capacity", Some(&a.gate)),
+            Command::Spend(a) => a.io.takes("spend", Some(&a.gate)),
+            Command::Contracts(a) => a.io.takes("contracts", Some(&a.gate)),
+            Command::Schedule(a) => a.io.takes("schedule", Some(&a.gate)),
+            Command::Compare(a) => a.io.takes("compare", None),
+            Command::Sensitivity(a) => a.io.takes("sensitivity", None),
+            Command::Npv(a) => Takes {
+                command: "npv",
+                catalog: Some(&a.catalog),
+                scenario: Some(&a.scenario),
+                format: Some((a.format.format, args::REPORT_FORMATS)),
+                output: Some(&a.output),
+                ..Takes::default()
+            },
+            Command::Solve(a) => a.io.takes("solve", None),
+            Command::Actuals(a) => a.io.takes("actuals", Some(&a.gate)),
+            Command::Burn(a) => a.io.takes("burn", Some(&a.gate)),
+            Command::Risk(a) => a.io.takes("risk", Some(&a.gate)),
+            Command::Chart(c) => {
+                let (name, io, gate): (_, &FileIo, _) = match c {
+                    chart::ChartCommand::Capacity(a) => ("chart capacity", &a.io, Some(&a.gate)),
+                    chart::ChartCommand::Spend(a) => ("chart spend", &a.io, Some(&a.gate)),
+                    chart::ChartCommand::Risk(a) => ("chart risk", &a.io, Some(&a.gate)),
+                    chart::ChartCommand::Compare(a) => ("chart compare", &a.io, Some(&a.gate)),
+                    chart::ChartCommand::Schedule(a) => ("chart schedule", &a.io, None),
+                };
+                io.takes(name, gate)
+            }
+            Command::Report(a) => a.io.takes("report", None),
+            Command::Export(a) => match &a.command {
+                export::ExportCommand::Focus(a) => Takes {
+                    command: "export focus",
+                    catalog: Some(&a.catalog),
+                    scenario: Some(&a.scenario),
+                    format: Some((a.format.format, args::FOCUS_FORMATS)),
+                    output: Some(&a.output),
+                    ..Takes::default()
+                },
+                export::ExportCommand::Xlsx(a) => a.io.takes("export xlsx", None),
+            },
+            Command::Validate(a) => Takes {
+                command: "validate",
+                catalog: Some(&a.catalog),
+                scenario: Some(&a.scenario),
+                demand: Some(&a.demand),
+                format: Some((a.format.format, args::VALIDATE_FORMATS)),
+                output: Some(&a.output),
+                gate: None,
+            },
+            Command::Diff(a) => Takes {
+                command: "diff",
+                catalog: Some(&a.catalog),
+                format: Some((a.format.format, args::DIFF_FORMATS)),
+                output: Some(&a.output),
+                gate: Some(&a.gate),
+                ..Takes::default()
+            },
+            Command::Schema(a) => Takes {
+                command: "schema",
+                output: Some(&a.output),
+                ..Takes::default()
+            },
+            Command::Completions(a) => Takes {
+                command: "completions",
+                output: Some(&a.output),
+                ..Takes::default()
+            },
+            Command::Man(a) => Takes {
+                command: "man",
+                output: Some(&a.output),
+                ..Takes::default()
+            },
+        }
+    }
 }
 
 /// Why a command could not run. Each maps to exit code 2.
@@ -325,12 +523,12 @@ pub enum CliError {
 }
 
 /// Where the catalog comes from when `--catalog` is not given.
-pub fn default_catalog(global: &GlobalArgs) -> Option<PathBuf> {
+pub fn default_catalog(global: &Context) -> Option<PathBuf> {
     catalog_and_origin(global).map(|(dir, _)| dir)
 }
 
 /// [`default_catalog`], with what named it, for a message about it.
-fn catalog_and_origin(global: &GlobalArgs) -> Option<(PathBuf, &'static str)> {
+fn catalog_and_origin(global: &Context) -> Option<(PathBuf, &'static str)> {
     if let Some(dir) = &global.catalog {
         return Some((dir.clone(), "given by `--catalog`"));
     }
@@ -344,7 +542,7 @@ fn catalog_and_origin(global: &GlobalArgs) -> Option<(PathBuf, &'static str)> {
 }
 
 /// Reads the catalog named by the global options, or the built-in one.
-pub fn catalog_files(global: &GlobalArgs) -> Result<CatalogFiles, CliError> {
+pub fn catalog_files(global: &Context) -> Result<CatalogFiles, CliError> {
     match catalog_and_origin(global) {
         Some((dir, origin)) => {
             if !dir.is_dir() {
@@ -377,7 +575,7 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
 
 /// Sends a finished output to standard output or, with `--output`, to a file, atomically
 /// ([`output`]): a failed, interrupted or concurrent run never leaves half a report.
-pub fn emit(global: &GlobalArgs, bytes: &[u8], stdout: &mut dyn Write) -> Result<(), CliError> {
+pub fn emit(global: &Context, bytes: &[u8], stdout: &mut dyn Write) -> Result<(), CliError> {
     match &global.output {
         None if global.stdout_is_terminal
             && let Some(kind) = unfit_for_a_terminal(bytes) =>
@@ -419,21 +617,32 @@ pub fn unfit_for_a_terminal(bytes: &[u8]) -> Option<&'static str> {
 
 /// Runs a parsed command line and returns the exit code. Errors that stop the command
 /// (unreadable paths, bad usage) are returned for the caller to print; they mean exit code 2.
-pub fn run(mut cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u8, CliError> {
+pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u8, CliError> {
+    run_with(cli, false, stdout, stderr)
+}
+
+/// [`run`], told whether standard output is a terminal (`main` knows; tests write to buffers).
+pub fn run_with(
+    cli: Cli,
+    stdout_is_terminal: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<u8, CliError> {
     use report::Which;
-    cli.global.inputs = InputFiles::of(&cli);
+    let mut ctx = Context::of(&cli)?;
+    ctx.stdout_is_terminal = stdout_is_terminal;
     // Refused before any work: every write checks again, but a long run should not be spent
     // on an output it could never write.
     let file = match &cli.command {
         Command::Export(export::Args {
             command: export::ExportCommand::Xlsx(a),
-        }) => a.file.as_ref().or(cli.global.output.as_ref()),
-        _ => cli.global.output.as_ref(),
+        }) => a.file.as_ref().or(ctx.output.as_ref()),
+        _ => ctx.output.as_ref(),
     };
     if let Some(path) = file {
-        cli.global.inputs.refuse(path)?;
+        ctx.inputs.refuse(path)?;
     }
-    let g = &cli.global;
+    let g = &ctx;
     let stdout_color = use_color(g.color, g.output.is_none() && io::stdout().is_terminal());
     let stderr_color = use_color(g.color, io::stderr().is_terminal());
     let code = match &cli.command {
@@ -486,40 +695,28 @@ pub fn run(mut cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Resu
             stderr,
         ),
         Command::Schedule(a) => schedule::run(g, a, stderr_color, stdout, stderr),
-        Command::Compare(a) => compare::run(g, a, stderr_color, stdout, stderr),
+        Command::Compare(a) => compare::run(g, &a.options, stderr_color, stdout, stderr),
         Command::Sensitivity(a) => sensitivity::run(g, a, stderr_color, stdout, stderr),
-        Command::Risk(a) => risk::run(g, a, stderr_color, stdout, stderr),
+        Command::Risk(a) => risk::run(g, &a.options, stderr_color, stdout, stderr),
         Command::Actuals(a) => actuals::run_actuals(g, a, stderr_color, stdout, stderr),
         Command::Burn(a) => actuals::run_burn(g, a, stderr_color, stdout, stderr),
         Command::Npv(a) => npv::run(g, a, stderr_color, stdout, stderr),
         Command::Solve(a) => solve::run(g, a, stderr_color, stdout, stderr),
-        // These have no figures to gate: `--fail-if` is refused, not ignored.
-        Command::Validate(args) => {
-            gate::refuse(&g.fail_if, "validate")?;
-            validate::run(g, args, stdout_color, stdout)
-        }
-        Command::Completions(args) => {
-            gate::refuse(&g.fail_if, "completions")?;
-            shell::completions(g, args, stdout)
-        }
-        Command::Man => {
-            gate::refuse(&g.fail_if, "man")?;
-            shell::man(g, stdout)
-        }
-        Command::Schema(args) => {
-            gate::refuse(&g.fail_if, "schema")?;
-            schema::run(g, args, stdout)
-        }
+        Command::Validate(args) => validate::run(g, args, stdout_color, stdout),
+        Command::Completions(args) => shell::completions(g, args, stdout),
+        Command::Man(args) => shell::man(g, args, stdout, stderr),
+        Command::Schema(args) => schema::run(g, args, stdout),
         Command::Diff(a) => diff::run(g, a, stderr_color, stdout, stderr),
         Command::Chart(c) => chart::run(g, c, stderr_color, stdout, stderr),
         Command::Report(a) => page::run(g, a, stderr_color, stdout, stderr),
         Command::Export(a) => export::run(g, a, stderr_color, stderr),
     }?;
     // Every file written says so on standard error, one line each: here for `--output`, and
-    // in `export`, whose lines say what each file holds.
+    // in `export` and `man --dir`, whose lines say what each file holds.
     // `validate` writes its report of an invalid catalog too (exit 1).
     let written = match cli.command {
         Command::Export(_) => false,
+        Command::Man(ref a) => a.dir.is_none(),
         Command::Validate(_) => matches!(code, EXIT_OK | EXIT_INVALID),
         _ => matches!(code, EXIT_OK | EXIT_GATE),
     };

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use crate::cli::report::{
     BasisArg, ScopeArgs, emit_document, engine_error, load_catalog, report_format, resolve_filter,
 };
-use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, GlobalArgs};
+use crate::cli::{CliError, Context, EXIT_INVALID, EXIT_OK};
 use crate::engine::npv::{Discount, contract_values, parse_rate};
 use crate::engine::{Basis, GroupBy};
 use crate::report::npv::{NpvInputs, npv, rate_text};
@@ -35,6 +35,14 @@ pub struct Args {
     pub group_by: NpvGroupBy,
     #[command(flatten)]
     pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub catalog: crate::cli::args::CatalogArg,
+    #[command(flatten)]
+    pub scenario: crate::cli::args::ScenarioArgs,
+    #[command(flatten)]
+    pub format: crate::cli::args::ReportFormatArg,
+    #[command(flatten)]
+    pub output: crate::cli::args::OutputArg,
 }
 
 /// `--rate` as clap parses it.
@@ -44,14 +52,13 @@ pub fn parse_rate_arg(text: &str) -> Result<Decimal, String> {
 
 /// Runs `capplan npv`.
 pub fn run(
-    global: &GlobalArgs,
+    global: &Context,
     args: &Args,
     color: bool,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let format = report_format(global)?;
-    crate::cli::gate::refuse(&global.fail_if, "npv")?;
     let basis = match args.scope.basis {
         None | Some(BasisArg::Cash) => Basis::Cash,
         Some(BasisArg::Accrual) => Basis::Accrual,

@@ -627,7 +627,7 @@ mod tests {
             "plan",
         ])
         .unwrap();
-        let inputs = InputFiles::of(&cli);
+        let inputs = crate::cli::Context::of(&cli).unwrap().inputs;
         let registry = Registry::new();
         let err = write_with(&registry, &contract, b"{}", &inputs, &mut System).unwrap_err();
         assert!(

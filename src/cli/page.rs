@@ -6,7 +6,7 @@ use crate::catalog;
 use crate::cli::report::{
     FilterArgs, PeriodArgs, Setting, engine_error, format_of_path, observed_of, targets_from,
 };
-use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, GlobalArgs, emit};
+use crate::cli::{CliError, Context, EXIT_INVALID, EXIT_OK, emit};
 use crate::report::build;
 use crate::report::chart::{self, Measure};
 use crate::report::html::{self, Page, Sources};
@@ -19,25 +19,20 @@ pub struct Args {
     pub filter: FilterArgs,
     #[command(flatten)]
     pub reforecast: crate::cli::actuals::ReforecastArgs,
+    #[command(flatten)]
+    pub io: crate::cli::args::FileIo,
 }
 
 const HTML_EXTENSIONS: &[(&str, ())] = &[("html", ()), ("htm", ())];
 
 /// Runs `capplan report`.
 pub fn run(
-    global: &GlobalArgs,
+    global: &Context,
     args: &Args,
     color: bool,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
-    if let Some(f) = global.format {
-        return Err(CliError::Usage(format!(
-            "`report` writes HTML; `--format {}` is for the other commands",
-            f.name()
-        )));
-    }
-    crate::cli::gate::refuse(&global.fail_if, "report")?;
     if let Some(path) = &global.output {
         format_of_path(path, HTML_EXTENSIONS, None)?;
     }

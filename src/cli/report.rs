@@ -12,12 +12,12 @@ use crate::catalog::{self, Catalog, Observation, Target};
 use crate::cli::ByArg;
 pub use crate::cli::args::*;
 use crate::cli::{
-    CliError, EXIT_GATE, EXIT_INVALID, EXIT_OK, Format, GlobalArgs, catalog_files, emit, gate,
+    CliError, Context, EXIT_GATE, EXIT_INVALID, EXIT_OK, Format, catalog_files, emit, gate,
     use_color,
 };
 use crate::diagnostic::Report;
 use crate::engine::{Basis, Bound, EngineError, Filter, Grid, GroupBy, Timeline};
-use crate::report::build::{self, Context};
+use crate::report::build;
 use crate::report::diagnostics::{DiagnosticFormat, render as render_diagnostics};
 use crate::report::render::render_styled;
 use crate::report::{Document, ReportFormat, xlsx};
@@ -33,7 +33,7 @@ pub enum Which {
 }
 
 /// The output format: `--format`, else the `--output` file's extension, else `table`.
-pub fn report_format(global: &GlobalArgs) -> Result<ReportOutput, CliError> {
+pub fn report_format(global: &Context) -> Result<ReportOutput, CliError> {
     let format = match global.format {
         Some(f) => f,
         None => match &global.output {
@@ -42,12 +42,8 @@ pub fn report_format(global: &GlobalArgs) -> Result<ReportOutput, CliError> {
             None => Format::Table,
         },
     };
-    let reports = "reports are `table`, `json`, `csv`, `markdown` or `xlsx`";
     match format {
         Format::Table => Ok(ReportOutput::Text(ReportFormat::Table)),
-        Format::Human => Err(CliError::Usage(format!(
-            "{reports}; `human` is for `validate` (a report's text is `table`)"
-        ))),
         Format::Json => Ok(ReportOutput::Text(ReportFormat::Json)),
         Format::Csv => Ok(ReportOutput::Text(ReportFormat::Csv)),
         Format::Markdown => Ok(ReportOutput::Text(ReportFormat::Markdown)),
@@ -55,15 +51,12 @@ pub fn report_format(global: &GlobalArgs) -> Result<ReportOutput, CliError> {
             "an xlsx workbook is a binary file: give `--output FILE.xlsx`".to_owned(),
         )),
         Format::Xlsx => Ok(ReportOutput::Xlsx),
-        Format::Github => Err(CliError::Usage(format!(
-            "{reports}; `github` is for `validate`"
-        ))),
-        Format::GithubComment => Err(CliError::Usage(format!(
-            "{reports}; `github-comment` is for `diff`"
-        ))),
-        Format::Sarif | Format::Gitlab => Err(CliError::Usage(format!(
-            "{reports}; `{}` is for `validate`",
-            format.name()
+        // `Context::new` and clap take only the formats of `REPORT_FORMATS` (and `diff`'s
+        // comment, which it handles before asking).
+        other => Err(CliError::Usage(format!(
+            "`--format {}` does not apply to `{}`",
+            other.name(),
+            global.command
         ))),
     }
 }
@@ -114,7 +107,7 @@ pub enum ReportOutput {
 /// Renders `doc` as `output` says and sends it to standard output or `--output`. Tables are
 /// colored on a terminal unless `NO_COLOR` or `--color never` says otherwise.
 pub fn emit_document(
-    global: &GlobalArgs,
+    global: &Context,
     output: ReportOutput,
     doc: &Document,
     stdout: &mut dyn Write,
@@ -125,7 +118,7 @@ pub fn emit_document(
 /// [`emit_document`] for a report of several parts: one sheet each in a workbook; text formats
 /// render the first part only.
 pub fn emit_documents(
-    global: &GlobalArgs,
+    global: &Context,
     output: ReportOutput,
     parts: &[(&str, &Document)],
     stdout: &mut dyn Write,
@@ -191,7 +184,7 @@ pub(crate) fn print_errors(
 /// Loads the catalog and the scenario files and flags of the command line. Invalid input: the
 /// errors go to `stderr` and the result is `Ok(None)`, meaning exit 1.
 pub fn load_inputs(
-    global: &GlobalArgs,
+    global: &Context,
     color: bool,
     stderr: &mut dyn Write,
 ) -> Result<Option<Inputs>, CliError> {
@@ -227,7 +220,7 @@ pub fn load_inputs(
         let bytes = catalog::load::read_capped(path)?;
         scenarios.extend(scenario::read_scenario(&name, bytes, &mut report));
     }
-    scenarios.extend(global.what_if.to_what_if().to_scenario(&mut report.sources));
+    scenarios.extend(global.what_if.clone().to_scenario(&mut report.sources));
     if report.has_errors() {
         print_errors(&mut report, "a scenario", color, stderr)?;
         return Ok(None);
@@ -274,7 +267,7 @@ impl Inputs {
 
 /// Loads the catalog with every scenario of the command line applied, for the report commands.
 pub fn load_catalog(
-    global: &GlobalArgs,
+    global: &Context,
     color: bool,
     stderr: &mut dyn Write,
 ) -> Result<Option<(Catalog, Vec<String>)>, CliError> {
@@ -482,7 +475,7 @@ impl Produced {
     /// Writes the report, says which gates hold and gives the exit code.
     pub fn finish(
         self,
-        global: &GlobalArgs,
+        global: &Context,
         output: ReportOutput,
         stdout: &mut dyn Write,
         stderr: &mut dyn Write,
@@ -511,7 +504,7 @@ pub struct Setting {
 impl Setting {
     /// Loads the catalog and resolves the options. `None`: invalid input, already reported.
     pub fn load(
-        global: &GlobalArgs,
+        global: &Context,
         period: Option<&PeriodArgs>,
         filter: &FilterArgs,
         color: bool,
@@ -547,8 +540,8 @@ impl Setting {
     }
 
     /// What the report builders take.
-    pub fn context(&self) -> Context<'_> {
-        Context {
+    pub fn context(&self) -> build::Context<'_> {
+        build::Context {
             catalog: &self.catalog,
             timeline: &self.timeline,
             filter: &self.filter,
@@ -570,7 +563,7 @@ pub struct Request<'a> {
 
 /// Runs one report command.
 pub fn run(
-    global: &GlobalArgs,
+    global: &Context,
     request: Request<'_>,
     color: bool,
     stdout: &mut dyn Write,
@@ -582,7 +575,7 @@ pub fn run(
 
 /// Computes one report command's document: [`run`] without the writing.
 pub fn produce(
-    global: &GlobalArgs,
+    global: &Context,
     request: Request<'_>,
     color: bool,
     stderr: &mut dyn Write,

@@ -19,7 +19,7 @@ use crate::cli::report::{
     FilterArgs, PeriodArgs, Produced, load_inputs, report_format, resolve_filter, resolve_target,
     resolve_window, targets_from,
 };
-use crate::cli::{CliError, EXIT_INVALID, GlobalArgs, gate};
+use crate::cli::{CliError, Context, EXIT_INVALID, gate};
 use crate::diagnostic::{Code, Diagnostic, Report};
 use crate::engine::risk::{
     DEFAULT_SAMPLES, DEFAULT_SEED, MAX_MEMORY_BYTES, MAX_SAMPLES, MemoryError, Quantile, RiskError,
@@ -30,8 +30,20 @@ use crate::report::diagnostics::{DiagnosticFormat, render as render_diagnostics}
 use crate::report::risk::{RiskContext, risk};
 use crate::scenario::Risk;
 
+/// `capplan risk`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    pub options: Options,
+    #[command(flatten)]
+    pub io: crate::cli::args::ReportIo,
+    #[command(flatten)]
+    pub gate: crate::cli::args::GateArg,
+}
+
+/// What `risk` and `chart risk` draw.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Options {
     #[command(flatten)]
     pub period: PeriodArgs,
     #[command(flatten)]
@@ -102,8 +114,8 @@ fn print_diagnostics(
 
 /// Runs `capplan risk`.
 pub fn run(
-    global: &GlobalArgs,
-    args: &Args,
+    global: &Context,
+    args: &Options,
     color: bool,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
@@ -114,8 +126,8 @@ pub fn run(
 
 /// Runs the simulation and makes its document: [`run`] without the writing.
 pub fn produce(
-    global: &GlobalArgs,
-    args: &Args,
+    global: &Context,
+    args: &Options,
     color: bool,
     stderr: &mut dyn Write,
 ) -> Result<Produced, CliError> {
@@ -231,7 +243,7 @@ pub fn produce(
 /// Runs the samples; with `progress`, on a worker thread while this one draws a bar on stderr
 /// once the run has lasted half a second. The bar is drawn from this thread only, which may
 /// hold the lock on stderr.
-fn simulate(model: &RiskModel, args: &Args, progress: bool) -> RiskOutcome {
+fn simulate(model: &RiskModel, args: &Options, progress: bool) -> RiskOutcome {
     if !progress {
         return model.simulate(args.samples, args.seed, &args.quantiles, &|_| {});
     }

@@ -9,7 +9,7 @@ use crate::cli::gate::{self, GateError, Totals};
 use crate::cli::report::{
     FilterArgs, PeriodArgs, Setting, emit_document, engine_error, report_format, report_gates,
 };
-use crate::cli::{CliError, EXIT_INVALID, GlobalArgs};
+use crate::cli::{CliError, Context, EXIT_INVALID};
 use crate::engine::schedule;
 use crate::report::schedule::{self as doc, ScheduleGroup};
 
@@ -43,10 +43,14 @@ pub struct Args {
     pub runs: bool,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub io: crate::cli::args::ReportIo,
+    #[command(flatten)]
+    pub gate: crate::cli::args::GateArg,
 }
 
 pub fn run(
-    global: &GlobalArgs,
+    global: &Context,
     args: &Args,
     color: bool,
     stdout: &mut dyn Write,

@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use schemars::Schema;
 
 use crate::catalog::schema as catalog;
-use crate::cli::{CliError, EXIT_OK, GlobalArgs, emit};
+use crate::cli::{CliError, Context, EXIT_OK, emit};
 use crate::scenario::schema as scenario;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -15,6 +15,8 @@ pub struct Args {
     /// The file format: a contract file, `portfolio.toml`, a scenario file or a demand file
     #[arg(value_enum, value_name = "KIND")]
     pub kind: SchemaKind,
+    #[command(flatten)]
+    pub output: crate::cli::args::OutputArg,
 }
 
 /// A file format that has a schema.
@@ -66,7 +68,7 @@ impl SchemaKind {
 }
 
 /// Writes the schema of `args.kind`.
-pub fn run(global: &GlobalArgs, args: &Args, stdout: &mut dyn Write) -> Result<u8, CliError> {
+pub fn run(global: &Context, args: &Args, stdout: &mut dyn Write) -> Result<u8, CliError> {
     emit(global, args.kind.json().as_bytes(), stdout)?;
     Ok(EXIT_OK)
 }

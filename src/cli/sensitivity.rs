@@ -32,9 +32,9 @@ use crate::catalog::validate::Checks;
 use crate::catalog::value::Duration;
 use crate::catalog::{Catalog, Contract, Origin};
 use crate::cli::report::{
-    ScopeArgs, emit_document, engine_error, load_catalog, report_format, resolve_filter,
+    emit_document, engine_error, load_catalog, report_format, resolve_filter,
 };
-use crate::cli::{ByArg, CliError, EXIT_INVALID, EXIT_OK, GlobalArgs};
+use crate::cli::{ByArg, CliError, Context, EXIT_INVALID, EXIT_OK};
 use crate::diagnostic::{FileId, Report, SourceFile, SourceMap};
 use crate::engine::metric::{Metric, Probe, Share};
 use crate::engine::{Bound, By, EngineError, Grid, Period, Timeline};
@@ -100,8 +100,12 @@ pub struct Args {
     /// What each contract's units and value are multiplied by in its scaled variant
     #[arg(long, value_name = "FACTOR", default_value = "0.9", value_parser = parse_factor)]
     pub factor: Decimal,
+    // Which contracts count; the metrics are accrual spend and units, so no `--basis` or
+    // `--precision`.
     #[command(flatten)]
-    pub scope: ScopeArgs,
+    pub select: crate::cli::args::SelectArgs,
+    #[command(flatten)]
+    pub io: crate::cli::args::ReportIo,
 }
 
 /// The grid and the period that `--metric` names: a label picks its own period length unless
@@ -310,7 +314,7 @@ fn contract_row(
 
 /// Runs `capplan sensitivity`.
 pub fn run(
-    global: &GlobalArgs,
+    global: &Context,
     args: &Args,
     color: bool,
     stdout: &mut dyn Write,
@@ -318,7 +322,6 @@ pub fn run(
 ) -> Result<u8, CliError> {
     let format = report_format(global)?;
     // A gate over several groups, or over variants, would be ambiguous.
-    crate::cli::gate::refuse(&global.fail_if, "sensitivity")?;
     if args.shift.count == 0 && args.factor == Decimal::ONE {
         return Err(CliError::Usage(format!(
             "nothing would change: `--shift {}` and `--factor {}` leave every contract as it is; give a non-zero `--shift` or a `--factor` other than 1",
@@ -328,7 +331,7 @@ pub fn run(
     let Some((catalog, scenarios)) = load_catalog(global, color, stderr)? else {
         return Ok(EXIT_INVALID);
     };
-    let filter = resolve_filter(&catalog, &args.scope)?;
+    let filter = resolve_filter(&catalog, &args.select.filter(None, None, None).scope)?;
     let (grid, period) = resolve_period(&catalog, args.by.map(By::from), &args.metric)?;
     let timeline = Timeline::new(&catalog, grid, period.start, period.end);
     let at = timeline.window.start;

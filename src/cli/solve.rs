@@ -16,7 +16,7 @@ use crate::cli::report::{
     FilterArgs, emit_document, engine_error, load_inputs, print_errors, report_format,
     resolve_filter, resolve_target,
 };
-use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, GlobalArgs};
+use crate::cli::{CliError, Context, EXIT_INVALID, EXIT_OK};
 use crate::diagnostic::Report;
 use crate::engine::solve::{Lever, MICRO, Outcome, Probe, solve};
 use crate::engine::{By, EngineError, Grid, Timeline};
@@ -38,6 +38,8 @@ pub struct Args {
     pub range: Option<String>,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub io: crate::cli::args::ReportIo,
 }
 
 /// `--range` in steps of the lever: millionths of a factor, or days counted from `anchor`.
@@ -95,14 +97,13 @@ enum Stop {
 
 /// Runs `capplan solve`.
 pub fn run(
-    global: &GlobalArgs,
+    global: &Context,
     args: &Args,
     color: bool,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let format = report_format(global)?;
-    gate::refuse(&global.fail_if, "solve")?;
     let Some(mut inputs) = load_inputs(global, color, stderr)? else {
         return Ok(EXIT_INVALID);
     };

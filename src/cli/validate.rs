@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::validate::Checks;
 use crate::catalog::{self, CatalogFiles, LoadError};
-use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, Format, GlobalArgs, catalog_files, emit};
+use crate::cli::{CliError, Context, EXIT_INVALID, EXIT_OK, Format, catalog_files, emit};
 use crate::diagnostic::Report;
 use crate::report::diagnostics::{DiagnosticFormat, render_in};
 use crate::report::repo::RepoPaths;
@@ -22,6 +22,16 @@ pub struct Args {
     /// Fail on warnings too
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub catalog: crate::cli::args::CatalogArg,
+    #[command(flatten)]
+    pub scenario: crate::cli::args::ScenarioArgs,
+    #[command(flatten)]
+    pub demand: crate::cli::args::DemandArgs,
+    #[command(flatten)]
+    pub format: crate::cli::args::ValidateFormatArg,
+    #[command(flatten)]
+    pub output: crate::cli::args::OutputArg,
 }
 
 /// Groups the given paths into catalogs: each folder is one, and files are read with the
@@ -77,7 +87,7 @@ fn catalogs(paths: &[PathBuf]) -> Result<Inputs, CliError> {
 }
 
 pub fn run(
-    global: &GlobalArgs,
+    global: &Context,
     args: &Args,
     color: bool,
     stdout: &mut dyn std::io::Write,
@@ -88,9 +98,10 @@ pub fn run(
         Some(Format::Github) => DiagnosticFormat::Github,
         Some(Format::Sarif) => DiagnosticFormat::Sarif,
         Some(Format::Gitlab) => DiagnosticFormat::Gitlab,
+        // `Context::new` and clap take only the formats of `VALIDATE_FORMATS`.
         Some(other) => {
             return Err(CliError::Usage(format!(
-                "`validate` prints diagnostics as `human`, `json`, `github`, `sarif` or `gitlab`, not `{}`",
+                "`--format {}` does not apply to `validate`",
                 other.name()
             )));
         }
@@ -156,7 +167,7 @@ pub fn run(
     for path in &global.scenarios {
         in_order.push((path.display().to_string(), read(path)?));
     }
-    let flags = global.what_if.to_what_if();
+    let flags = global.what_if.clone();
     if !inputs.scenarios.is_empty() || !in_order.is_empty() || !flags.is_empty() {
         let files = catalog_files(global)?;
         labels.push(files.label.clone());

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::cli::report::{FilterArgs, PeriodArgs, Produced, Setting, engine_error, format_of_path};
-use crate::cli::{CliError, EXIT_INVALID, EXIT_OK, GlobalArgs, compare, write_atomically};
+use crate::cli::{CliError, Context, EXIT_INVALID, EXIT_OK, compare, write_atomically};
 use crate::report::build;
 use crate::report::chart::pivot;
 use crate::report::xlsx::{self, Ramp, WorkbookError};
@@ -20,10 +20,12 @@ pub struct Args {
     pub period: PeriodArgs,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub io: crate::cli::args::FileIo,
 }
 
 /// The workbook `export xlsx` writes: `-o FILE.xlsx`, or the file given after it.
-pub fn workbook_file<'a>(global: &'a GlobalArgs, args: &'a Args) -> Result<&'a PathBuf, CliError> {
+pub fn workbook_file<'a>(global: &'a Context, args: &'a Args) -> Result<&'a PathBuf, CliError> {
     match (&global.output, &args.file) {
         (Some(o), Some(f)) if o != f => Err(CliError::Usage(format!(
             "`export xlsx` writes one workbook: `-o {}` and `{}` name two; give one",
@@ -40,18 +42,12 @@ pub fn workbook_file<'a>(global: &'a GlobalArgs, args: &'a Args) -> Result<&'a P
 
 /// Runs `capplan export xlsx`.
 pub fn run(
-    global: &GlobalArgs,
+    global: &Context,
     args: &Args,
     color: bool,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
-    if global.format.is_some() {
-        return Err(CliError::Usage(
-            "`export xlsx` writes a workbook, whatever `--format` says: leave it out".to_owned(),
-        ));
-    }
     let file = workbook_file(global, args)?;
-    crate::cli::gate::refuse(&global.fail_if, "export xlsx")?;
     format_of_path(file, &[("xlsx", ())], None)?;
     let Some(setting) = Setting::load(global, Some(&args.period), &args.filter, color, stderr)?
     else {
@@ -69,10 +65,10 @@ pub fn run(
         ("contracts", &whole.contracts),
     ];
     // The comparison, when there is something to compare the baseline with.
-    let compared = if global.scenarios.is_empty() && global.what_if.to_what_if().is_empty() {
+    let compared = if global.scenarios.is_empty() && global.what_if.is_empty() {
         None
     } else {
-        let compare_args = compare::Args {
+        let compare_args = compare::Options {
             period: args.period.clone(),
             filter: args.filter.clone(),
             rate: None,

@@ -1,12 +1,12 @@
-//! Money on a basis (DESIGN.md section 10): accrual (section 3.3: the value spread over the
-//! term's days), cash (as the contract's `payment` terms pay it) and expense (rent as it
+//! Money on a basis (docs/finance.md, bases): accrual (docs/figures.md, spend: the value spread
+//! over the term's days), cash (as the contract's `payment` terms pay it) and expense (rent as it
 //! accrues, bought hardware depreciated: [`super::expense`]).
 //!
-//! Cash: each billing interval's accrued spend is computed exactly as section 3.3 computes a
-//! period's, and the intervals' amounts are rounded to cents by largest remainder over the
-//! contract's payments, so they sum exactly to its value. A period's cash is the sum of the
-//! payments dated in it. A contract without `payment` pays as it accrues, day by day, so its
-//! cash is its accrual.
+//! Cash: each billing interval's accrued spend is computed exactly as spend computes a
+//! period's (docs/figures.md, spend), and the intervals' amounts are rounded to cents by
+//! largest remainder over the contract's payments, so they sum exactly to its value. A
+//! period's cash is the sum of the payments dated in it. A contract without `payment` pays as
+//! it accrues, day by day, so its cash is its accrual.
 
 use chrono::NaiveDate;
 
@@ -20,7 +20,7 @@ use crate::exact::Rational;
 /// What a period's money measures.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Basis {
-    /// Spend as it accrues, day by day (section 3.3). The default.
+    /// Spend as it accrues, day by day (docs/figures.md, spend). The default.
     #[default]
     Accrual,
     /// Payments, on the day each is paid.
@@ -103,7 +103,7 @@ fn cash_cents(catalog: &Catalog, c: &Contract, periods: &[Period]) -> Option<Vec
 }
 
 /// The exact accrual of each day of the contract's term, in cents: `(day, amount)` in order.
-/// They sum exactly to the value (section 3.3 spreads it so). `None` on overflow.
+/// They sum exactly to the value (spend spreads it so: docs/figures.md, spend). `None` on overflow.
 pub fn daily_accrual(catalog: &Catalog, c: &Contract) -> Option<Vec<(NaiveDate, Num)>> {
     let days: Vec<Period> = c
         .start

@@ -1,4 +1,4 @@
-//! Expense (DESIGN.md section 10): what a contract costs the income statement per period.
+//! Expense (docs/finance.md, expense): what a contract costs the income statement per period.
 //!
 //! A leased contract expenses its spend as it accrues. An owned one capitalizes each day's
 //! accrued spend that day and depreciates it straight-line, per day, over `useful_life`

@@ -3,11 +3,12 @@
 //!
 //! Every metric is a sum over contracts of parts that depend on one contract alone, rounded at
 //! most once at the end: units online are floored per tranche, spend is rounded to cents per
-//! contract, and facility power is an exact sum rounded once to the kilowatt (DESIGN.md section
-//! 3). So the metric of a catalog in which one contract changed is the baseline's sum, minus that
-//! contract's share, plus its new share, then the one rounding: a variant costs one contract's
-//! work, not a whole projection. Shares keep whole parts as integers and only the fractions that
-//! ramps leave as [`Num`], like [`super::capacity`], so they are exact wherever it is.
+//! contract, and facility power is an exact sum rounded once to the kilowatt
+//! (docs/figures.md). So the metric of a catalog in which one contract changed is the
+//! baseline's sum, minus that contract's share, plus its new share, then the one rounding: a
+//! variant costs one contract's work, not a whole projection. Shares keep whole parts as
+//! integers and only the fractions that ramps leave as [`Num`], like [`super::capacity`], so
+//! they are exact wherever it is.
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,5 +1,5 @@
 //! The projection engine: from a validated catalog to capacity, power and spend by period
-//! (DESIGN.md section 3). It knows nothing of TOML, the command line or terminals.
+//! (docs/figures.md). It knows nothing of TOML, the command line or terminals.
 //!
 //! Figures are computed per tranche and per whole period with closed forms ([`crate::catalog::ramp`]),
 //! never day by day, so the cost grows with tranches x periods, not with days.

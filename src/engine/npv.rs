@@ -1,5 +1,6 @@
-//! Present value (DESIGN.md section 10): `sum of CF / (1 + r) ^ ((date - v) / 365)` over the
-//! flows dated on or after the valuation date `v`, the XNPV convention of spreadsheets.
+//! Present value (docs/finance.md, present value): `sum of CF / (1 + r) ^ ((date - v) / 365)`
+//! over the flows dated on or after the valuation date `v`, the XNPV convention of
+//! spreadsheets.
 //!
 //! Flows are exact: payments in cents, or each day's exact accrual. A discount factor is exact
 //! where it is a rational number that fits, that is on whole years from `v` (`(25/27)^n` at 8%)

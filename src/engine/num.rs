@@ -1,6 +1,6 @@
 //! Numbers of the projection: exact fractions while they fit, decimals past that.
 //!
-//! Every figure of DESIGN.md section 3 is a floor or a rounding of an exact rational value.
+//! Every figure of docs/figures.md is a floor or a rounding of an exact rational value.
 //! [`Num`] keeps that value as an `i128` fraction; a sum of fractions whose common denominator
 //! no longer fits (many tranches with different ramp lengths in one group) continues as a
 //! 28-digit `Decimal`. The final floor or half-even rounding is then exact unless the true value

@@ -1,5 +1,5 @@
-//! Observations: the catalog's projection on the days of its published figures (DESIGN.md
-//! section 11).
+//! Observations: the catalog's projection on the days of its published figures
+//! (docs/observations.md).
 //!
 //! Each `[[observed]]` figure is met by the one the reports show for that day: power, GPUs, CPUs
 //! and H100e (at the portfolio's default precision) online at the end of the day, spend from the contracts' starts through it, and the value

@@ -1,4 +1,5 @@
-//! The period grid: months, quarters and years, calendar or fiscal (DESIGN.md section 3.5).
+//! The period grid: months, quarters and years, calendar or fiscal (docs/figures.md, periods
+//! and the window).
 //!
 //! Labels: `2026-01` for months; `2026Q1` and `2026` for calendar quarters and years; with a
 //! fiscal year starting in month m != 1, `FY2026Q1` and `FY2026`, named by the calendar year in

@@ -1,4 +1,4 @@
-//! Goal seek (DESIGN.md section 10): the value of one lever at which a goal starts or stops
+//! Goal seek (docs/finance.md, goal seek): the value of one lever at which a goal starts or stops
 //! holding.
 //!
 //! The lever's values are whole steps of a range `[lo, hi]` (millionths of a factor, or days

@@ -1,6 +1,6 @@
 //! Spend: how a contract's value spreads over its days, then over periods, rounded to cents
 //! by largest remainder so that every contract's periods sum exactly to its value
-//! (DESIGN.md section 3.3).
+//! (docs/figures.md, spend).
 
 use std::cmp::Ordering;
 

@@ -5,7 +5,7 @@
 //!
 //! - **costs**, shaped like a FOCUS 1.2 Cost and Usage dataset: one row per contract and period
 //!   in which the contract has a day of its term, with the contract's spend in that period
-//!   (DESIGN.md section 3.3: cents apportioned by largest remainder over the contract's whole
+//!   (docs/figures.md, spend: cents apportioned by largest remainder over the contract's whole
 //!   life on the period grid). Rows are per contract, not per tranche: spend belongs to a
 //!   contract, and splitting it over tranches would invent an allocation no report makes. The
 //!   capacity columns (`x_GpuCount` and the like) are the contract's, summed over its tranches.
@@ -14,7 +14,7 @@
 //!   sum exactly to its value.
 //!
 //! These are projections of committed spend, not bills. `BilledCost` is on the cash basis
-//! (DESIGN.md section 10): the payments dated in the period, as the contract's `payment` terms
+//! (docs/finance.md, bases): the payments dated in the period, as the contract's `payment` terms
 //! invoice them. `EffectiveCost`, `ListCost` and `ContractedCost` are on the export's basis,
 //! accrual unless `--basis` says otherwise: the cost of the period's use. With no list or
 //! contracted unit price, FOCUS has a charge's list and contracted costs match its effective

@@ -71,7 +71,7 @@ pub fn rate_text(rate: Decimal) -> String {
     format!("{}%", (rate * Decimal::ONE_HUNDRED).normalize())
 }
 
-/// `capplan npv`: one row per group, then the total where there are several groups. Each
+/// `capplan npv`: one row per group, then the total row (alone with `--group-by total`). Each
 /// figure is the exact sum of its flows' present values rounded once, half-even, so that it
 /// matches a spreadsheet's XNPV over the same flows; rows may therefore differ from the total
 /// by a cent of rounding.

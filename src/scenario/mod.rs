@@ -1,8 +1,8 @@
-//! The scenario stage: what-if changes applied to a loaded catalog, in memory (DESIGN.md
-//! section 4). A scenario file is read with the catalog's own reader and diagnostics; applying
-//! it yields a new catalog that is validated again, so a delay that pushes a tranche past its
-//! contract's end is reported at the scenario line that caused it. Files on disk are never
-//! touched.
+//! The scenario stage: what-if changes applied to a loaded catalog, in memory
+//! (docs/scenarios.md). A scenario file is read with the catalog's own reader and diagnostics;
+//! applying it yields a new catalog that is validated again, so a delay that pushes a tranche
+//! past its contract's end is reported at the scenario line that caused it. Files on disk are
+//! never touched.
 //!
 //! Data flows catalog -> scenario -> engine: a scenario knows the catalog's types and nothing of
 //! periods or reports.
@@ -50,7 +50,7 @@ pub struct Scenario {
     pub remove_workloads: Vec<(String, Span)>,
 }
 
-/// What a selector names (DESIGN.md section 4).
+/// What a selector names (docs/scenarios.md, selectors).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Selector {
     /// `*`: every contract and tranche.
