@@ -16,9 +16,9 @@ use crate::catalog::value::{
     Duration, format_money, format_money_exact, money_literal, parse_money,
 };
 use crate::catalog::{Catalog, validate::Checks};
-use crate::cli::gate::{self, Gate};
 use crate::diagnostic::{Location, Report};
 use crate::engine::{By, Filter, Grid, GroupBy, Timeline};
+use crate::gate::{self, Gate};
 use crate::report::build::{self, Context};
 use crate::report::diagnostics::{DiagnosticFormat, render as render_diagnostics};
 use crate::report::render::{ReportFormat, render};

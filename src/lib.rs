@@ -16,5 +16,6 @@ pub mod engine;
 pub mod exact;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod gate;
 pub mod report;
 pub mod scenario;

@@ -12,7 +12,6 @@ use rust_decimal::Decimal;
 
 use crate::actuals::attribute::{self, Actuals};
 use crate::actuals::focus::CostColumn;
-use crate::cli::gate::{self, Figures, UsdFigure};
 use crate::cli::report::{
     FilterArgs, PeriodArgs, Setting, emit_document, engine_error, report_format, report_gates,
 };
@@ -20,6 +19,7 @@ use crate::cli::{CliError, Context, EXIT_INVALID};
 use crate::diagnostic::Report;
 use crate::engine::Period;
 use crate::engine::num::Num;
+use crate::gate::{self, Figures, UsdFigure};
 use crate::report::actuals::{self as doc, ActualsGroup};
 use crate::report::diagnostics::{DiagnosticFormat, render as render_diagnostics};
 
@@ -265,7 +265,7 @@ impl Figures for ActualsFigures {
     fn value(&self, _: gate::Metric, _: &Period) -> Option<Decimal> {
         None
     }
-    fn target_met(&self) -> Option<Option<Period>> {
+    fn target_met(&self, _: crate::engine::By) -> Option<Option<Period>> {
         None
     }
     fn usd(&self, figure: UsdFigure) -> Option<Decimal> {

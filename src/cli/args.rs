@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use rust_decimal::Decimal;
 
-use crate::cli::gate::Gate;
 use crate::cli::{ByArg, Format, GroupByArg, PrecisionArg};
 use crate::engine::{Basis, GroupBy};
+use crate::gate::Gate;
 use crate::scenario::Selector;
 use crate::scenario::flags::{DelayFlag, ScaleFlag, parse_factor};
 

@@ -16,7 +16,7 @@
 //! `--contract` only has to exist on one. Scenarios and what-if flags are refused: a diff
 //! compares the files as written.
 //!
-//! `--fail-if` takes the `delta-` metrics of [`crate::cli::gate`] (NEW minus OLD), and plain
+//! `--fail-if` takes the `delta-` metrics of [`crate::gate`] (NEW minus OLD), and plain
 //! metrics and `target-met` on NEW; the output is written first, then exit 3 if one holds.
 //! `--format github-comment` writes a pull-request comment ([`report::diff::github_comment`]).
 
@@ -29,9 +29,10 @@ use crate::cli::report::{
     FilterArgs, PeriodArgs, ReportOutput, emit_documents, print_errors, report_format,
     report_gates, resolve_filter, resolve_target, resolve_window,
 };
-use crate::cli::{CliError, Context, EXIT_INVALID, Format, default_catalog, emit, gate};
+use crate::cli::{CliError, Context, EXIT_INVALID, Format, default_catalog, emit};
 use crate::diagnostic::Report;
 use crate::engine::{Grid, Timeline};
+use crate::gate;
 use crate::report;
 use crate::report::diff::{COMMENT_LIMIT, Side};
 

@@ -26,7 +26,7 @@ pub mod chart;
 pub mod compare;
 pub mod diff;
 pub mod export;
-pub mod gate;
+
 pub mod inputs;
 pub mod npv;
 pub mod output;
@@ -105,7 +105,7 @@ pub struct Before {
     #[arg(long, hide = true, value_parser = args::parse_selector)]
     pub exclude: Vec<Selector>,
     #[arg(long = "fail-if", hide = true)]
-    pub fail_if: Vec<gate::Gate>,
+    pub fail_if: Vec<crate::gate::Gate>,
 }
 
 /// What a command runs with: its options of inputs and output, given before or after its name,
@@ -122,7 +122,7 @@ pub struct Context {
     pub demand: Vec<PathBuf>,
     /// The what-if flags, applied after the scenario files.
     pub what_if: WhatIf,
-    pub fail_if: Vec<gate::Gate>,
+    pub fail_if: Vec<crate::gate::Gate>,
     /// What the command line names as inputs, which no output may replace: set by [`run`].
     pub inputs: InputFiles,
     /// Whether standard output is a terminal, which cannot show an image, a page or a

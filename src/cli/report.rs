@@ -12,11 +12,11 @@ use crate::catalog::{self, Catalog, Observation, Target};
 use crate::cli::ByArg;
 pub use crate::cli::args::*;
 use crate::cli::{
-    CliError, Context, EXIT_GATE, EXIT_INVALID, EXIT_OK, Format, catalog_files, emit, gate,
-    use_color,
+    CliError, Context, EXIT_GATE, EXIT_INVALID, EXIT_OK, Format, catalog_files, emit, use_color,
 };
 use crate::diagnostic::Report;
 use crate::engine::{Basis, Bound, EngineError, Filter, Grid, GroupBy, Timeline};
+use crate::gate;
 use crate::report::build;
 use crate::report::diagnostics::{DiagnosticFormat, render as render_diagnostics};
 use crate::report::render::render_styled;

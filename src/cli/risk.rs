@@ -19,13 +19,14 @@ use crate::cli::report::{
     FilterArgs, PeriodArgs, Produced, load_inputs, report_format, resolve_filter, resolve_target,
     resolve_window, targets_from,
 };
-use crate::cli::{CliError, Context, EXIT_INVALID, gate};
+use crate::cli::{CliError, Context, EXIT_INVALID};
 use crate::diagnostic::{Code, Diagnostic, Report};
 use crate::engine::risk::{
     DEFAULT_SAMPLES, DEFAULT_SEED, MAX_MEMORY_BYTES, MAX_SAMPLES, MemoryError, Quantile, RiskError,
     RiskModel, RiskOutcome,
 };
 use crate::engine::{Grid, Timeline};
+use crate::gate;
 use crate::report::diagnostics::{DiagnosticFormat, render as render_diagnostics};
 use crate::report::risk::{RiskContext, risk};
 use crate::scenario::Risk;

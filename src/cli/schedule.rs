@@ -5,12 +5,12 @@ use std::io::Write;
 
 use clap::ValueEnum;
 
-use crate::cli::gate::{self, GateError, Totals};
 use crate::cli::report::{
     FilterArgs, PeriodArgs, Setting, emit_document, engine_error, report_format, report_gates,
 };
 use crate::cli::{CliError, Context, EXIT_INVALID};
 use crate::engine::schedule;
+use crate::gate::{self, GateError, Totals};
 use crate::report::schedule::{self as doc, ScheduleGroup};
 
 /// `--group-by` of `schedule`.

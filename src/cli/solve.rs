@@ -11,7 +11,6 @@ use rust_decimal::Decimal;
 
 use crate::catalog::validate::Checks;
 use crate::catalog::value::Duration;
-use crate::cli::gate::{self, Gate, Totals};
 use crate::cli::report::{
     FilterArgs, emit_document, engine_error, load_inputs, print_errors, report_format,
     resolve_filter, resolve_target,
@@ -20,6 +19,7 @@ use crate::cli::{CliError, Context, EXIT_INVALID, EXIT_OK};
 use crate::diagnostic::Report;
 use crate::engine::solve::{Lever, MICRO, Outcome, Probe, solve};
 use crate::engine::{By, EngineError, Grid, Timeline};
+use crate::gate::{self, Gate, Totals};
 use crate::report;
 use crate::scenario;
 

@@ -1,50 +1,13 @@
-//! CI gates: `--fail-if EXPR`, repeatable, on every report command but `compare` and
-//! `sensitivity`. The report is written first; then, if any condition holds, capplan says which
-//! on stderr and exits with code 3.
-//!
-//! Grammar (spaces are allowed around the operator):
-//!
-//! ```text
-//! gate      := metric "@" period op value      gw@2027Q4<10   spend@2026>60B
-//!            | "target-met" op period          target-met>2030Q4
-//!            | "runs-missed" op value          runs-missed>0               (with demand)
-//!            | "unattributed-usd" op value     unattributed-usd>0          (actuals, burn)
-//!            | "shortfall-usd" op value        shortfall-usd>1B            (burn)
-//! metric    := figure
-//!            | "delta-" figure                 delta-gw@2026Q4<-0.5        (diff only)
-//!            | "p" N "-" (gw | mw | gpus)      p50-gw@2028Q4<15            (risk only)
-//!            | "probability"                   probability@2030Q4<0.5      (risk only)
-//! figure    := gw | mw | gpus | cpus | h100e | spend | cumulative-spend
-//!            | shortfall | utilization                                  (with demand)
-//! period    := a period label (2027Q4, 2027-10, 2027, FY2027Q2) or a date
-//! op        := < | <= | > | >= | == | !=
-//! value     := a number, optionally negative, with an optional K, M, B or T suffix:
-//!              10, 2.5, 60B, 1.4T, -0.5, -5B
-//! ```
-//!
-//! `gw` and `mw` are facility power at the period's end, `gpus` and `cpus` units online at its
-//! end, `h100e` H100-equivalents online at its end (at `--precision`; not a `delta-` figure), `spend` the period's spend and `cumulative-spend` spend from the contracts' starts to the
-//! period's end, all for the report's catalog, scenarios and filters, over every group.
-//! With demand (docs/demand.md), `shortfall` is the level need not served in the period, in
-//! H100e-hours, `utilization` the share of supply served, in percent, and `runs-missed` the
-//! number of runs short of their work at their deadline.
-//! `target-met` compares the period in which the report's target is met with the one given; a
-//! target never met counts as later than any period.
-//!
-//! On `diff`, `delta-FIGURE` is the change of the figure from OLD to NEW (NEW minus OLD, so
-//! `delta-gw@2026Q4<-0.5` holds when NEW has more than half a gigawatt less than OLD at the end of
-//! 2026Q4); a plain figure and `target-met` are NEW's.
+//! Evaluating gates over a report's figures: [`evaluate`], [`goal`], and the [`Figures`] of
+//! one catalog ([`Totals`]), of two ([`Change`]) and of a risk run.
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
-use crate::catalog::value::parse_money;
 use crate::catalog::{Catalog, Target};
 use crate::engine::risk::RiskOutcome;
 use crate::engine::{
@@ -52,277 +15,14 @@ use crate::engine::{
     Timeline,
 };
 
-/// A figure a gate can test.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Metric {
-    Gw,
-    Mw,
-    Gpus,
-    Cpus,
-    /// H100-equivalents online at the period's end, at the report's precision.
-    H100e,
-    /// The level demand not served in the period, in H100e-hours.
-    Shortfall,
-    /// Served over supply in the period, in percent.
-    Utilization,
-    Spend,
-    CumulativeSpend,
-    /// A quantile of a risk run, such as P50 of GW.
-    Quantile(u8, Base),
-    /// The probability, from a risk run, of having reached the target's power by then.
-    Probability,
-    /// The change of a plain figure from OLD to NEW, from `diff`: one of [`DELTA_OF`].
-    Delta(&'static Metric),
-}
+use super::*;
 
-/// The figures whose change `diff` gates can test, as `delta-gw` and so on.
-pub static DELTA_OF: [Metric; 6] = [
-    Metric::Gw,
-    Metric::Mw,
-    Metric::Gpus,
-    Metric::Cpus,
-    Metric::Spend,
-    Metric::CumulativeSpend,
-];
-
-/// The figure a risk quantile is of.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Base {
-    Gw,
-    Mw,
-    Gpus,
-}
-
-impl fmt::Display for Metric {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let base = |b: &Base| match b {
-            Base::Gw => "gw",
-            Base::Mw => "mw",
-            Base::Gpus => "gpus",
-        };
-        match self {
-            Metric::Gw => f.write_str("gw"),
-            Metric::Mw => f.write_str("mw"),
-            Metric::Gpus => f.write_str("gpus"),
-            Metric::Cpus => f.write_str("cpus"),
-            Metric::H100e => f.write_str("h100e"),
-            Metric::Shortfall => f.write_str("shortfall"),
-            Metric::Utilization => f.write_str("utilization"),
-            Metric::Spend => f.write_str("spend"),
-            Metric::CumulativeSpend => f.write_str("cumulative-spend"),
-            Metric::Quantile(p, b) => write!(f, "p{p}-{}", base(b)),
-            Metric::Probability => f.write_str("probability"),
-            Metric::Delta(m) => write!(f, "delta-{m}"),
-        }
-    }
-}
-
-/// A comparison.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Op {
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Eq,
-    Ne,
-}
-
-impl Op {
-    fn holds(self, o: Ordering) -> bool {
-        match self {
-            Op::Lt => o.is_lt(),
-            Op::Le => o.is_le(),
-            Op::Gt => o.is_gt(),
-            Op::Ge => o.is_ge(),
-            Op::Eq => o.is_eq(),
-            Op::Ne => o.is_ne(),
-        }
-    }
-}
-
-/// One parsed `--fail-if`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Gate {
-    /// As written, for messages.
-    pub text: String,
-    pub condition: Condition,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Condition {
-    At {
-        metric: Metric,
-        period: String,
-        op: Op,
-        value: Decimal,
-    },
-    TargetMet {
-        op: Op,
-        period: String,
-    },
-    /// How many runs miss their deadline.
-    RunsMissed {
-        op: Op,
-        value: Decimal,
-    },
-    /// A dollar figure of the actuals: `unattributed-usd` or `shortfall-usd`.
-    Usd {
-        figure: UsdFigure,
-        op: Op,
-        value: Decimal,
-    },
-}
-
-/// The dollar figures of the actuals that gates test (docs/actuals.md).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UsdFigure {
-    /// Cost in rows that no contract claims (`actuals`, `burn`).
-    Unattributed,
-    /// The portfolio's projected shortfall at term end (`burn`).
-    Shortfall,
-}
-
-impl UsdFigure {
-    pub fn name(self) -> &'static str {
-        match self {
-            UsdFigure::Unattributed => "unattributed-usd",
-            UsdFigure::Shortfall => "shortfall-usd",
-        }
-    }
-}
-
-const OPS: &[(&str, Op)] = &[
-    ("<=", Op::Le),
-    (">=", Op::Ge),
-    ("==", Op::Eq),
-    ("!=", Op::Ne),
-    ("<", Op::Lt),
-    (">", Op::Gt),
-];
-
-fn split_op(text: &str) -> Option<(&str, Op, &str)> {
-    let i = text.find(['<', '>', '=', '!'])?;
-    let (left, rest) = text.split_at(i);
-    let (sym, op) = OPS.iter().find(|(sym, _)| rest.starts_with(sym))?;
-    Some((left.trim(), *op, rest[sym.len()..].trim()))
-}
-
-fn parse_metric(text: &str) -> Result<Metric, String> {
-    if let Some(figure) = text.strip_prefix("delta-") {
-        let inner = parse_metric(figure).ok();
-        return DELTA_OF
-            .iter()
-            .find(|m| Some(**m) == inner)
-            .map(Metric::Delta)
-            .ok_or_else(|| {
-                format!(
-                    "`{text}` is not a metric: `delta-` takes gw, mw, gpus, cpus, spend or cumulative-spend"
-                )
-            });
-    }
-    Ok(match text {
-        "gw" => Metric::Gw,
-        "mw" => Metric::Mw,
-        "gpus" => Metric::Gpus,
-        "cpus" => Metric::Cpus,
-        "h100e" => Metric::H100e,
-        "shortfall" => Metric::Shortfall,
-        "utilization" => Metric::Utilization,
-        "spend" => Metric::Spend,
-        "cumulative-spend" | "cum-spend" => Metric::CumulativeSpend,
-        "probability" => Metric::Probability,
-        other => {
-            let q = other
-                .strip_prefix('p')
-                .and_then(|rest| rest.split_once('-'));
-            let Some((n, base)) = q else {
-                return Err(format!(
-                    "`{other}` is not a metric: expected gw, mw, gpus, cpus, h100e, shortfall, utilization, spend, cumulative-spend, delta-FIGURE, pN-gw, pN-mw, pN-gpus or probability"
-                ));
-            };
-            let n: u8 = n
-                .parse()
-                .ok()
-                .filter(|n| *n <= 100)
-                .ok_or_else(|| format!("`p{n}` is not a quantile from p0 to p100"))?;
-            let base = match base {
-                "gw" => Base::Gw,
-                "mw" => Base::Mw,
-                "gpus" => Base::Gpus,
-                b => return Err(format!("`p{n}-{b}`: a quantile is of gw, mw or gpus")),
-            };
-            Metric::Quantile(n, base)
-        }
-    })
-}
-
-impl FromStr for Gate {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let t = text.trim();
-        let (left, op, right) = split_op(t).ok_or_else(|| {
-            format!("`{t}` has no comparison: write METRIC@PERIOD<VALUE (also <=, >, >=, ==, !=) or target-met>PERIOD")
-        })?;
-        if right.is_empty() {
-            return Err(format!("`{t}` has nothing to compare with"));
-        }
-        let condition = if left == "target-met" {
-            Condition::TargetMet {
-                op,
-                period: right.to_owned(),
-            }
-        } else if let Some(figure) = [UsdFigure::Unattributed, UsdFigure::Shortfall]
-            .into_iter()
-            .find(|f| f.name() == left)
-        {
-            let value = parse_money(right).map_err(|_| format!("`{right}` is not an amount"))?;
-            Condition::Usd { figure, op, value }
-        } else if left == "runs-missed" {
-            let value =
-                parse_money(right).map_err(|_| format!("`{right}` is not a number of runs"))?;
-            Condition::RunsMissed { op, value }
-        } else {
-            let (metric, period) = left.split_once('@').ok_or_else(|| {
-                format!("`{left}` needs a period: write METRIC@PERIOD, such as gw@2027Q4")
-            })?;
-            let metric = parse_metric(metric.trim())?;
-            let period = period.trim();
-            if period.is_empty() {
-                return Err(format!("`{left}` needs a period after `@`"));
-            }
-            let value = parse_money(right).map_err(|_| {
-                format!("`{right}` is not a number (a leading `-` and a K, M, B or T suffix are allowed)")
-            })?;
-            Condition::At {
-                metric,
-                period: period.to_owned(),
-                op,
-                value,
-            }
-        };
-        Ok(Gate {
-            text: t.to_owned(),
-            condition,
-        })
-    }
-}
-
-/// What gates read: the figures of the report just written.
-pub trait Figures {
-    /// The metric's value in a period, or `None` where this report has no such figure (a risk
-    /// quantile on a plan, a period outside the projection).
-    fn value(&self, metric: Metric, period: &Period) -> Option<Decimal>;
-    /// The period in which the target is met: `Some(None)` if never, `None` without a target.
-    fn target_met(&self) -> Option<Option<Period>>;
-    /// How many runs miss their deadline, or `None` where the report has no demand.
-    fn runs_missed(&self) -> Option<usize> {
-        None
-    }
-    /// A dollar figure of the actuals, or `None` where the report has none.
-    fn usd(&self, _figure: UsdFigure) -> Option<Decimal> {
-        None
+/// The length of a period: a month, a quarter or a year.
+fn length_of(period: &Period) -> By {
+    match period.days() {
+        ..=31 => By::Month,
+        32..=92 => By::Quarter,
+        _ => By::Year,
     }
 }
 
@@ -419,7 +119,9 @@ pub fn evaluate(
             }
             Condition::TargetMet { op, period } => {
                 let p = resolve(grid, period)?;
-                let met = figures.target_met().ok_or_else(|| {
+                // On the grid of the period named, so that `target-met<=2028` compares years
+                // whatever other gates are given.
+                let met = figures.target_met(length_of(&p)).ok_or_else(|| {
                     GateError(format!(
                         "--fail-if `{}`: this report has no target to be met",
                         gate.text
@@ -452,11 +154,11 @@ pub fn goal(gate: &Gate, grid: &Grid, figures: &dyn Figures) -> Result<(bool, St
                 GateError(format!("`{}`: no `{metric}` for {}", gate.text, p.label))
             })?;
             let shown = match metric {
-                Metric::Spend | Metric::CumulativeSpend => {
+                Metric::Figure(Figure::Spend) | Metric::Figure(Figure::CumulativeSpend) => {
                     crate::catalog::value::format_money_exact(v)
                 }
-                Metric::Gw => format!("{} GW", v.normalize()),
-                Metric::Mw => format!("{} MW", v.normalize()),
+                Metric::Figure(Figure::Gw) => format!("{} GW", v.normalize()),
+                Metric::Figure(Figure::Mw) => format!("{} MW", v.normalize()),
                 _ => v.normalize().to_string(),
             };
             format!("{metric} at {} is {shown}", p.label)
@@ -486,16 +188,18 @@ pub fn goal(gate: &Gate, grid: &Grid, figures: &dyn Figures) -> Result<(bool, St
                 )));
             }
         },
-        Condition::TargetMet { .. } => match figures.target_met() {
-            Some(Some(p)) => format!("the target is met in {}", p.label),
-            Some(None) => "the target is never met".to_owned(),
-            None => {
-                return Err(GateError(format!(
-                    "`{}`: the catalog has no target to be met",
-                    gate.text
-                )));
+        Condition::TargetMet { period, .. } => {
+            match figures.target_met(length_of(&resolve(grid, period)?)) {
+                Some(Some(p)) => format!("the target is met in {}", p.label),
+                Some(None) => "the target is never met".to_owned(),
+                None => {
+                    return Err(GateError(format!(
+                        "`{}`: the catalog has no target to be met",
+                        gate.text
+                    )));
+                }
             }
-        },
+        }
     };
     Ok((holds, figure))
 }
@@ -587,15 +291,7 @@ impl<'a> Totals<'a> {
             let by = match &gate.condition {
                 Condition::RunsMissed { .. } | Condition::Usd { .. } => grid.by,
                 Condition::At { period, .. } | Condition::TargetMet { period, .. } => {
-                    let p = resolve(grid, period)?;
-                    let days = p.days();
-                    if days <= 31 {
-                        By::Month
-                    } else if days <= 92 {
-                        By::Quarter
-                    } else {
-                        By::Year
-                    }
+                    length_of(&resolve(grid, period)?)
                 }
             };
             let mut cache = self.by_grid.borrow_mut();
@@ -632,10 +328,10 @@ impl Figures for Totals<'_> {
         let p = s.timeline.periods.iter().position(|q| q == period)?;
         let c = s.capacity.get(p)?;
         Some(match metric {
-            Metric::Gw => c.power_mw() / Decimal::from(1000),
-            Metric::Mw => c.power_mw(),
-            Metric::Gpus => Decimal::from_i128_with_scale(c.gpus, 0),
-            Metric::Cpus => Decimal::from_i128_with_scale(c.cpus, 0),
+            Metric::Figure(Figure::Gw) => c.power_mw() / Decimal::from(1000),
+            Metric::Figure(Figure::Mw) => c.power_mw(),
+            Metric::Figure(Figure::Gpus) => Decimal::from_i128_with_scale(c.gpus, 0),
+            Metric::Figure(Figure::Cpus) => Decimal::from_i128_with_scale(c.cpus, 0),
             Metric::H100e => Decimal::from_i128_with_scale(c.h100e, 0),
             Metric::Shortfall => {
                 let schedule = s.schedule.as_ref()?;
@@ -653,8 +349,8 @@ impl Figures for Totals<'_> {
                     total(&sums.supply)?,
                 )?
             }
-            Metric::Spend => engine::dollars(s.spend[p]),
-            Metric::CumulativeSpend => engine::dollars(s.cumulative[p]),
+            Metric::Figure(Figure::Spend) => engine::dollars(s.spend[p]),
+            Metric::Figure(Figure::CumulativeSpend) => engine::dollars(s.cumulative[p]),
             Metric::Quantile(..) | Metric::Probability | Metric::Delta(_) => return None,
         })
     }
@@ -672,10 +368,10 @@ impl Figures for Totals<'_> {
         )
     }
 
-    fn target_met(&self) -> Option<Option<Period>> {
+    fn target_met(&self, by: By) -> Option<Option<Period>> {
         let target = self.target?;
         let cache = self.by_grid.borrow();
-        let s = cache.values().find_map(|s| s.as_ref().ok())?;
+        let s = cache.get(&by)?.as_ref().ok()?;
         let power: Vec<i128> = s.capacity.iter().map(|c| c.power_kw).collect();
         let h100e =
             engine::target_h100e(self.catalog, &s.timeline, self.filter, &s.capacity).ok()?;
@@ -707,13 +403,16 @@ impl Change<'_> {
 impl Figures for Change<'_> {
     fn value(&self, metric: Metric, period: &Period) -> Option<Decimal> {
         match metric {
-            Metric::Delta(m) => Some(self.new.value(*m, period)? - self.old.value(*m, period)?),
+            Metric::Delta(f) => Some(
+                self.new.value(Metric::Figure(f), period)?
+                    - self.old.value(Metric::Figure(f), period)?,
+            ),
             m => self.new.value(m, period),
         }
     }
 
-    fn target_met(&self) -> Option<Option<Period>> {
-        self.new.target_met()
+    fn target_met(&self, by: By) -> Option<Option<Period>> {
+        self.new.target_met(by)
     }
 }
 
@@ -739,7 +438,7 @@ impl Figures for RiskOutcome {
         }
     }
 
-    fn target_met(&self) -> Option<Option<Period>> {
+    fn target_met(&self, _: By) -> Option<Option<Period>> {
         None
     }
 }
@@ -754,7 +453,7 @@ mod tests {
         assert_eq!(
             g.condition,
             Condition::At {
-                metric: Metric::Gw,
+                metric: Metric::Figure(Figure::Gw),
                 period: "2027Q4".into(),
                 op: Op::Lt,
                 value: Decimal::from(10)
@@ -764,7 +463,7 @@ mod tests {
         assert!(matches!(
             g.condition,
             Condition::At {
-                metric: Metric::Spend,
+                metric: Metric::Figure(Figure::Spend),
                 op: Op::Gt,
                 ..
             }
@@ -790,7 +489,7 @@ mod tests {
         assert_eq!(
             g.condition,
             Condition::At {
-                metric: Metric::Delta(&Metric::Gw),
+                metric: Metric::Delta(Figure::Gw),
                 period: "2026Q4".into(),
                 op: Op::Lt,
                 value: Decimal::new(-5, 1)
@@ -800,7 +499,7 @@ mod tests {
         assert_eq!(
             g.condition,
             Condition::At {
-                metric: Metric::Delta(&Metric::CumulativeSpend),
+                metric: Metric::Delta(Figure::CumulativeSpend),
                 period: "2027".into(),
                 op: Op::Ge,
                 value: Decimal::from(-5_000_000_000_i64)
