@@ -14,8 +14,6 @@ pub mod period;
 pub mod project;
 pub mod reforecast;
 pub mod risk;
-pub mod risk_demand;
-pub mod risk_term;
 pub mod schedule;
 pub mod solve;
 pub mod spend;
@@ -23,3 +21,5 @@ pub mod spend;
 pub use cash::Basis;
 pub use period::{Bound, By, Grid, Period, PeriodError};
 pub use project::*;
+/// Parts of [`risk`] that callers use on their own.
+pub use risk::{demand as risk_demand, term as risk_term};

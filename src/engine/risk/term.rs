@@ -20,9 +20,10 @@ use std::collections::BTreeMap;
 use chrono::{NaiveDate, TimeDelta};
 use rust_decimal::Decimal;
 
+use super::RiskError;
+use super::model::{selections, slip_days};
 use crate::catalog::model::Catalog;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::engine::risk::{RiskError, selections, slip_days};
 use crate::scenario::Risk;
 
 /// The `slip-outside-term` warnings of `risks` on `catalog`, as `capplan risk` prints them. A

@@ -2,15 +2,15 @@
 //! is on time, and in which periods of the window a level workload goes short (docs/demand.md,
 //! "Risk").
 //!
-//! The rules are those of [`super::schedule`]: workloads in service order, each taking from its
-//! eligible pools in the portfolio's order, a run needing `min(max_h100e, remaining / 24)` on
-//! the days of its window. A sample only needs two yes-or-no answers, so its figures are kept
-//! in fixed point, as integers counting `1 / scale` H100e (`scale` is 10^18 unless the catalog's
-//! totals need a smaller one): a tranche's units per day are its slope times the days into
-//! its ramp (linear), its cubic times one coefficient (s-curve) or its whole units, each
-//! coefficient floored once. Every operation after that is an exact integer addition,
-//! subtraction or comparison, so the answers depend on the seed only, never on the thread
-//! count or the machine.
+//! The rules are those of [`crate::engine::schedule`]: workloads in service order, each
+//! taking from its eligible pools in the portfolio's order, a run needing
+//! `min(max_h100e, remaining / 24)` on the days of its window. A sample only needs two
+//! yes-or-no answers, so its figures are kept in fixed point, as integers counting `1 / scale`
+//! H100e (`scale` is 10^18 unless the catalog's totals need a smaller one): a tranche's units
+//! per day are its slope times the days into its ramp (linear), its cubic times one
+//! coefficient (s-curve) or its whole units, each coefficient floored once. Every operation
+//! after that is an exact integer addition, subtraction or comparison, so the answers depend
+//! on the seed only, never on the thread count or the machine.
 //!
 //! The answers: a period is short when its level shortfall, summed over the level workloads,
 //! is more than half an H100e-hour (it shows as at least 1 in `capplan schedule`); a run is
