@@ -114,3 +114,55 @@ fn the_command_line_definition_passes_clap_s_checks() {
     walk(&command, "", &mut seen);
     assert!(seen.len() > 20, "{seen:?}");
 }
+
+/// `capplan man --dir` writes a page per command and subcommand, each standing alone (exit
+/// status, environment, files; the `--fail-if` grammar where the command gates), and
+/// `capplan man COMMAND` prints the same page.
+#[test]
+fn every_command_has_a_manual_page_that_stands_alone() {
+    use clap::CommandFactory;
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_capplan"))
+        .args(["man", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // Each page, with whether its command takes `--fail-if` (capplan's own page gives the
+    // grammar for all).
+    let gates = |c: &clap::Command| c.get_arguments().any(|a| a.get_id() == "fail_if");
+    let mut names: Vec<(String, bool)> = vec![("capplan".to_owned(), true)];
+    for c in capplan::cli::Cli::command().get_subcommands() {
+        names.push((format!("capplan-{}", c.get_name()), gates(c)));
+        for s in c.get_subcommands() {
+            names.push((
+                format!("capplan-{}-{}", c.get_name(), s.get_name()),
+                gates(s),
+            ));
+        }
+    }
+    assert!(names.iter().filter(|(_, g)| *g).count() > 10);
+    for (name, gates) in &names {
+        let page = std::fs::read_to_string(dir.path().join(format!("{name}.1")))
+            .unwrap_or_else(|e| panic!("{name}.1: {e}"));
+        assert!(page.starts_with(".ie"), "{name}: {}", &page[..40]);
+        for section in [".SH NAME", "EXIT STATUS", ".SH ENVIRONMENT", ".SH FILES"] {
+            assert!(page.contains(section), "{name} lacks {section}");
+        }
+        assert_eq!(page.contains("FAIL-IF EXPRESSIONS"), *gates, "{name}");
+        assert!(!page.contains("README"), "{name} points elsewhere");
+    }
+    let plan = std::fs::read_to_string(dir.path().join("capplan-plan.1")).unwrap();
+    assert!(plan.contains("FAIL-IF EXPRESSIONS") && plan.contains("\\-\\-scenario"));
+    let validate = std::fs::read_to_string(dir.path().join("capplan-validate.1")).unwrap();
+    assert!(!validate.contains("FAIL-IF EXPRESSIONS"));
+    assert_eq!(capplan(&["man", "plan"]), (0, plan));
+    let xlsx = std::fs::read_to_string(dir.path().join("capplan-export-xlsx.1")).unwrap();
+    assert_eq!(capplan(&["man", "export", "xlsx"]), (0, xlsx));
+    let out = Command::new(env!("CARGO_BIN_EXE_capplan"))
+        .args(["man", "plam"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `plan`?"));
+}

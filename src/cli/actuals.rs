@@ -12,16 +12,15 @@ use rust_decimal::Decimal;
 
 use crate::actuals::attribute::{self, Actuals};
 use crate::actuals::focus::CostColumn;
-use crate::cli::report::{
-    FilterArgs, PeriodArgs, Setting, emit_document, engine_error, report_format, report_gates,
+use crate::cli::plan::{
+    FilterArgs, PeriodArgs, Setting, emit_document, report_format, report_gates,
 };
-use crate::cli::{CliError, Context, EXIT_INVALID};
+use crate::cli::{CliError, Context};
 use crate::diagnostic::Report;
 use crate::engine::Period;
 use crate::engine::num::Num;
 use crate::gate::{self, Figures, UsdFigure};
 use crate::report::actuals::{self as doc, ActualsGroup};
-use crate::report::diagnostics::{DiagnosticFormat, render as render_diagnostics};
 
 /// Where the actuals are and how to read them: options of `actuals` and `burn`.
 #[derive(Debug, Clone, clap::Args)]
@@ -55,17 +54,14 @@ pub struct ReforecastArgs {
 }
 
 /// Applies `--actuals` to a loaded setting: the re-forecast replaces the plan's spend of every
-/// contract with actuals. `Ok(None)`: the actuals are invalid (reported; exit 1); otherwise
-/// the summary line that says so, if `--actuals` was given.
+/// contract with actuals, and gives the summary line that says so, if `--actuals` was given.
 pub fn apply_reforecast(
     global: &Context,
     setting: &mut Setting,
     args: &ReforecastArgs,
-    color: bool,
-    stderr: &mut dyn Write,
-) -> Result<Option<Option<crate::report::SummaryItem>>, CliError> {
+) -> Result<Option<crate::report::SummaryItem>, CliError> {
     let Some(dir) = &args.actuals else {
-        return Ok(Some(None));
+        return Ok(None);
     };
     if setting.filter.basis != crate::engine::Basis::Accrual {
         return Err(CliError::Usage(
@@ -77,16 +73,8 @@ pub fn apply_reforecast(
         as_of: args.as_of,
         cost: args.cost.unwrap_or_default(),
     };
-    let Some(actuals) = load(global, setting, &source, color, stderr)? else {
-        return Ok(None);
-    };
-    let forecast = match crate::engine::reforecast::reforecast(&setting.catalog, &actuals) {
-        Ok(f) => f,
-        Err(e) => {
-            crate::cli::report::engine_error(&e, stderr);
-            return Ok(None);
-        }
-    };
+    let actuals = load(global, setting, &source)?;
+    let forecast = crate::engine::reforecast::reforecast(&setting.catalog, &actuals)?;
     let ids: Vec<String> = forecast.keys().cloned().collect();
     let overruns = forecast
         .values()
@@ -109,7 +97,7 @@ pub fn apply_reforecast(
             String::new()
         },
     );
-    Ok(Some(Some(crate::report::SummaryItem {
+    Ok(Some(crate::report::SummaryItem {
         key: "reforecast".into(),
         label: "re-forecast".into(),
         text,
@@ -118,7 +106,7 @@ pub fn apply_reforecast(
             "contracts": ids,
             "unattributed_usd": format!("{:.2}", exact_dollars(actuals.unattributed_usd)),
         }),
-    })))
+    }))
 }
 
 /// Marks each period row of a re-forecast report: `actual` for periods that end by `as_of`,
@@ -219,13 +207,7 @@ fn folder(global: &Context, source: &SourceArgs) -> Result<PathBuf, CliError> {
 }
 
 /// Reads the actuals; `None` when they are invalid (reported on `stderr`).
-fn load(
-    global: &Context,
-    setting: &Setting,
-    source: &SourceArgs,
-    color: bool,
-    stderr: &mut dyn Write,
-) -> Result<Option<Actuals>, CliError> {
+fn load(global: &Context, setting: &Setting, source: &SourceArgs) -> Result<Actuals, CliError> {
     let dir = folder(global, source)?;
     let cache = crate::actuals::cache::Cache::from_env();
     let (actuals, diagnostics) = attribute::load(
@@ -236,23 +218,16 @@ fn load(
         cache.as_ref(),
     );
     if diagnostics.is_empty() {
-        return Ok(Some(actuals));
+        return Ok(actuals);
     }
-    let mut report = Report {
+    let report = Report {
         diagnostics,
         ..Report::default()
     };
-    report.sort();
-    render_diagnostics(&report, DiagnosticFormat::Human, color, stderr)
-        .map_err(CliError::Stdout)?;
-    let n = report.errors();
-    let _ = writeln!(
-        stderr,
-        "error: the actuals in `{}` are invalid: {n} error{}",
-        dir.display(),
-        if n == 1 { "" } else { "s" }
-    );
-    Ok(None)
+    Err(CliError::invalid_beyond_validate(
+        report,
+        format!("the actuals in `{}`", dir.display()),
+    ))
 }
 
 /// The figures the actuals commands offer to gates.
@@ -284,18 +259,12 @@ fn exact_dollars(n: Num) -> Decimal {
 pub fn run_actuals(
     global: &Context,
     args: &ActualsArgs,
-    color: bool,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let output = report_format(global)?;
-    let Some(setting) = Setting::load(global, Some(&args.period), &args.filter, color, stderr)?
-    else {
-        return Ok(EXIT_INVALID);
-    };
-    let Some(actuals) = load(global, &setting, &args.source, color, stderr)? else {
-        return Ok(EXIT_INVALID);
-    };
+    let setting = Setting::load(global, Some(&args.period), &args.filter)?;
+    let actuals = load(global, &setting, &args.source)?;
     let ctx = setting.context();
     let group = match args.group_by {
         GroupArg::Total => ActualsGroup::Total,
@@ -307,10 +276,7 @@ pub fn run_actuals(
     } else {
         doc::variance(&ctx, &actuals, group)
     };
-    let d = match d {
-        Ok(d) => d,
-        Err(e) => return Ok(engine_error(&e, stderr)),
-    };
+    let d = d?;
     let figures = ActualsFigures {
         unattributed: exact_dollars(actuals.unattributed_usd),
         shortfall: None,
@@ -325,22 +291,14 @@ pub fn run_actuals(
 pub fn run_burn(
     global: &Context,
     args: &BurnArgs,
-    color: bool,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let output = report_format(global)?;
-    let Some(setting) = Setting::load(global, None, &args.filter, color, stderr)? else {
-        return Ok(EXIT_INVALID);
-    };
-    let Some(actuals) = load(global, &setting, &args.source, color, stderr)? else {
-        return Ok(EXIT_INVALID);
-    };
+    let setting = Setting::load(global, None, &args.filter)?;
+    let actuals = load(global, &setting, &args.source)?;
     let ctx = setting.context();
-    let burns = match doc::burns(&ctx, &actuals) {
-        Ok(b) => b,
-        Err(e) => return Ok(engine_error(&e, stderr)),
-    };
+    let burns = doc::burns(&ctx, &actuals)?;
     let d = doc::burn(&ctx, &actuals, &burns);
     let figures = ActualsFigures {
         unattributed: exact_dollars(actuals.unattributed_usd),

@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::{Subcommand, ValueEnum};
 
 use crate::catalog;
-use crate::cli::report::{
+use crate::cli::plan::{
     FilterArgs, PeriodArgs, Produced, Which, format_of_path, produce as produce_report,
 };
 use crate::cli::{CliError, Context, compare, emit, risk};
@@ -154,17 +154,14 @@ fn chart_format(global: &Context) -> Result<ChartFormat, CliError> {
 pub fn run(
     global: &Context,
     command: &ChartCommand,
-    color: bool,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let format = chart_format(global)?;
-    let Some((chart, tripped)) = produce(global, command, color, stderr)? else {
-        return Ok(crate::cli::EXIT_INVALID);
-    };
+    let (chart, tripped) = produce(global, command, stderr)?;
     let bytes = render(&chart, format)?;
     emit(global, &bytes, stdout)?;
-    Ok(crate::cli::report::report_gates(&tripped, stderr))
+    Ok(crate::cli::plan::report_gates(&tripped, stderr))
 }
 
 /// The chart as bytes in `format`.
@@ -176,16 +173,14 @@ pub fn render(chart: &Chart, format: ChartFormat) -> Result<Vec<u8>, CliError> {
     drawn.map_err(|e| CliError::Usage(e.to_string()))
 }
 
-/// Computes the report a chart draws and builds the chart, with the gates that hold. `None`:
-/// invalid input, already reported.
+/// Computes the report a chart draws and builds the chart, with the gates that hold.
 pub fn produce(
     global: &Context,
     command: &ChartCommand,
-    color: bool,
     stderr: &mut dyn Write,
-) -> Result<Option<(Chart, Vec<String>)>, CliError> {
+) -> Result<(Chart, Vec<String>), CliError> {
     if let ChartCommand::Schedule(a) = command {
-        return schedule_chart(global, a, color, stderr);
+        return schedule_chart(global, a);
     }
     let produced = match command {
         ChartCommand::Capacity(a) => {
@@ -196,14 +191,12 @@ pub fn produce(
             };
             produce_report(
                 global,
-                crate::cli::report::Request {
+                crate::cli::plan::Request {
                     which: Which::Capacity(by),
                     period: Some(&a.period),
                     filter: &a.filter,
                     reforecast: None,
                 },
-                color,
-                stderr,
             )?
         }
         ChartCommand::Spend(a) => {
@@ -214,29 +207,24 @@ pub fn produce(
             };
             produce_report(
                 global,
-                crate::cli::report::Request {
+                crate::cli::plan::Request {
                     which: Which::Spend(by),
                     period: Some(&a.period),
                     filter: &a.filter,
                     reforecast: Some(&a.reforecast),
                 },
-                color,
-                stderr,
             )?
         }
-        ChartCommand::Risk(a) => risk::produce(global, &a.risk, color, stderr)?,
-        ChartCommand::Compare(a) => compare::produce(global, &a.compare, color, stderr)?,
-        ChartCommand::Schedule(_) => return Ok(None),
+        ChartCommand::Risk(a) => risk::produce(global, &a.risk, stderr)?,
+        ChartCommand::Compare(a) => compare::produce(global, &a.compare)?,
+        ChartCommand::Schedule(a) => return schedule_chart(global, a),
     };
-    let Produced::Report {
+    let Produced {
         doc,
         tripped,
         targets,
         observed,
-    } = produced
-    else {
-        return Ok(None);
-    };
+    } = produced;
     let chart = match command {
         ChartCommand::Capacity(a) => {
             let measure = match a.measure {
@@ -268,24 +256,15 @@ pub fn produce(
             };
             chart::compare(&doc, measure)
         }
-        ChartCommand::Schedule(_) => return Ok(None),
+        ChartCommand::Schedule(a) => return schedule_chart(global, a),
     }
     .map_err(|e| CliError::Usage(e.to_string()))?;
-    Ok(Some((chart, tripped)))
+    Ok((chart, tripped))
 }
 
 /// `chart schedule`: the schedule's documents by workload and in total, drawn as one chart.
-fn schedule_chart(
-    global: &Context,
-    args: &ScheduleArgs,
-    color: bool,
-    stderr: &mut dyn Write,
-) -> Result<Option<(Chart, Vec<String>)>, CliError> {
-    let Some(setting) =
-        crate::cli::report::Setting::load(global, Some(&args.period), &args.filter, color, stderr)?
-    else {
-        return Ok(None);
-    };
+fn schedule_chart(global: &Context, args: &ScheduleArgs) -> Result<(Chart, Vec<String>), CliError> {
+    let setting = crate::cli::plan::Setting::load(global, Some(&args.period), &args.filter)?;
     if setting.catalog.workloads.is_empty() {
         return Err(CliError::Usage(
             "there is no demand to chart: add `demand.toml` beside `portfolio.toml`, or give `--demand FILE`".to_owned(),
@@ -294,14 +273,8 @@ fn schedule_chart(
     let ctx = setting.context();
     let docs = crate::engine::schedule::schedule(ctx.catalog, ctx.timeline, ctx.filter)
         .and_then(|s| crate::report::schedule::chart_documents(&ctx, &s));
-    let (by_workload, total) = match docs {
-        Ok(d) => d,
-        Err(e) => {
-            crate::cli::report::engine_error(&e, stderr);
-            return Ok(None);
-        }
-    };
+    let (by_workload, total) = docs?;
     let chart =
         chart::schedule(&by_workload, &total).map_err(|e| CliError::Usage(e.to_string()))?;
-    Ok(Some((chart, Vec::new())))
+    Ok((chart, Vec::new()))
 }

@@ -18,11 +18,11 @@
 
 use std::io::Write;
 
-use crate::cli::report::{
+use crate::cli::plan::{
     FilterArgs, PeriodArgs, Produced, load_inputs, report_format, resolve_filter, resolve_target,
     resolve_window,
 };
-use crate::cli::{CliError, Context, EXIT_INVALID};
+use crate::cli::{CliError, Context};
 use crate::engine::{Grid, Timeline};
 use crate::report::compare::{Group, compare};
 
@@ -56,26 +56,17 @@ pub const BASELINE: &str = "baseline";
 pub fn run(
     global: &Context,
     args: &Options,
-    color: bool,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let output = report_format(global)?;
-    produce(global, args, color, stderr)?.finish(global, output, stdout, stderr)
+    produce(global, args)?.finish(global, output, stdout, stderr)
 }
 
 /// Computes the comparison: [`run`] without the writing.
-pub fn produce(
-    global: &Context,
-    args: &Options,
-    color: bool,
-    stderr: &mut dyn Write,
-) -> Result<Produced, CliError> {
-    let stopped = |code| Ok(Produced::Stopped(code));
+pub fn produce(global: &Context, args: &Options) -> Result<Produced, CliError> {
     // A gate over several groups, or over variants, would be ambiguous.
-    let Some(mut inputs) = load_inputs(global, color, stderr)? else {
-        return stopped(EXIT_INVALID);
-    };
+    let mut inputs = load_inputs(global)?;
     let scenarios = std::mem::take(&mut inputs.scenarios);
     if scenarios.is_empty() {
         return Err(CliError::Usage(
@@ -107,10 +98,7 @@ pub fn produce(
     }
     let mut catalogs = Vec::with_capacity(scenarios.len());
     for s in &scenarios {
-        match inputs.apply(std::slice::from_ref(s), color, stderr)? {
-            Some(c) => catalogs.push((s.name.clone(), c)),
-            None => return stopped(EXIT_INVALID),
-        }
+        catalogs.push((s.name.clone(), inputs.apply(std::slice::from_ref(s))?));
     }
     let baseline = &inputs.baseline;
     let target = resolve_target(baseline, args.filter.target.as_deref())?;
@@ -159,7 +147,7 @@ pub fn produce(
     }));
     // Present value is of cash unless the accrual is asked for: depreciation moves no money.
     let npv_basis = match args.filter.scope.basis {
-        Some(crate::cli::report::BasisArg::Accrual) => crate::engine::Basis::Accrual,
+        Some(crate::cli::plan::BasisArg::Accrual) => crate::engine::Basis::Accrual,
         _ => crate::engine::Basis::Cash,
     };
     let doc = compare(&groups, &timeline, &filter, &targets).and_then(|mut doc| {
@@ -170,14 +158,8 @@ pub fn produce(
         }
         Ok(doc)
     });
-    let doc = match doc {
-        Ok(doc) => doc,
-        Err(e) => {
-            let _ = writeln!(stderr, "error[overflow]: {e}");
-            return stopped(EXIT_INVALID);
-        }
-    };
-    Ok(Produced::Report {
+    let doc = doc?;
+    Ok(Produced {
         doc,
         tripped: Vec::new(),
         targets: targets.into_iter().cloned().collect(),

@@ -25,11 +25,11 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::validate::Checks;
 use crate::catalog::{self, Catalog, CatalogFiles};
-use crate::cli::report::{
-    FilterArgs, PeriodArgs, ReportOutput, emit_documents, print_errors, report_format,
-    report_gates, resolve_filter, resolve_target, resolve_window,
+use crate::cli::plan::{
+    FilterArgs, PeriodArgs, ReportOutput, emit_documents, report_format, report_gates,
+    resolve_filter, resolve_target, resolve_window,
 };
-use crate::cli::{CliError, Context, EXIT_INVALID, Format, default_catalog, emit};
+use crate::cli::{CliError, Context, Format, Invalid, default_catalog, emit};
 use crate::diagnostic::Report;
 use crate::engine::{Grid, Timeline};
 use crate::gate;
@@ -116,26 +116,16 @@ fn sources(global: &Context, args: &Args) -> Result<(CatalogFiles, CatalogFiles)
 }
 
 /// Loads one side; its errors go to `stderr`, labelled with the side.
-fn load(
-    side: &str,
-    files: CatalogFiles,
-    color: bool,
-    stderr: &mut dyn Write,
-) -> Result<Option<(String, Catalog)>, CliError> {
+fn load(side: &str, files: CatalogFiles) -> Result<(String, Catalog), CliError> {
     let mut report = Report::default();
     let label = files.label.clone();
     let catalog = catalog::load_owned(files, Checks::ErrorsOnly, &mut report);
     match catalog.filter(|_| !report.has_errors()) {
-        Some(c) => Ok(Some((label, c))),
-        None => {
-            print_errors(
-                &mut report,
-                &format!("{side} catalog `{label}`"),
-                color,
-                stderr,
-            )?;
-            Ok(None)
-        }
+        Some(c) => Ok((label, c)),
+        None => Err(CliError::invalid(
+            report,
+            format!("{side} catalog `{label}`"),
+        )),
     }
 }
 
@@ -143,7 +133,6 @@ fn load(
 pub fn run(
     global: &Context,
     args: &Args,
-    color: bool,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
@@ -152,11 +141,18 @@ pub fn run(
         _ => Output::Report(report_format(global)?),
     };
     let (old_files, new_files) = sources(global, args)?;
-    let old = load("OLD", old_files, color, stderr)?;
-    let new = load("NEW", new_files, color, stderr)?;
-    let (Some((old_label, old)), Some((new_label, new))) = (old, new) else {
-        return Ok(EXIT_INVALID);
+    // Both sides are checked before either stops the run, so that both are reported.
+    let (old, new) = match (load("OLD", old_files), load("NEW", new_files)) {
+        (Ok(old), Ok(new)) => (old, new),
+        (old, new) => {
+            let mut parts = Vec::new();
+            for side in [old.err(), new.err()].into_iter().flatten() {
+                parts.extend(Invalid::parts(side)?);
+            }
+            return Err(CliError::Invalid(parts));
+        }
     };
+    let ((old_label, old), (new_label, new)) = (old, new);
     let target = resolve_target(&new, args.filter.target.as_deref())?;
     let targets: Vec<_> = match args.filter.target {
         Some(_) => target.into_iter().collect(),
@@ -178,21 +174,14 @@ pub fn run(
             catalog: &new,
         },
     );
-    let overflow = |e: crate::engine::EngineError, stderr: &mut dyn Write| {
-        let _ = writeln!(stderr, "error[overflow]: {e}");
-        Ok(EXIT_INVALID)
-    };
-    let diff = match report::diff::diff(
+    let diff = report::diff::diff(
         &sides.0,
         &sides.1,
         &timeline,
         &filter,
         &targets,
         args.all_periods,
-    ) {
-        Ok(d) => d,
-        Err(e) => return overflow(e, stderr),
-    };
+    )?;
     // Gates are evaluated before the output is written, so that one that cannot be evaluated is
     // a usage error with no output; what they find is said after it.
     let tripped = if global.fail_if.is_empty() {
@@ -208,7 +197,7 @@ pub fn run(
             .prepare(&global.fail_if, &timeline.grid)
             .map_err(usage)?
         {
-            return overflow(e, stderr);
+            return Err(e.into());
         }
         gate::evaluate(&global.fail_if, &timeline.grid, &change).map_err(usage)?
     };

@@ -14,7 +14,10 @@ use rust_decimal::Decimal;
 use thiserror::Error;
 
 use crate::catalog::{CatalogFiles, LoadError};
+use crate::diagnostic::Report;
+use crate::engine::EngineError;
 use crate::engine::{By, GroupBy};
+use crate::report::diagnostics::{DiagnosticFormat, render as render_diagnostics};
 use crate::scenario::Selector;
 use crate::scenario::flags::{DelayFlag, ScaleFlag, WhatIf, parse_factor};
 
@@ -27,19 +30,19 @@ pub mod compare;
 pub mod diff;
 pub mod export;
 
+pub mod completions;
 pub mod inputs;
+pub mod man;
 pub mod npv;
 pub mod output;
-pub mod page;
+pub mod plan;
 pub mod report;
 pub mod risk;
 pub mod schedule;
 pub mod schema;
 pub mod sensitivity;
-pub mod shell;
 pub mod solve;
 pub mod validate;
-pub mod workbook;
 
 pub use inputs::InputFiles;
 pub use output::{write_atomically, write_files_atomically};
@@ -128,6 +131,8 @@ pub struct Context {
     /// Whether standard output is a terminal, which cannot show an image, a page or a
     /// workbook: set by `main` (tests write to buffers).
     pub stdout_is_terminal: bool,
+    /// Whether messages on standard error are colored: `--color`, `NO_COLOR` and the terminal.
+    pub stderr_color: bool,
 }
 
 impl Context {
@@ -264,6 +269,7 @@ impl Context {
             )?,
             inputs: InputFiles::default(),
             stdout_is_terminal: false,
+            stderr_color: false,
         })
     }
 }
@@ -379,13 +385,13 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The main job: a summary against the target and total capacity, power and spend by quarter
-    Plan(report::PlanArgs),
+    Plan(plan::PlanArgs),
     /// Units, unit-hours and facility power per period, by total, provider, contract, hardware or tranche
-    Capacity(report::CapacityArgs),
+    Capacity(plan::CapacityArgs),
     /// Spend, cumulative spend and share of the target per period, by total, provider or contract
-    Spend(report::SpendArgs),
+    Spend(plan::SpendArgs),
     /// One row per contract: value, dates, peak capacity and power, implied price, share
-    Contracts(report::ContractsArgs),
+    Contracts(plan::ContractsArgs),
     /// Demand against supply in H100e-hours per period: served, idle, shortfall; `--runs` for the training runs
     Schedule(schedule::Args),
     /// The baseline and each scenario, applied alone, side by side per period, with differences
@@ -408,7 +414,7 @@ pub enum Command {
     #[command(subcommand)]
     Chart(chart::ChartCommand),
     /// The plan as one self-contained HTML page: summary, charts, plan, contracts and sources
-    Report(page::Args),
+    Report(report::Args),
     /// Write the plan as files for other tools: an Excel workbook, or FOCUS datasets for FinOps
     Export(export::Args),
     /// Check catalogs and contract files; report every problem with its code and location
@@ -418,9 +424,9 @@ pub enum Command {
     /// Print the JSON Schema of a contract file, `portfolio.toml`, a scenario or a demand file, for editors
     Schema(schema::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
-    Completions(shell::CompletionsArgs),
+    Completions(completions::CompletionsArgs),
     /// Print the manual pages (roff): of capplan, of one command, or all of them into a folder
-    Man(shell::ManArgs),
+    Man(man::ManArgs),
 }
 
 impl Command {
@@ -505,9 +511,17 @@ impl Command {
     }
 }
 
-/// Why a command could not run. Each maps to exit code 2.
+/// Why a command could not run: invalid input (exit 1), rendered once by [`run`], or bad
+/// usage, an unreadable path or an output that cannot be written (exit 2), printed by `main`.
 #[derive(Debug, Error)]
 pub enum CliError {
+    /// The catalog, a scenario, the demand, the actuals or the `[[risk]]` entries are invalid:
+    /// each part says what and holds its errors (`diff` reports both catalogs at once).
+    #[error("invalid input")]
+    Invalid(Vec<Invalid>),
+    /// A figure of the projection does not fit exact arithmetic.
+    #[error(transparent)]
+    Overflow(#[from] EngineError),
     #[error(transparent)]
     Load(#[from] LoadError),
     #[error("{0}")]
@@ -520,6 +534,75 @@ pub enum CliError {
     },
     #[error("cannot write the output")]
     Stdout(#[source] io::Error),
+}
+
+impl CliError {
+    /// Invalid input: the errors of `report`, about `what`.
+    pub fn invalid(report: Report, what: impl Into<String>) -> CliError {
+        CliError::Invalid(vec![Invalid {
+            report,
+            what: what.into(),
+            by_validate: true,
+        }])
+    }
+
+    /// Invalid input that `capplan validate` does not check (the actuals, `[[risk]]` entries
+    /// against a catalog): every diagnostic of `report` is shown, warnings included, which say
+    /// what was left out.
+    pub fn invalid_beyond_validate(report: Report, what: impl Into<String>) -> CliError {
+        CliError::Invalid(vec![Invalid {
+            report,
+            what: what.into(),
+            by_validate: false,
+        }])
+    }
+}
+
+/// One invalid input of a run, and its diagnostics.
+#[derive(Debug)]
+pub struct Invalid {
+    pub report: Report,
+    /// What is invalid: `catalog `contracts``, `a scenario`, ...
+    pub what: String,
+    /// Whether `capplan validate` checks it, which the closing line then suggests.
+    pub by_validate: bool,
+}
+
+impl Invalid {
+    /// The parts of an error that is [`CliError::Invalid`].
+    pub fn parts(err: CliError) -> Result<Vec<Invalid>, CliError> {
+        match err {
+            CliError::Invalid(parts) => Ok(parts),
+            other => Err(other),
+        }
+    }
+}
+
+/// Prints the errors of `report` and a closing line; the run exits with code 1.
+fn print_errors(part: &mut Invalid, color: bool, stderr: &mut dyn Write) -> Result<(), CliError> {
+    let Invalid {
+        report,
+        what,
+        by_validate,
+    } = part;
+    let by_validate = *by_validate;
+    report.sort();
+    if by_validate {
+        report.diagnostics.retain(|d| d.is_error());
+    }
+    render_diagnostics(report, DiagnosticFormat::Human, color, stderr).map_err(CliError::Stdout)?;
+    let n = report.errors();
+    let _ = writeln!(
+        stderr,
+        "error: {what} is invalid: {n} error{}{}",
+        if n == 1 { "" } else { "s" },
+        if by_validate {
+            "; see `capplan validate`"
+        } else {
+            ""
+        }
+    );
+    Ok(())
 }
 
 /// Where the catalog comes from when `--catalog` is not given.
@@ -628,9 +711,10 @@ pub fn run_with(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
-    use report::Which;
+    use plan::Which;
     let mut ctx = Context::of(&cli)?;
     ctx.stdout_is_terminal = stdout_is_terminal;
+    ctx.stderr_color = use_color(ctx.color, io::stderr().is_terminal());
     // Refused before any work: every write checks again, but a long run should not be spent
     // on an output it could never write.
     let file = match &cli.command {
@@ -644,73 +728,83 @@ pub fn run_with(
     }
     let g = &ctx;
     let stdout_color = use_color(g.color, g.output.is_none() && io::stdout().is_terminal());
-    let stderr_color = use_color(g.color, io::stderr().is_terminal());
-    let code = match &cli.command {
-        Command::Plan(a) => report::run(
+    let stderr_color = g.stderr_color;
+    let result = match &cli.command {
+        Command::Plan(a) => plan::run(
             g,
-            report::Request {
+            plan::Request {
                 which: Which::Plan,
                 period: Some(&a.period),
                 filter: &a.filter,
                 reforecast: Some(&a.reforecast),
             },
-            stderr_color,
             stdout,
             stderr,
         ),
-        Command::Capacity(a) => report::run(
+        Command::Capacity(a) => plan::run(
             g,
-            report::Request {
+            plan::Request {
                 which: Which::Capacity(a.group_by.into()),
                 period: Some(&a.period),
                 filter: &a.select.filter(None, a.precision, a.target.clone()),
                 reforecast: None,
             },
-            stderr_color,
             stdout,
             stderr,
         ),
-        Command::Spend(a) => report::run(
+        Command::Spend(a) => plan::run(
             g,
-            report::Request {
+            plan::Request {
                 which: Which::Spend(a.group_by.into()),
                 period: Some(&a.period),
                 filter: &a.select.filter(a.basis, None, a.target.clone()),
                 reforecast: Some(&a.reforecast),
             },
-            stderr_color,
             stdout,
             stderr,
         ),
-        Command::Contracts(a) => report::run(
+        Command::Contracts(a) => plan::run(
             g,
-            report::Request {
+            plan::Request {
                 which: Which::Contracts,
                 period: None,
                 filter: &a.filter,
                 reforecast: None,
             },
-            stderr_color,
             stdout,
             stderr,
         ),
-        Command::Schedule(a) => schedule::run(g, a, stderr_color, stdout, stderr),
-        Command::Compare(a) => compare::run(g, &a.options, stderr_color, stdout, stderr),
-        Command::Sensitivity(a) => sensitivity::run(g, a, stderr_color, stdout, stderr),
-        Command::Risk(a) => risk::run(g, &a.options, stderr_color, stdout, stderr),
-        Command::Actuals(a) => actuals::run_actuals(g, a, stderr_color, stdout, stderr),
-        Command::Burn(a) => actuals::run_burn(g, a, stderr_color, stdout, stderr),
-        Command::Npv(a) => npv::run(g, a, stderr_color, stdout, stderr),
-        Command::Solve(a) => solve::run(g, a, stderr_color, stdout, stderr),
+        Command::Schedule(a) => schedule::run(g, a, stdout, stderr),
+        Command::Compare(a) => compare::run(g, &a.options, stdout, stderr),
+        Command::Sensitivity(a) => sensitivity::run(g, a, stdout, stderr),
+        Command::Risk(a) => risk::run(g, &a.options, stdout, stderr),
+        Command::Actuals(a) => actuals::run_actuals(g, a, stdout, stderr),
+        Command::Burn(a) => actuals::run_burn(g, a, stdout, stderr),
+        Command::Npv(a) => npv::run(g, a, stdout, stderr),
+        Command::Solve(a) => solve::run(g, a, stdout, stderr),
         Command::Validate(args) => validate::run(g, args, stdout_color, stdout),
-        Command::Completions(args) => shell::completions(g, args, stdout),
-        Command::Man(args) => shell::man(g, args, stdout, stderr),
+        Command::Completions(args) => completions::completions(g, args, stdout),
+        Command::Man(args) => man::man(g, args, stdout, stderr),
         Command::Schema(args) => schema::run(g, args, stdout),
-        Command::Diff(a) => diff::run(g, a, stderr_color, stdout, stderr),
-        Command::Chart(c) => chart::run(g, c, stderr_color, stdout, stderr),
-        Command::Report(a) => page::run(g, a, stderr_color, stdout, stderr),
-        Command::Export(a) => export::run(g, a, stderr_color, stderr),
-    }?;
+        Command::Diff(a) => diff::run(g, a, stdout, stderr),
+        Command::Chart(c) => chart::run(g, c, stdout, stderr),
+        Command::Report(a) => report::run(g, a, stdout, stderr),
+        Command::Export(a) => export::run(g, a, stderr),
+    };
+    // Invalid input leaves every command by this one path.
+    let code = match result {
+        Err(CliError::Invalid(parts)) => {
+            for mut part in parts {
+                print_errors(&mut part, stderr_color, stderr)?;
+            }
+            EXIT_INVALID
+        }
+        Err(CliError::Overflow(e)) => {
+            let _ = writeln!(stderr, "error[overflow]: {e}");
+            EXIT_INVALID
+        }
+        other => other?,
+    };
     // Every file written says so on standard error, one line each: here for `--output`, and
     // in `export` and `man --dir`, whose lines say what each file holds.
     // `validate` writes its report of an invalid catalog too (exit 1).

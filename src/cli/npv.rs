@@ -1,4 +1,4 @@
-//! `capplan npv`: the present value of the contracts' cash flows (DESIGN.md section 10).
+//! `capplan npv`: the present value of the contracts' cash flows (docs/finance.md).
 //! Glue: the engine values the flows ([`crate::engine::npv`]), the report builds the document.
 
 use std::io::Write;
@@ -6,10 +6,10 @@ use std::io::Write;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::cli::report::{
-    BasisArg, ScopeArgs, emit_document, engine_error, load_catalog, report_format, resolve_filter,
+use crate::cli::plan::{
+    BasisArg, ScopeArgs, emit_document, load_catalog, report_format, resolve_filter,
 };
-use crate::cli::{CliError, Context, EXIT_INVALID, EXIT_OK};
+use crate::cli::{CliError, Context, EXIT_OK};
 use crate::engine::npv::{Discount, contract_values, parse_rate};
 use crate::engine::{Basis, GroupBy};
 use crate::report::npv::{NpvInputs, npv, rate_text};
@@ -54,9 +54,8 @@ pub fn parse_rate_arg(text: &str) -> Result<Decimal, String> {
 pub fn run(
     global: &Context,
     args: &Args,
-    color: bool,
     stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
+    _stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let format = report_format(global)?;
     let basis = match args.scope.basis {
@@ -68,9 +67,7 @@ pub fn run(
             ));
         }
     };
-    let Some((catalog, scenarios)) = load_catalog(global, color, stderr)? else {
-        return Ok(EXIT_INVALID);
-    };
+    let (catalog, scenarios) = load_catalog(global)?;
     let mut filter = resolve_filter(&catalog, &args.scope)?;
     filter.basis = basis;
     let valuation = args
@@ -82,10 +79,7 @@ pub fn run(
             rate_text(args.rate)
         ))
     })?;
-    let values = match contract_values(&catalog, &filter, basis, &discount) {
-        Ok(v) => v,
-        Err(e) => return Ok(engine_error(&e, stderr)),
-    };
+    let values = contract_values(&catalog, &filter, basis, &discount)?;
     if !values.is_empty() && values.iter().all(|v| v.last_flow.is_none()) {
         let last = catalog
             .contracts
@@ -112,10 +106,7 @@ pub fn run(
         basis,
         scenarios,
     });
-    let doc = match doc {
-        Ok(d) => d,
-        Err(e) => return Ok(engine_error(&e, stderr)),
-    };
+    let doc = doc?;
     emit_document(global, format, &doc, stdout)?;
     Ok(EXIT_OK)
 }

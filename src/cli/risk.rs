@@ -15,11 +15,11 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::catalog::value::group_thousands;
-use crate::cli::report::{
+use crate::cli::plan::{
     FilterArgs, PeriodArgs, Produced, load_inputs, report_format, resolve_filter, resolve_target,
     resolve_window, targets_from,
 };
-use crate::cli::{CliError, Context, EXIT_INVALID};
+use crate::cli::{CliError, Context};
 use crate::diagnostic::{Code, Diagnostic, Report};
 use crate::engine::risk::{
     DEFAULT_SAMPLES, DEFAULT_SEED, MAX_MEMORY_BYTES, MAX_SAMPLES, MemoryError, Quantile, RiskError,
@@ -97,42 +97,23 @@ fn memory_message(e: &MemoryError) -> String {
     )
 }
 
-/// Prints diagnostics and a closing line; the caller exits with code 1.
-fn print_diagnostics(
-    report: &mut Report,
-    color: bool,
-    stderr: &mut dyn Write,
-) -> Result<u8, CliError> {
-    render_diagnostics(report, DiagnosticFormat::Human, color, stderr).map_err(CliError::Stdout)?;
-    let n = report.errors();
-    let _ = writeln!(
-        stderr,
-        "error: the `[[risk]]` entries are invalid: {n} error{}",
-        if n == 1 { "" } else { "s" }
-    );
-    Ok(EXIT_INVALID)
-}
-
 /// Runs `capplan risk`.
 pub fn run(
     global: &Context,
     args: &Options,
-    color: bool,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let output = report_format(global)?;
-    produce(global, args, color, stderr)?.finish(global, output, stdout, stderr)
+    produce(global, args, stderr)?.finish(global, output, stdout, stderr)
 }
 
 /// Runs the simulation and makes its document: [`run`] without the writing.
 pub fn produce(
     global: &Context,
     args: &Options,
-    color: bool,
     stderr: &mut dyn Write,
 ) -> Result<Produced, CliError> {
-    let stopped = |code| Ok(Produced::Stopped(code));
     if global.scenarios.is_empty() {
         return Err(CliError::Usage(
             "`risk` samples the `[[risk]]` entries of scenario files: give one with `--scenario FILE`"
@@ -147,9 +128,7 @@ pub fn produce(
             )));
         }
     }
-    let Some(mut inputs) = load_inputs(global, color, stderr)? else {
-        return stopped(EXIT_INVALID);
-    };
+    let mut inputs = load_inputs(global)?;
     let scenarios = std::mem::take(&mut inputs.scenarios);
     let risks: Vec<Risk> = scenarios
         .iter()
@@ -167,9 +146,7 @@ pub fn produce(
         )));
     }
     let names: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
-    let Some(catalog) = inputs.apply(&scenarios, color, stderr)? else {
-        return stopped(EXIT_INVALID);
-    };
+    let catalog = inputs.apply(&scenarios)?;
     let target = resolve_target(&catalog, args.filter.target.as_deref())?;
     let filter = resolve_filter(&catalog, &args.filter.scope)?;
     let grid = Grid::new(
@@ -184,10 +161,7 @@ pub fn produce(
         Err(e) => {
             let message = e.to_string();
             let d = match e {
-                RiskError::Overflow(e) => {
-                    let _ = writeln!(stderr, "error[overflow]: {e}");
-                    return stopped(EXIT_INVALID);
-                }
+                RiskError::Overflow(e) => return Err(e.into()),
                 RiskError::Unmatched { index, .. } => Diagnostic::new(
                     Code::UnmatchedSelector,
                     risks[index].origin.span("select"),
@@ -198,11 +172,14 @@ pub fn produce(
                     Diagnostic::new(Code::Overflow, risks[index].origin.span("slip"), message)
                 }
             };
-            let mut report = Report {
+            let report = Report {
                 sources: inputs.report.sources.clone(),
                 diagnostics: vec![d],
             };
-            return stopped(print_diagnostics(&mut report, color, stderr)?);
+            return Err(CliError::invalid_beyond_validate(
+                report,
+                "the `[[risk]]` entries",
+            ));
         }
     };
     // Refuse before allocating: figures are kept per sample and period.
@@ -216,8 +193,13 @@ pub fn produce(
             diagnostics: model.warnings.clone(),
         };
         report.sort();
-        render_diagnostics(&report, DiagnosticFormat::Human, color, stderr)
-            .map_err(CliError::Stdout)?;
+        render_diagnostics(
+            &report,
+            DiagnosticFormat::Human,
+            global.stderr_color,
+            stderr,
+        )
+        .map_err(CliError::Stdout)?;
     }
     let show_progress = io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let outcome = simulate(&model, args, show_progress);
@@ -233,7 +215,7 @@ pub fn produce(
     });
     let tripped = gate::evaluate(&global.fail_if, &timeline.grid, &outcome)
         .map_err(|e| CliError::Usage(e.0))?;
-    Ok(Produced::Report {
+    Ok(Produced {
         doc,
         tripped,
         targets: targets_from(&catalog, target),

@@ -5,10 +5,10 @@ use std::io::Write;
 
 use clap::ValueEnum;
 
-use crate::cli::report::{
-    FilterArgs, PeriodArgs, Setting, emit_document, engine_error, report_format, report_gates,
+use crate::cli::plan::{
+    FilterArgs, PeriodArgs, Setting, emit_document, report_format, report_gates,
 };
-use crate::cli::{CliError, Context, EXIT_INVALID};
+use crate::cli::{CliError, Context};
 use crate::engine::schedule;
 use crate::gate::{self, GateError, Totals};
 use crate::report::schedule::{self as doc, ScheduleGroup};
@@ -52,15 +52,11 @@ pub struct Args {
 pub fn run(
     global: &Context,
     args: &Args,
-    color: bool,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let output = report_format(global)?;
-    let Some(setting) = Setting::load(global, Some(&args.period), &args.filter, color, stderr)?
-    else {
-        return Ok(EXIT_INVALID);
-    };
+    let setting = Setting::load(global, Some(&args.period), &args.filter)?;
     if setting.catalog.workloads.is_empty() {
         return Err(CliError::Usage(
             "there is no demand to schedule: add `demand.toml` beside `portfolio.toml`, or give `--demand FILE`".to_owned(),
@@ -74,21 +70,15 @@ pub fn run(
             doc::periods(&ctx, &s, args.group_by.into())
         }
     });
-    let d = match result {
-        Ok(d) => d,
-        Err(e) => return Ok(engine_error(&e, stderr)),
-    };
+    let d = result?;
     // Gates are evaluated before the report is written, as on the other reports.
     let mut tripped = Vec::new();
     if !global.fail_if.is_empty() {
         let totals = Totals::new(ctx.catalog, ctx.timeline, ctx.filter, ctx.target);
         let usage = |e: GateError| CliError::Usage(e.0);
-        if let Err(e) = totals
+        totals
             .prepare(&global.fail_if, &ctx.timeline.grid)
-            .map_err(usage)?
-        {
-            return Ok(engine_error(&e, stderr));
-        }
+            .map_err(usage)??;
         tripped = gate::evaluate(&global.fail_if, &ctx.timeline.grid, &totals).map_err(usage)?;
     }
     emit_document(global, output, &d, stdout)?;

@@ -31,10 +31,8 @@ use crate::catalog::reader::did_you_mean;
 use crate::catalog::validate::Checks;
 use crate::catalog::value::Duration;
 use crate::catalog::{Catalog, Contract, Origin};
-use crate::cli::report::{
-    emit_document, engine_error, load_catalog, report_format, resolve_filter,
-};
-use crate::cli::{ByArg, CliError, Context, EXIT_INVALID, EXIT_OK};
+use crate::cli::plan::{emit_document, load_catalog, report_format, resolve_filter};
+use crate::cli::{ByArg, CliError, Context, EXIT_OK};
 use crate::diagnostic::{FileId, Report, SourceFile, SourceMap};
 use crate::engine::metric::{Metric, Probe, Share};
 use crate::engine::{Bound, By, EngineError, Grid, Period, Timeline};
@@ -316,9 +314,8 @@ fn contract_row(
 pub fn run(
     global: &Context,
     args: &Args,
-    color: bool,
     stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
+    _stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let format = report_format(global)?;
     // A gate over several groups, or over variants, would be ambiguous.
@@ -328,17 +325,12 @@ pub fn run(
             args.shift, args.factor
         )));
     }
-    let Some((catalog, scenarios)) = load_catalog(global, color, stderr)? else {
-        return Ok(EXIT_INVALID);
-    };
+    let (catalog, scenarios) = load_catalog(global)?;
     let filter = resolve_filter(&catalog, &args.select.filter(None, None, None).scope)?;
     let (grid, period) = resolve_period(&catalog, args.by.map(By::from), &args.metric)?;
     let timeline = Timeline::new(&catalog, grid, period.start, period.end);
     let at = timeline.window.start;
-    let probe = match Probe::new(&catalog, &timeline, at, args.metric.metric, &filter) {
-        Ok(p) => p,
-        Err(e) => return Ok(engine_error(&e, stderr)),
-    };
+    let probe = Probe::new(&catalog, &timeline, at, args.metric.metric, &filter)?;
     let included: Vec<&Contract> = catalog
         .contracts
         .iter()
@@ -359,20 +351,14 @@ pub fn run(
             })?;
         Ok((shares, total, probe.value(total)?))
     });
-    let (shares, total, baseline) = match totals {
-        Ok(t) => t,
-        Err(e) => return Ok(engine_error(&e, stderr)),
-    };
+    let (shares, total, baseline) = totals?;
     let variants = Variants::new(args.shift, args.factor);
     let results: Result<Vec<_>, EngineError> = included
         .par_iter()
         .zip(shares.par_iter())
         .map(|(c, base)| contract_row(&catalog, &probe, &variants, total, c, *base))
         .collect();
-    let results = match results {
-        Ok(r) => r,
-        Err(e) => return Ok(engine_error(&e, stderr)),
-    };
+    let results = results?;
     let mut rows = Vec::with_capacity(results.len());
     let mut not_applicable = Vec::new();
     for (row, skipped) in results {

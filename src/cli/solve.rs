@@ -1,4 +1,4 @@
-//! `capplan solve LEVER --goal EXPR [--range A..B]`: goal seek (DESIGN.md section 10). Glue:
+//! `capplan solve LEVER --goal EXPR [--range A..B]`: goal seek (docs/finance.md, goal seek). Glue:
 //! the search is [`crate::engine::solve`]; each of its projections applies the lever as the
 //! quick what-if flags would (`--scale` or `--delay`) and reads the goal's figure as
 //! `--fail-if` does.
@@ -11,11 +11,10 @@ use rust_decimal::Decimal;
 
 use crate::catalog::validate::Checks;
 use crate::catalog::value::Duration;
-use crate::cli::report::{
-    FilterArgs, emit_document, engine_error, load_inputs, print_errors, report_format,
-    resolve_filter, resolve_target,
+use crate::cli::plan::{
+    FilterArgs, emit_document, load_inputs, report_format, resolve_filter, resolve_target,
 };
-use crate::cli::{CliError, Context, EXIT_INVALID, EXIT_OK};
+use crate::cli::{CliError, Context, EXIT_OK};
 use crate::diagnostic::Report;
 use crate::engine::solve::{Lever, MICRO, Outcome, Probe, solve};
 use crate::engine::{By, EngineError, Grid, Timeline};
@@ -99,18 +98,13 @@ enum Stop {
 pub fn run(
     global: &Context,
     args: &Args,
-    color: bool,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let format = report_format(global)?;
-    let Some(mut inputs) = load_inputs(global, color, stderr)? else {
-        return Ok(EXIT_INVALID);
-    };
+    let mut inputs = load_inputs(global)?;
     let scenarios = std::mem::take(&mut inputs.scenarios);
-    let Some(base) = inputs.apply(&scenarios, color, stderr)? else {
-        return Ok(EXIT_INVALID);
-    };
+    let base = inputs.apply(&scenarios)?;
     let selection = args.lever.selector().select(&base);
     if selection.is_empty() {
         return Err(CliError::Usage(format!(
@@ -181,26 +175,23 @@ pub fn run(
     };
     let (outcome, projections) = match solve(lo, hi, eval) {
         Ok(found) => found,
-        Err(Stop::Invalid(step, mut report)) => {
+        Err(Stop::Invalid(step, report)) => {
             let _ = writeln!(
                 stderr,
                 "error: `{}` at {} makes the catalog invalid; narrow the range",
                 args.lever.name(),
                 args.lever.show(step)
             );
-            print_errors(
-                &mut report,
-                &format!(
+            return Err(CliError::invalid(
+                report,
+                format!(
                     "the catalog at `{}={}`",
                     args.lever.name(),
                     args.lever.show(step)
                 ),
-                color,
-                stderr,
-            )?;
-            return Ok(EXIT_INVALID);
+            ));
         }
-        Err(Stop::Engine(e)) => return Ok(engine_error(&e, stderr)),
+        Err(Stop::Engine(e)) => return Err(e.into()),
         Err(Stop::Goal(e)) => return Err(CliError::Usage(e.0)),
     };
     let Some(doc) = report::solve::solve(

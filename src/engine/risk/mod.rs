@@ -1,6 +1,6 @@
 //! Monte Carlo over the `[[risk]]` entries of scenarios: how late tranches may come online and
 //! whether they deliver at all, as quantiles of GPUs and facility power per period and the
-//! chance of reaching the target's power (DESIGN.md sections 4 and 5, `risk`).
+//! chance of reaching the target's power (docs/scenarios.md, risk).
 //!
 //! Each part describes the rules it implements:
 //!

@@ -1,36 +1,12 @@
-//! `capplan completions SHELL` and `capplan man`: shell completion scripts and the manual page,
-//! generated from the same clap definitions that parse the command line, so they cannot drift.
+//! `capplan man`: the manual pages, generated from the same clap definitions that parse the
+//! command line, so they cannot drift, with the sections that make each page stand alone.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::CommandFactory;
-use clap_complete::Shell;
 
 use crate::cli::{Cli, CliError, Context, EXIT_OK, emit, write_files_atomically};
-
-#[derive(Debug, Clone, clap::Args)]
-pub struct CompletionsArgs {
-    /// The shell to complete for; install the script where the shell looks for completions, such
-    /// as `capplan completions bash > ~/.local/share/bash-completion/completions/capplan`
-    #[arg(value_enum)]
-    pub shell: Shell,
-    #[command(flatten)]
-    pub output: crate::cli::args::OutputArg,
-}
-
-/// Writes a completion script for `args.shell`.
-pub fn completions(
-    global: &Context,
-    args: &CompletionsArgs,
-    stdout: &mut dyn Write,
-) -> Result<u8, CliError> {
-    let mut cmd = Cli::command();
-    let mut out = Vec::new();
-    clap_complete::generate(args.shell, &mut cmd, "capplan", &mut out);
-    emit(global, &out, stdout)?;
-    Ok(EXIT_OK)
-}
 
 /// `capplan man`: one page to standard output (or `-o`), or every page into a folder.
 #[derive(Debug, Clone, clap::Args)]
@@ -115,7 +91,8 @@ fn page(cmd: &clap::Command, name: &str, pages: &mut Vec<(String, Vec<u8>)>) {
         .clone()
         .display_name(name.to_owned())
         .bin_name(name.replace('-', " "));
-    let man = clap_mangen::Man::new(page_cmd);
+    let man =
+        clap_mangen::Man::new(page_cmd).source(format!("capplan {}", env!("CARGO_PKG_VERSION")));
     let mut out = Vec::new();
     // Rendering into a Vec cannot fail.
     let _ = man.render(&mut out);

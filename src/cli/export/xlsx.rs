@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::cli::report::{FilterArgs, PeriodArgs, Produced, Setting, engine_error, format_of_path};
-use crate::cli::{CliError, Context, EXIT_INVALID, EXIT_OK, compare, write_atomically};
+use crate::cli::plan::{FilterArgs, PeriodArgs, Setting, format_of_path};
+use crate::cli::{CliError, Context, EXIT_OK, compare, write_atomically};
 use crate::report::build;
 use crate::report::chart::pivot;
 use crate::report::xlsx::{self, Ramp, WorkbookError};
@@ -41,23 +41,12 @@ pub fn workbook_file<'a>(global: &'a Context, args: &'a Args) -> Result<&'a Path
 }
 
 /// Runs `capplan export xlsx`.
-pub fn run(
-    global: &Context,
-    args: &Args,
-    color: bool,
-    stderr: &mut dyn Write,
-) -> Result<u8, CliError> {
+pub fn run(global: &Context, args: &Args, stderr: &mut dyn Write) -> Result<u8, CliError> {
     let file = workbook_file(global, args)?;
     format_of_path(file, &[("xlsx", ())], None)?;
-    let Some(setting) = Setting::load(global, Some(&args.period), &args.filter, color, stderr)?
-    else {
-        return Ok(EXIT_INVALID);
-    };
+    let setting = Setting::load(global, Some(&args.period), &args.filter)?;
     let ctx = setting.context();
-    let whole = match build::whole(&ctx) {
-        Ok(whole) => whole,
-        Err(e) => return Ok(engine_error(&e, stderr)),
-    };
+    let whole = build::whole(&ctx)?;
     let sheets = [
         ("plan", &whole.plan),
         ("capacity", &whole.capacity),
@@ -73,10 +62,7 @@ pub fn run(
             filter: args.filter.clone(),
             rate: None,
         };
-        match compare::produce(global, &compare_args, color, stderr)? {
-            Produced::Report { doc, .. } => Some(doc),
-            Produced::Stopped(code) => return Ok(code),
-        }
+        Some(compare::produce(global, &compare_args)?.doc)
     };
     let (periods, series) =
         pivot(&whole.capacity, "power_mw", 1e-3).map_err(|e| CliError::Usage(e.to_string()))?;

@@ -13,12 +13,12 @@ use std::path::Path;
 use clap::Subcommand;
 
 use crate::catalog::value::{format_money_short, group_thousands};
-use crate::cli::report::{
-    PeriodArgs, ScopeArgs, engine_error, load_catalog, resolve_filter, resolve_window_within,
+use crate::cli::plan::{
+    PeriodArgs, ScopeArgs, load_catalog, resolve_filter, resolve_window_within,
 };
-use crate::cli::{
-    ByArg, CliError, Context, EXIT_INVALID, EXIT_OK, workbook, write_files_atomically,
-};
+use crate::cli::{ByArg, CliError, Context, EXIT_OK, write_files_atomically};
+
+pub mod xlsx;
 use crate::engine::{Grid, Timeline};
 use crate::report::build;
 use crate::report::focus::{self, COMMITMENTS_VERSION, COSTS_VERSION};
@@ -47,7 +47,7 @@ pub enum ExportCommand {
     Focus(FocusArgs),
     /// One Excel workbook: plan, capacity and spend by provider, contracts, the comparison
     /// with any scenarios given, and a native Excel chart of the capacity ramp
-    Xlsx(workbook::Args),
+    Xlsx(xlsx::Args),
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -77,15 +77,10 @@ pub struct FocusArgs {
 
 /// Runs `capplan export`.
 /// Exports write files only: what each holds is said on standard error.
-pub fn run(
-    global: &Context,
-    args: &Args,
-    color: bool,
-    stderr: &mut dyn Write,
-) -> Result<u8, CliError> {
+pub fn run(global: &Context, args: &Args, stderr: &mut dyn Write) -> Result<u8, CliError> {
     match &args.command {
-        ExportCommand::Focus(a) => run_focus(global, a, color, stderr),
-        ExportCommand::Xlsx(a) => workbook::run(global, a, color, stderr),
+        ExportCommand::Focus(a) => run_focus(global, a, stderr),
+        ExportCommand::Xlsx(a) => xlsx::run(global, a, stderr),
     }
 }
 
@@ -122,17 +117,10 @@ fn output_folder<'a>(global: &'a Context, command: &str) -> Result<&'a Path, Cli
     Ok(dir)
 }
 
-fn run_focus(
-    global: &Context,
-    args: &FocusArgs,
-    color: bool,
-    stderr: &mut dyn Write,
-) -> Result<u8, CliError> {
+fn run_focus(global: &Context, args: &FocusArgs, stderr: &mut dyn Write) -> Result<u8, CliError> {
     const COMMAND: &str = "export focus";
     let dir = output_folder(global, COMMAND)?;
-    let Some((catalog, scenarios)) = load_catalog(global, color, stderr)? else {
-        return Ok(EXIT_INVALID);
-    };
+    let (catalog, scenarios) = load_catalog(global)?;
     let filter = resolve_filter(&catalog, &args.scope)?;
     let grid = Grid::new(args.by.into(), catalog.portfolio.fiscal_year_start_month);
     // By default, every period of every exported contract's term, so that each contract's rows
@@ -161,10 +149,7 @@ fn run_focus(
         target: None,
         scenarios,
     };
-    let export = match focus::build(&ctx) {
-        Ok(export) => export,
-        Err(e) => return Ok(engine_error(&e, stderr)),
-    };
+    let export = focus::build(&ctx)?;
     let costs = export.costs_csv();
     let commitments = export.commitments_csv();
     write_files_atomically(
