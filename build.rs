@@ -28,4 +28,28 @@ fn main() {
     out.push_str("]\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtin_catalog.rs");
     fs::write(dest, out).unwrap();
+    browser_cfg();
+}
+
+/// Marks a build without Chromium (`cfg(capplan_no_browser)`), so that the browser test shows
+/// as ignored in the test summary rather than as passed. `CAPPLAN_REQUIRE_BROWSER` (set by
+/// `.ci/run`) never ignores it. Chromium is looked for when the script runs: after installing
+/// it, set `CAPPLAN_CHROMIUM` or `CAPPLAN_REQUIRE_BROWSER` to run the test.
+fn browser_cfg() {
+    println!("cargo::rustc-check-cfg=cfg(capplan_no_browser)");
+    println!("cargo::rerun-if-env-changed=CAPPLAN_CHROMIUM");
+    println!("cargo::rerun-if-env-changed=CAPPLAN_REQUIRE_BROWSER");
+    if std::env::var_os("CAPPLAN_REQUIRE_BROWSER").is_some() {
+        return;
+    }
+    let given = std::env::var_os("CAPPLAN_CHROMIUM").map(std::path::PathBuf::from);
+    let on_path = std::env::var_os("PATH").and_then(|path| {
+        ["chromium", "chromium-browser", "google-chrome"]
+            .iter()
+            .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+            .find(|p| p.is_file())
+    });
+    if !given.or(on_path).is_some_and(|p| p.is_file()) {
+        println!("cargo::rustc-cfg=capplan_no_browser");
+    }
 }

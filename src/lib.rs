@@ -19,3 +19,4 @@ pub mod fuzzing;
 pub mod gate;
 pub mod report;
 pub mod scenario;
+pub mod sensitivity;

@@ -28,6 +28,10 @@ fn main() -> ExitCode {
 /// signal ends the process as usual, which can leave a temporary file, never a half-written
 /// report.
 #[cfg(unix)]
+#[allow(
+    clippy::exit,
+    reason = "the signal ends the run once the temporary output is removed"
+)]
 fn exit_on_signals() {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {

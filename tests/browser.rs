@@ -4,8 +4,10 @@
 //! shows the charts' colors on screen.
 //!
 //! Chromium is found at `$CAPPLAN_CHROMIUM`, else as `chromium` (Debian's package, which
-//! `.ci/run` installs), `chromium-browser` or `google-chrome` on the `PATH`. Without one the test
-//! says so and passes, unless `CAPPLAN_REQUIRE_BROWSER` is set, as `.ci/run` sets it.
+//! `.ci/run` installs), `chromium-browser` or `google-chrome` on the `PATH`. Without one at build
+//! time the test is ignored, which the test summary shows ("1 ignored"; see `build.rs`), and
+//! without one at run time it says so and passes; `CAPPLAN_REQUIRE_BROWSER`, which `.ci/run`
+//! sets, makes a missing browser a failure instead.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -70,9 +72,12 @@ window.addEventListener('load', () => {
   });
   const bars = [...document.querySelectorAll('.bar > span')]
     .map(b => b.getBoundingClientRect().width);
+  // Each table's laid-out width against the room it has: wider scrolls sideways.
+  const tables = [...document.querySelectorAll('.table-wrap')]
+    .map(w => ({ scroll: w.scrollWidth, client: w.clientWidth }));
   const pre = document.createElement('pre');
   pre.id = 'capplan-probe';
-  pre.textContent = JSON.stringify({ text: document.body.innerText, charts, bars });
+  pre.textContent = JSON.stringify({ text: document.body.innerText, charts, bars, tables });
   document.body.appendChild(pre);
 });
 </script>"#;
@@ -85,6 +90,10 @@ fn unescape(text: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    capplan_no_browser,
+    ignore = "no Chromium found: install Debian's `chromium`, or set CAPPLAN_CHROMIUM"
+)]
 fn the_html_report_shows_its_figures_and_draws_its_charts_in_chromium() {
     let Some(browser) = chromium() else {
         assert!(
@@ -192,6 +201,30 @@ fn the_html_report_shows_its_figures_and_draws_its_charts_in_chromium() {
         bars.len() > 20 && bars.iter().any(|w| *w > 100.0) && bars[0] < 10.0,
         "{bars:?}"
     );
+
+    // On a 1920-pixel screen no table needs a sideways scroll, the contracts table included.
+    let wide = browse(
+        &browser,
+        &dir.path().join("profile-c"),
+        &probed,
+        &[
+            "--window-size=1920,1080",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+        ],
+    );
+    let start = wide
+        .find("<pre id=\"capplan-probe\">")
+        .expect("the probe ran")
+        + 24;
+    let end = start + wide[start..].find("</pre>").expect("the probe's end");
+    let wide: Value = serde_json::from_str(&unescape(&wide[start..end])).expect("the probe's JSON");
+    let tables = wide["tables"].as_array().expect("tables");
+    assert_eq!(tables.len(), 2, "the plan and the contracts");
+    for table in tables {
+        let (scroll, client) = (table["scroll"].as_f64(), table["client"].as_f64());
+        assert!(scroll <= client, "a table {scroll:?} wide in {client:?}");
+    }
 
     // On screen, the first chart's first series (AMD, blue) covers a good part of the window.
     let shot = dir.path().join("shot.png");

@@ -12,9 +12,9 @@ use rust_decimal::Decimal;
 
 use crate::actuals::attribute::{self, Actuals};
 use crate::actuals::focus::CostColumn;
-use crate::cli::plan::{
-    FilterArgs, PeriodArgs, Setting, emit_document, report_format, report_gates,
-};
+use crate::cli::args::{FilterArgs, PeriodArgs};
+use crate::cli::emit::{emit_document, report_format, report_gates};
+use crate::cli::setting::Setting;
 use crate::cli::{CliError, Context};
 use crate::diagnostic::Report;
 use crate::engine::Period;

@@ -5,9 +5,9 @@ use std::io::Write;
 use clap::{Subcommand, ValueEnum};
 
 use crate::catalog;
-use crate::cli::plan::{
-    FilterArgs, PeriodArgs, Produced, Which, format_of_path, produce as produce_report,
-};
+use crate::cli::args::{FilterArgs, PeriodArgs};
+use crate::cli::emit::{Produced, format_of_path};
+use crate::cli::plan::{Which, produce as produce_report};
 use crate::cli::{CliError, Context, compare, emit, risk};
 use crate::engine::GroupBy;
 use crate::report::chart::{self, Chart, Measure};
@@ -161,7 +161,7 @@ pub fn run(
     let (chart, tripped) = produce(global, command, stderr)?;
     let bytes = render(&chart, format)?;
     emit(global, &bytes, stdout)?;
-    Ok(crate::cli::plan::report_gates(&tripped, stderr))
+    Ok(crate::cli::emit::report_gates(&tripped, stderr))
 }
 
 /// The chart as bytes in `format`.
@@ -264,7 +264,7 @@ pub fn produce(
 
 /// `chart schedule`: the schedule's documents by workload and in total, drawn as one chart.
 fn schedule_chart(global: &Context, args: &ScheduleArgs) -> Result<(Chart, Vec<String>), CliError> {
-    let setting = crate::cli::plan::Setting::load(global, Some(&args.period), &args.filter)?;
+    let setting = crate::cli::setting::Setting::load(global, Some(&args.period), &args.filter)?;
     if setting.catalog.workloads.is_empty() {
         return Err(CliError::Usage(
             "there is no demand to chart: add `demand.toml` beside `portfolio.toml`, or give `--demand FILE`".to_owned(),

@@ -18,10 +18,9 @@
 
 use std::io::Write;
 
-use crate::cli::plan::{
-    FilterArgs, PeriodArgs, Produced, load_inputs, report_format, resolve_filter, resolve_target,
-    resolve_window,
-};
+use crate::cli::args::{FilterArgs, PeriodArgs};
+use crate::cli::emit::{Produced, report_format};
+use crate::cli::setting::{load_inputs, resolve_filter, resolve_target, resolve_window};
 use crate::cli::{CliError, Context};
 use crate::engine::{Grid, Timeline};
 use crate::report::compare::{Group, compare};
@@ -147,7 +146,7 @@ pub fn produce(global: &Context, args: &Options) -> Result<Produced, CliError> {
     }));
     // Present value is of cash unless the accrual is asked for: depreciation moves no money.
     let npv_basis = match args.filter.scope.basis {
-        Some(crate::cli::plan::BasisArg::Accrual) => crate::engine::Basis::Accrual,
+        Some(crate::cli::args::BasisArg::Accrual) => crate::engine::Basis::Accrual,
         _ => crate::engine::Basis::Cash,
     };
     let doc = compare(&groups, &timeline, &filter, &targets).and_then(|mut doc| {

@@ -25,10 +25,9 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::validate::Checks;
 use crate::catalog::{self, Catalog, CatalogFiles};
-use crate::cli::plan::{
-    FilterArgs, PeriodArgs, ReportOutput, emit_documents, report_format, report_gates,
-    resolve_filter, resolve_target, resolve_window,
-};
+use crate::cli::args::{FilterArgs, PeriodArgs};
+use crate::cli::emit::{ReportOutput, emit_documents, report_format, report_gates};
+use crate::cli::setting::{resolve_filter, resolve_target, resolve_window};
 use crate::cli::{CliError, Context, Format, Invalid, default_catalog, emit};
 use crate::diagnostic::Report;
 use crate::engine::{Grid, Timeline};

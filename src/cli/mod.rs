@@ -25,6 +25,7 @@ pub mod args;
 pub mod chart;
 pub mod compare;
 pub mod diff;
+pub mod emit;
 pub mod export;
 
 pub mod completions;
@@ -39,6 +40,7 @@ pub mod risk;
 pub mod schedule;
 pub mod schema;
 pub mod sensitivity;
+pub mod setting;
 pub mod solve;
 pub mod validate;
 
@@ -191,13 +193,13 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The main job: a summary against the target and total capacity, power and spend by quarter
-    Plan(plan::PlanArgs),
+    Plan(args::PlanArgs),
     /// Units, unit-hours and facility power per period, by total, provider, contract, hardware or tranche
-    Capacity(plan::CapacityArgs),
+    Capacity(args::CapacityArgs),
     /// Spend, cumulative spend and share of the target per period, by total, provider or contract
-    Spend(plan::SpendArgs),
+    Spend(args::SpendArgs),
     /// One row per contract: value, dates, peak capacity and power, implied price, share
-    Contracts(plan::ContractsArgs),
+    Contracts(args::ContractsArgs),
     /// Demand against supply in H100e-hours per period: served, idle, shortfall; `--runs` for the training runs
     Schedule(schedule::Args),
     /// The baseline and each scenario, applied alone, side by side per period, with differences

@@ -6,9 +6,9 @@ use std::io::Write;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::cli::plan::{
-    BasisArg, ScopeArgs, emit_document, load_catalog, report_format, resolve_filter,
-};
+use crate::cli::args::{BasisArg, ScopeArgs};
+use crate::cli::emit::{emit_document, report_format};
+use crate::cli::setting::{load_catalog, resolve_filter};
 use crate::cli::{CliError, Context, EXIT_OK};
 use crate::engine::npv::{Discount, contract_values, parse_rate};
 use crate::engine::{Basis, GroupBy};

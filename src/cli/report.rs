@@ -3,9 +3,9 @@
 use std::io::Write;
 
 use crate::catalog;
-use crate::cli::plan::{
-    FilterArgs, PeriodArgs, Setting, format_of_path, observed_of, targets_from,
-};
+use crate::cli::args::{FilterArgs, PeriodArgs};
+use crate::cli::emit::format_of_path;
+use crate::cli::setting::{Setting, observed_of, targets_from};
 use crate::cli::{CliError, Context, EXIT_OK, emit};
 use crate::report::build;
 use crate::report::chart::{self, Measure};

@@ -15,9 +15,10 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::catalog::value::group_thousands;
-use crate::cli::plan::{
-    FilterArgs, PeriodArgs, Produced, load_inputs, report_format, resolve_filter, resolve_target,
-    resolve_window, targets_from,
+use crate::cli::args::{FilterArgs, PeriodArgs};
+use crate::cli::emit::{Produced, report_format};
+use crate::cli::setting::{
+    load_inputs, resolve_filter, resolve_target, resolve_window, targets_from,
 };
 use crate::cli::{CliError, Context};
 use crate::diagnostic::{Code, Diagnostic, Report};

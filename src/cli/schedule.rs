@@ -5,9 +5,9 @@ use std::io::Write;
 
 use clap::ValueEnum;
 
-use crate::cli::plan::{
-    FilterArgs, PeriodArgs, Setting, emit_document, report_format, report_gates,
-};
+use crate::cli::args::{FilterArgs, PeriodArgs};
+use crate::cli::emit::{emit_document, report_format, report_gates};
+use crate::cli::setting::Setting;
 use crate::cli::{CliError, Context};
 use crate::engine::schedule;
 use crate::gate::{self, GateError, Totals};

@@ -11,9 +11,9 @@ use rust_decimal::Decimal;
 
 use crate::catalog::validate::Checks;
 use crate::catalog::value::Duration;
-use crate::cli::plan::{
-    FilterArgs, emit_document, load_inputs, report_format, resolve_filter, resolve_target,
-};
+use crate::cli::args::FilterArgs;
+use crate::cli::emit::{emit_document, report_format};
+use crate::cli::setting::{load_inputs, resolve_filter, resolve_target};
 use crate::cli::{CliError, Context, EXIT_OK};
 use crate::diagnostic::Report;
 use crate::engine::solve::{Lever, MICRO, Outcome, Probe, solve};

@@ -51,7 +51,7 @@ const STYLE: &str = r#"
 :root { color-scheme: light; --ink: #1d1d1f; --muted: #5b5b60; --rule: #d9d9de; --accent: #1f77b4; --ok: #2c8a2c; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--ink); background: #fff; }
-main { max-width: 1240px; margin: 0 auto; padding: 28px 32px 48px; }
+main { max-width: 1440px; margin: 0 auto; padding: 28px 32px 48px; }
 h1 { font-size: 1.7rem; margin: 0 0 4px; }
 h2 { font-size: 1.2rem; margin: 36px 0 10px; border-bottom: 1px solid var(--rule); padding-bottom: 4px; }
 .subtitle { color: var(--muted); margin: 0 0 20px; }

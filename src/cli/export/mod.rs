@@ -13,9 +13,8 @@ use std::path::Path;
 use clap::Subcommand;
 
 use crate::catalog::value::{format_money_short, group_thousands};
-use crate::cli::plan::{
-    PeriodArgs, ScopeArgs, load_catalog, resolve_filter, resolve_window_within,
-};
+use crate::cli::args::{PeriodArgs, ScopeArgs};
+use crate::cli::setting::{load_catalog, resolve_filter, resolve_window_within};
 use crate::cli::{ByArg, CliError, Context, EXIT_OK, write_files_atomically};
 
 pub mod xlsx;

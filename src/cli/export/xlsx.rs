@@ -4,7 +4,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::cli::plan::{FilterArgs, PeriodArgs, Setting, format_of_path};
+use crate::cli::args::{FilterArgs, PeriodArgs};
+use crate::cli::emit::format_of_path;
+use crate::cli::setting::Setting;
 use crate::cli::{CliError, Context, EXIT_OK, compare, write_atomically};
 use crate::report::build;
 use crate::report::chart::pivot;
