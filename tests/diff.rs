@@ -618,9 +618,7 @@ fn an_invalid_old_revision_is_reported_as_old_with_its_revision_in_file_names() 
     assert_eq!((code, out.as_str()), (1, ""));
     assert!(err.contains("┌─ HEAD:contracts/alpha.toml:12:12"), "{err}");
     assert!(
-        err.ends_with(
-            "error: OLD catalog `HEAD:contracts` is invalid: 1 error; see `capplan validate`\n"
-        ),
+        err.ends_with("error: OLD catalog `HEAD:contracts` is invalid: 1 error\n"),
         "{err}"
     );
     assert!(!err.contains("NEW catalog"), "{err}");

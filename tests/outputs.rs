@@ -756,3 +756,27 @@ fn validate_names_the_report_it_writes_even_of_an_invalid_catalog() {
             .contains("empty-tranche")
     );
 }
+
+/// In `chart compare` the baseline is drawn first, wide and grey, and each scenario over it,
+/// narrower and in color, so that a scenario that follows the baseline stays visible on it; the
+/// legend keeps the same order.
+#[test]
+fn compare_charts_draw_scenarios_over_the_baseline() {
+    let (code, svg, err) = run(&[
+        "chart",
+        "compare",
+        "--scenario",
+        "examples/scenarios/aws-slip.toml",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let svg = String::from_utf8(svg).unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("XML");
+    let widths: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline"))
+        .filter_map(|n| n.attribute("stroke-width"))
+        .filter(|w| *w != "1")
+        .collect();
+    // The lines in the plot, then the legend's: baseline first in both.
+    assert_eq!(widths, ["6", "3", "6", "3"], "{widths:?}");
+}

@@ -464,3 +464,107 @@ fn text_outputs_name_the_scenarios_applied() {
     let (_, out, _) = run(&["capacity"]);
     assert!(!out.contains("scenarios"), "{out}");
 }
+
+/// An invalid input names the `capplan validate` command line that checks it, and that command
+/// line, run as printed, finds the same problem: for a catalog, a scenario file, a what-if flag
+/// and a demand file.
+#[test]
+fn invalid_input_names_the_validate_command_that_finds_it() {
+    let capplan = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
+            .args(args)
+            .env_remove("CAPPLAN_CATALOG")
+            .env("CAPPLAN_CACHE_DIR", "off")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let scenario = "tests/fixtures/compare/charlie-too-late.toml";
+    for (args, command) in [
+        (
+            vec!["plan", "--catalog", "tests/fixtures/codes/empty-tranche"],
+            "capplan validate --catalog tests/fixtures/codes/empty-tranche",
+        ),
+        (
+            vec![
+                "--catalog",
+                "tests/fixtures/sensitivity",
+                "--scenario",
+                scenario,
+                "spend",
+            ],
+            "capplan validate --catalog tests/fixtures/sensitivity --scenario tests/fixtures/compare/charlie-too-late.toml",
+        ),
+        (
+            vec!["capacity", "--delay", "tranche:amd-2025/gw-1=78m"],
+            "capplan validate --delay tranche:amd-2025/gw-1=78m",
+        ),
+    ] {
+        let (code, err, _) = capplan(&args);
+        assert_eq!(code, Some(1), "{args:?}: {err}");
+        let hint = format!("; run `{command}` for every problem\n");
+        assert!(err.ends_with(&hint), "{args:?}: {err}");
+        // The first diagnostic's code is found by the command printed.
+        let first = err.lines().next().unwrap();
+        let words: Vec<&str> = command.split(' ').skip(1).collect();
+        let (code, _, out) = capplan(&words);
+        assert_eq!(code, Some(1), "{command}");
+        assert!(
+            out.contains(first),
+            "{command} does not find `{first}`:\n{out}"
+        );
+    }
+}
+
+/// A value error in one field of a contract (a float for money, a date that is not one) does
+/// not hide a reference error elsewhere in it: the hardware its tranches name is still checked,
+/// with its "did you mean".
+#[test]
+fn a_value_error_does_not_hide_an_unknown_hardware() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        "contracts/portfolio.toml",
+        dir.path().join("portfolio.toml"),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string("contracts/aws-2025.toml").unwrap();
+    for broken in [
+        text.replace("value_usd = \"38B\"", "value_usd = 38000000000.5"),
+        text.replace("start = 2025-11-03", "start = \"next week\""),
+    ] {
+        assert_ne!(broken, text, "the fixture changed");
+        let broken = broken.replace("hardware = \"gb300\"", "hardware = \"gb3000\"");
+        std::fs::write(dir.path().join("aws-2025.toml"), broken).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
+            .args(["validate", "--format", "json"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let codes: Vec<&str> = doc["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|d| d["code"].as_str())
+            .collect();
+        assert_eq!(codes.len(), 2, "{codes:?}");
+        assert!(codes.contains(&"unknown-hardware"), "{codes:?}");
+        let unknown = doc["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == "unknown-hardware")
+            .unwrap();
+        assert!(
+            unknown["help"]
+                .as_str()
+                .unwrap()
+                .contains("did you mean `gb300`?")
+        );
+    }
+}

@@ -16,7 +16,7 @@ use toml::de::DeTable;
 use crate::catalog::demand::{self, Workload};
 use crate::catalog::model::{Catalog, Contract};
 use crate::catalog::parse::{self, PortfolioFile};
-use crate::catalog::reader::Ctx;
+use crate::catalog::reader::{Ctx, HardwareRef};
 use crate::catalog::validate::{self, Checks};
 use crate::catalog::value::group_thousands;
 use crate::diagnostic::{Code, Diagnostic, FileId, Location, Report, SourceFile, Span};
@@ -338,6 +338,8 @@ struct FileResult {
     source: SourceFile,
     diagnostics: Vec<Diagnostic>,
     parsed: Parsed,
+    /// The hardware named by the tranches of a contract left out, to check all the same.
+    left_out: Vec<HardwareRef>,
 }
 
 /// Reads one file. Files do not depend on each other until validation, so this runs in
@@ -359,6 +361,7 @@ fn read_one(name: String, bytes: Vec<u8>, file: FileId, label: &str) -> FileResu
     let mut ctx = Ctx {
         file,
         diagnostics: &mut diagnostics,
+        left_out: Vec::new(),
     };
     if let Some(range) = bad_utf8 {
         ctx.push(source.not_utf8(file, range));
@@ -366,6 +369,7 @@ fn read_one(name: String, bytes: Vec<u8>, file: FileId, label: &str) -> FileResu
             source,
             diagnostics,
             parsed: broken,
+            left_out: Vec::new(),
         };
     }
     let (doc, syntax) = DeTable::parse_recoverable(text);
@@ -389,6 +393,7 @@ fn read_one(name: String, bytes: Vec<u8>, file: FileId, label: &str) -> FileResu
         let mut rctx = Ctx {
             file,
             diagnostics: &mut recovered,
+            left_out: Vec::new(),
         };
         let mut parsed = broken;
         if is_portfolio {
@@ -417,6 +422,7 @@ fn read_one(name: String, bytes: Vec<u8>, file: FileId, label: &str) -> FileResu
             source,
             diagnostics,
             parsed,
+            left_out: Vec::new(),
         };
     }
     if is_demand {
@@ -426,6 +432,7 @@ fn read_one(name: String, bytes: Vec<u8>, file: FileId, label: &str) -> FileResu
             source,
             diagnostics,
             parsed: Parsed::Demand(workloads),
+            left_out: Vec::new(),
         };
     }
     if doc.get_ref().is_empty() {
@@ -451,6 +458,7 @@ fn read_one(name: String, bytes: Vec<u8>, file: FileId, label: &str) -> FileResu
             source,
             diagnostics,
             parsed: broken,
+            left_out: Vec::new(),
         };
     }
     let parsed = if is_portfolio {
@@ -467,10 +475,12 @@ fn read_one(name: String, bytes: Vec<u8>, file: FileId, label: &str) -> FileResu
     } else {
         Parsed::Contract(parse::contract(&mut ctx, doc))
     };
+    let left_out = std::mem::take(&mut ctx.left_out);
     FileResult {
         source,
         diagnostics,
         parsed,
+        left_out,
     }
 }
 
@@ -496,8 +506,10 @@ pub fn load_owned(files: CatalogFiles, checks: Checks, report: &mut Report) -> O
     let mut portfolio: Option<PortfolioFile> = None;
     let mut contracts = Vec::new();
     let mut workloads = Vec::new();
+    let mut left_out = Vec::new();
     let mut saw_portfolio = false;
     for result in results {
+        left_out.extend(result.left_out);
         let file = report.sources.add(result.source);
         match result.parsed {
             Parsed::BrokenPortfolio => {
@@ -551,6 +563,16 @@ pub fn load_owned(files: CatalogFiles, checks: Checks, report: &mut Report) -> O
     });
     if let Some(catalog) = &catalog {
         validate::validate_with(catalog, checks, &mut diagnostics);
+        for r in &left_out {
+            if catalog.hardware(&r.hardware).is_none() {
+                diagnostics.push(validate::unknown_hardware(
+                    catalog,
+                    &r.what,
+                    &r.hardware,
+                    r.span.clone(),
+                ));
+            }
+        }
     }
     for d in diagnostics {
         report.push(d);

@@ -22,6 +22,18 @@ pub type Value<'i> = Spanned<DeValue<'i>>;
 pub struct Ctx<'a> {
     pub file: FileId,
     pub diagnostics: &'a mut Vec<Diagnostic>,
+    /// The hardware that the tranches of a contract left out for other problems name: still
+    /// checked against the portfolio, so that one problem does not hide another.
+    pub left_out: Vec<HardwareRef>,
+}
+
+/// A hardware id a tranche names, and where.
+#[derive(Clone, Debug)]
+pub struct HardwareRef {
+    /// The tranche, as messages name it: "tranche `gw-1` of contract `aws-2025`".
+    pub what: String,
+    pub hardware: String,
+    pub span: Span,
 }
 
 impl Ctx<'_> {
@@ -504,6 +516,7 @@ pub fn read_standalone<T>(
         let mut ctx = Ctx {
             file,
             diagnostics: &mut diagnostics,
+            left_out: Vec::new(),
         };
         if let Some(range) = bad_utf8 {
             ctx.push(report.sources.get(file).not_utf8(file, range));

@@ -12,7 +12,7 @@ use crate::catalog::model::*;
 use crate::catalog::ramp::{day_number, ramp_shape, tranche_units};
 use crate::catalog::reader::did_you_mean;
 use crate::catalog::value::{format_money, format_ratio, group_thousands};
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::exact::Rational;
 
 /// The implied price must lie within these multiples of the reference rate.
@@ -356,27 +356,12 @@ fn contract_checks(catalog: &Catalog, c: &Contract, checks: Checks, out: &mut Ve
         complete &= dates_ok;
         let Some(hw) = catalog.hardware(&t.hardware) else {
             complete = false;
-            let mut d = Diagnostic::new(
-                Code::UnknownHardware,
+            out.push(unknown_hardware(
+                catalog,
+                &twhat,
+                &t.hardware,
                 t.origin.span("hardware"),
-                format!(
-                    "{twhat} uses hardware `{}`, which `portfolio.toml` does not define",
-                    t.hardware
-                ),
-            );
-            d = match did_you_mean(&t.hardware, catalog.hardware.iter().map(|h| h.id.as_str())) {
-                Some(best) => d.with_help(format!("did you mean `{best}`?")),
-                None => d.with_help(format!(
-                    "known hardware: {}",
-                    catalog
-                        .hardware
-                        .iter()
-                        .map(|h| format!("`{}`", h.id))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-            };
-            out.push(d);
+            ));
             continue;
         };
         let units = match tranche_units(catalog, c, t) {
@@ -602,6 +587,27 @@ fn contracted_vs_target(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
             )
             .with_help("check for double-counted deals, or raise the target"),
         );
+    }
+}
+
+/// `unknown-hardware`: `what` (a tranche) names `hardware`, which the portfolio does not define.
+pub fn unknown_hardware(catalog: &Catalog, what: &str, hardware: &str, span: Span) -> Diagnostic {
+    let d = Diagnostic::new(
+        Code::UnknownHardware,
+        span,
+        format!("{what} uses hardware `{hardware}`, which `portfolio.toml` does not define"),
+    );
+    match did_you_mean(hardware, catalog.hardware.iter().map(|h| h.id.as_str())) {
+        Some(best) => d.with_help(format!("did you mean `{best}`?")),
+        None => d.with_help(format!(
+            "known hardware: {}",
+            catalog
+                .hardware
+                .iter()
+                .map(|h| format!("`{}`", h.id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     }
 }
 

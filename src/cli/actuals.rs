@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 
 use crate::actuals::attribute::{self, Actuals};
 use crate::actuals::focus::CostColumn;
-use crate::cli::args::{FilterArgs, PeriodArgs};
+use crate::cli::args::PeriodArgs;
 use crate::cli::emit::{emit_document, report_format, report_gates};
 use crate::cli::setting::Setting;
 use crate::cli::{CliError, Context};
@@ -164,7 +164,7 @@ pub struct ActualsArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     #[command(flatten)]
-    pub filter: FilterArgs,
+    pub select: crate::cli::args::SelectArgs,
     #[command(flatten)]
     pub io: crate::cli::args::ReportIo,
     #[command(flatten)]
@@ -176,7 +176,7 @@ pub struct BurnArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     #[command(flatten)]
-    pub filter: FilterArgs,
+    pub select: crate::cli::args::SelectArgs,
     #[command(flatten)]
     pub io: crate::cli::args::ReportIo,
     #[command(flatten)]
@@ -263,7 +263,11 @@ pub fn run_actuals(
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let output = report_format(global)?;
-    let setting = Setting::load(global, Some(&args.period), &args.filter)?;
+    let setting = Setting::load(
+        global,
+        Some(&args.period),
+        &args.select.filter(None, None, None),
+    )?;
     let actuals = load(global, &setting, &args.source)?;
     let ctx = setting.context();
     let group = match args.group_by {
@@ -295,7 +299,7 @@ pub fn run_burn(
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let output = report_format(global)?;
-    let setting = Setting::load(global, None, &args.filter)?;
+    let setting = Setting::load(global, None, &args.select.filter(None, None, None))?;
     let actuals = load(global, &setting, &args.source)?;
     let ctx = setting.context();
     let burns = doc::burns(&ctx, &actuals)?;

@@ -81,6 +81,8 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub reforecast: crate::cli::actuals::ReforecastArgs,
     #[command(flatten)]
+    pub demand: DemandArgs,
+    #[command(flatten)]
     pub io: ReportIo,
     #[command(flatten)]
     pub gate: GateArg,
@@ -102,6 +104,8 @@ pub struct CapacityArgs {
     /// The target to measure against [default: the first in portfolio.toml]
     #[arg(long, value_name = "ID")]
     pub target: Option<String>,
+    #[command(flatten)]
+    pub demand: DemandArgs,
     #[command(flatten)]
     pub io: ReportIo,
     #[command(flatten)]
@@ -128,6 +132,8 @@ pub struct SpendArgs {
     pub target: Option<String>,
     #[command(flatten)]
     pub reforecast: crate::cli::actuals::ReforecastArgs,
+    #[command(flatten)]
+    pub demand: DemandArgs,
     #[command(flatten)]
     pub io: ReportIo,
     #[command(flatten)]
@@ -192,6 +198,8 @@ impl SelectArgs {
 pub struct ContractsArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub demand: DemandArgs,
     #[command(flatten)]
     pub io: ReportIo,
     #[command(flatten)]
@@ -345,15 +353,14 @@ pub struct FocusFormatArg {
     pub format: Option<Format>,
 }
 
-/// The options of a report command's inputs and output, which most commands take whole.
+/// The options of a report command's inputs and output, which most commands take whole
+/// (`--demand` is a group of its own, on the commands whose figures it changes).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ReportIo {
     #[command(flatten)]
     pub catalog: CatalogArg,
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    #[command(flatten)]
-    pub demand: DemandArgs,
     #[command(flatten)]
     pub format: ReportFormatArg,
     #[command(flatten)]
@@ -362,12 +369,17 @@ pub struct ReportIo {
 
 impl ReportIo {
     /// What this group takes, for [`crate::cli::Context::new`].
-    pub fn takes<'a>(&'a self, command: &'static str, gate: Option<&'a GateArg>) -> Takes<'a> {
+    pub fn takes<'a>(
+        &'a self,
+        command: &'static str,
+        demand: Option<&'a DemandArgs>,
+        gate: Option<&'a GateArg>,
+    ) -> Takes<'a> {
         Takes {
             command,
             catalog: Some(&self.catalog),
             scenario: Some(&self.scenario),
-            demand: Some(&self.demand),
+            demand,
             format: Some((self.format.format, REPORT_FORMATS)),
             output: Some(&self.output),
             gate,
@@ -397,7 +409,7 @@ pub(crate) fn parse_selector(text: &str) -> Result<Selector, String> {
 }
 
 /// The options of a command that writes a file of its own kind (a chart, a page, a workbook):
-/// its inputs and `--output`, and no `--format`.
+/// its inputs and `--output`, and no `--format` (`--demand` is a group of its own).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct FileIo {
     #[command(flatten)]
@@ -405,19 +417,22 @@ pub struct FileIo {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
     #[command(flatten)]
-    pub demand: DemandArgs,
-    #[command(flatten)]
     pub output: OutputArg,
 }
 
 impl FileIo {
     /// What this group takes, for [`crate::cli::Context::new`].
-    pub fn takes<'a>(&'a self, command: &'static str, gate: Option<&'a GateArg>) -> Takes<'a> {
+    pub fn takes<'a>(
+        &'a self,
+        command: &'static str,
+        demand: Option<&'a DemandArgs>,
+        gate: Option<&'a GateArg>,
+    ) -> Takes<'a> {
         Takes {
             command,
             catalog: Some(&self.catalog),
             scenario: Some(&self.scenario),
-            demand: Some(&self.demand),
+            demand,
             format: None,
             output: Some(&self.output),
             gate,

@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::{Subcommand, ValueEnum};
 
 use crate::catalog;
-use crate::cli::args::{FilterArgs, PeriodArgs};
+use crate::cli::args::PeriodArgs;
 use crate::cli::emit::{Produced, format_of_path};
 use crate::cli::plan::{Which, produce as produce_report};
 use crate::cli::{CliError, Context, compare, emit, risk};
@@ -31,7 +31,12 @@ pub struct ScheduleArgs {
     #[command(flatten)]
     pub period: PeriodArgs,
     #[command(flatten)]
-    pub filter: FilterArgs,
+    pub select: crate::cli::args::SelectArgs,
+    /// Count compute (H100e, exaFLOPS) at this precision [default: `[portfolio] compute`]
+    #[arg(long, value_enum, value_name = "PRECISION")]
+    pub precision: Option<crate::cli::PrecisionArg>,
+    #[command(flatten)]
+    pub demand: crate::cli::args::DemandArgs,
     #[command(flatten)]
     pub io: crate::cli::args::FileIo,
 }
@@ -87,7 +92,15 @@ pub struct CapacityArgs {
     #[arg(long, value_enum, default_value_t = CapacityMeasure::Gw)]
     pub measure: CapacityMeasure,
     #[command(flatten)]
-    pub filter: FilterArgs,
+    pub select: crate::cli::args::SelectArgs,
+    /// Count compute (H100e, exaFLOPS) at this precision [default: `[portfolio] compute`]
+    #[arg(long, value_enum, value_name = "PRECISION")]
+    pub precision: Option<crate::cli::PrecisionArg>,
+    /// The target to measure against [default: the first in portfolio.toml]
+    #[arg(long, value_name = "ID")]
+    pub target: Option<String>,
+    #[command(flatten)]
+    pub demand: crate::cli::args::DemandArgs,
     #[command(flatten)]
     pub io: crate::cli::args::FileIo,
     #[command(flatten)]
@@ -102,9 +115,18 @@ pub struct SpendArgs {
     #[arg(long, value_enum, default_value_t = SpendBy::Provider)]
     pub group_by: SpendBy,
     #[command(flatten)]
-    pub filter: FilterArgs,
+    pub select: crate::cli::args::SelectArgs,
+    /// What spend measures: as it accrues, as it is paid, or as the income statement expenses
+    /// it [default: accrual]
+    #[arg(long, value_enum)]
+    pub basis: Option<crate::cli::args::BasisArg>,
+    /// The target to measure against [default: the first in portfolio.toml]
+    #[arg(long, value_name = "ID")]
+    pub target: Option<String>,
     #[command(flatten)]
     pub reforecast: crate::cli::actuals::ReforecastArgs,
+    #[command(flatten)]
+    pub demand: crate::cli::args::DemandArgs,
     #[command(flatten)]
     pub io: crate::cli::args::FileIo,
     #[command(flatten)]
@@ -122,14 +144,18 @@ pub enum SpendBy {
 #[derive(Debug, Clone, clap::Args)]
 pub struct CompareArgs {
     #[command(flatten)]
-    pub compare: compare::Options,
+    pub period: PeriodArgs,
     /// What the lines measure
     #[arg(long, value_enum, default_value_t = CompareMeasure::Gw)]
     pub measure: CompareMeasure,
     #[command(flatten)]
-    pub io: crate::cli::args::FileIo,
+    pub select: crate::cli::args::SelectArgs,
+    /// What spend measures: as it accrues, as it is paid, or as the income statement expenses
+    /// it [default: accrual]
+    #[arg(long, value_enum)]
+    pub basis: Option<crate::cli::args::BasisArg>,
     #[command(flatten)]
-    pub gate: crate::cli::args::GateArg,
+    pub io: crate::cli::args::FileIo,
 }
 
 /// A chart's file format.
@@ -194,7 +220,7 @@ pub fn produce(
                 crate::cli::plan::Request {
                     which: Which::Capacity(by),
                     period: Some(&a.period),
-                    filter: &a.filter,
+                    filter: &a.select.filter(None, a.precision, a.target.clone()),
                     reforecast: None,
                 },
             )?
@@ -210,13 +236,20 @@ pub fn produce(
                 crate::cli::plan::Request {
                     which: Which::Spend(by),
                     period: Some(&a.period),
-                    filter: &a.filter,
+                    filter: &a.select.filter(a.basis, None, a.target.clone()),
                     reforecast: Some(&a.reforecast),
                 },
             )?
         }
-        ChartCommand::Risk(a) => risk::produce(global, &a.risk, stderr)?,
-        ChartCommand::Compare(a) => compare::produce(global, &a.compare)?,
+        ChartCommand::Risk(a) => risk::produce(global, &a.risk, None, stderr)?,
+        ChartCommand::Compare(a) => compare::produce(
+            global,
+            &compare::Options {
+                period: a.period.clone(),
+                filter: a.select.filter(a.basis, None, None),
+                rate: None,
+            },
+        )?,
         ChartCommand::Schedule(a) => return schedule_chart(global, a),
     };
     let Produced {
@@ -264,7 +297,11 @@ pub fn produce(
 
 /// `chart schedule`: the schedule's documents by workload and in total, drawn as one chart.
 fn schedule_chart(global: &Context, args: &ScheduleArgs) -> Result<(Chart, Vec<String>), CliError> {
-    let setting = crate::cli::setting::Setting::load(global, Some(&args.period), &args.filter)?;
+    let setting = crate::cli::setting::Setting::load(
+        global,
+        Some(&args.period),
+        &args.select.filter(None, args.precision, None),
+    )?;
     if setting.catalog.workloads.is_empty() {
         return Err(CliError::Usage(
             "there is no demand to chart: add `demand.toml` beside `portfolio.toml`, or give `--demand FILE`".to_owned(),

@@ -31,6 +31,8 @@ pub struct Args {
     #[command(flatten)]
     pub options: Options,
     #[command(flatten)]
+    pub demand: crate::cli::args::DemandArgs,
+    #[command(flatten)]
     pub io: crate::cli::args::ReportIo,
 }
 

@@ -121,7 +121,14 @@ fn load(side: &str, files: CatalogFiles) -> Result<(String, Catalog), CliError> 
     let catalog = catalog::load_owned(files, Checks::ErrorsOnly, &mut report);
     match catalog.filter(|_| !report.has_errors()) {
         Some(c) => Ok((label, c)),
-        None => Err(CliError::invalid(
+        // A folder is checked by `capplan validate FOLDER`; a revision of git, by checking it
+        // out first, which the message leaves to the reader.
+        None if Path::new(&label).exists() => Err(CliError::invalid_at(
+            report,
+            format!("{side} catalog `{label}`"),
+            Path::new(&label),
+        )),
+        None => Err(CliError::invalid_beyond_validate(
             report,
             format!("{side} catalog `{label}`"),
         )),

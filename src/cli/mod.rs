@@ -242,13 +242,13 @@ impl Command {
     pub fn takes(&self) -> Takes<'_> {
         use args::FileIo;
         match self {
-            Command::Plan(a) => a.io.takes("plan", Some(&a.gate)),
-            Command::Capacity(a) => a.io.takes("capacity", Some(&a.gate)),
-            Command::Spend(a) => a.io.takes("spend", Some(&a.gate)),
-            Command::Contracts(a) => a.io.takes("contracts", Some(&a.gate)),
-            Command::Schedule(a) => a.io.takes("schedule", Some(&a.gate)),
-            Command::Compare(a) => a.io.takes("compare", None),
-            Command::Sensitivity(a) => a.io.takes("sensitivity", None),
+            Command::Plan(a) => a.io.takes("plan", Some(&a.demand), Some(&a.gate)),
+            Command::Capacity(a) => a.io.takes("capacity", Some(&a.demand), Some(&a.gate)),
+            Command::Spend(a) => a.io.takes("spend", Some(&a.demand), Some(&a.gate)),
+            Command::Contracts(a) => a.io.takes("contracts", Some(&a.demand), Some(&a.gate)),
+            Command::Schedule(a) => a.io.takes("schedule", Some(&a.demand), Some(&a.gate)),
+            Command::Compare(a) => a.io.takes("compare", Some(&a.demand), None),
+            Command::Sensitivity(a) => a.io.takes("sensitivity", None, None),
             Command::Npv(a) => Takes {
                 command: "npv",
                 catalog: Some(&a.catalog),
@@ -257,21 +257,22 @@ impl Command {
                 output: Some(&a.output),
                 ..Takes::default()
             },
-            Command::Solve(a) => a.io.takes("solve", None),
-            Command::Actuals(a) => a.io.takes("actuals", Some(&a.gate)),
-            Command::Burn(a) => a.io.takes("burn", Some(&a.gate)),
-            Command::Risk(a) => a.io.takes("risk", Some(&a.gate)),
+            Command::Solve(a) => a.io.takes("solve", Some(&a.demand), None),
+            Command::Actuals(a) => a.io.takes("actuals", None, Some(&a.gate)),
+            Command::Burn(a) => a.io.takes("burn", None, Some(&a.gate)),
+            Command::Risk(a) => a.io.takes("risk", Some(&a.demand), Some(&a.gate)),
             Command::Chart(c) => {
-                let (name, io, gate): (_, &FileIo, _) = match c {
-                    chart::ChartCommand::Capacity(a) => ("chart capacity", &a.io, Some(&a.gate)),
-                    chart::ChartCommand::Spend(a) => ("chart spend", &a.io, Some(&a.gate)),
-                    chart::ChartCommand::Risk(a) => ("chart risk", &a.io, Some(&a.gate)),
-                    chart::ChartCommand::Compare(a) => ("chart compare", &a.io, Some(&a.gate)),
-                    chart::ChartCommand::Schedule(a) => ("chart schedule", &a.io, None),
+                use chart::ChartCommand as C;
+                let (name, io, demand, gate): (_, &FileIo, _, _) = match c {
+                    C::Capacity(a) => ("chart capacity", &a.io, Some(&a.demand), Some(&a.gate)),
+                    C::Spend(a) => ("chart spend", &a.io, Some(&a.demand), Some(&a.gate)),
+                    C::Risk(a) => ("chart risk", &a.io, None, Some(&a.gate)),
+                    C::Compare(a) => ("chart compare", &a.io, None, None),
+                    C::Schedule(a) => ("chart schedule", &a.io, Some(&a.demand), None),
                 };
-                io.takes(name, gate)
+                io.takes(name, demand, gate)
             }
-            Command::Report(a) => a.io.takes("report", None),
+            Command::Report(a) => a.io.takes("report", Some(&a.demand), None),
             Command::Export(a) => match &a.command {
                 export::ExportCommand::Focus(a) => Takes {
                     command: "export focus",
@@ -281,7 +282,7 @@ impl Command {
                     output: Some(&a.output),
                     ..Takes::default()
                 },
-                export::ExportCommand::Xlsx(a) => a.io.takes("export xlsx", None),
+                export::ExportCommand::Xlsx(a) => a.io.takes("export xlsx", Some(&a.demand), None),
             },
             Command::Validate(a) => Takes {
                 command: "validate",
@@ -350,7 +351,30 @@ impl CliError {
         CliError::Invalid(vec![Invalid {
             report,
             what: what.into(),
-            by_validate: true,
+            check: Check::Run,
+        }])
+    }
+
+    /// Invalid input that `command`, a `capplan validate` command line, checks.
+    pub fn invalid_checked_by(
+        report: Report,
+        what: impl Into<String>,
+        command: String,
+    ) -> CliError {
+        CliError::Invalid(vec![Invalid {
+            report,
+            what: what.into(),
+            check: Check::Command(command),
+        }])
+    }
+
+    /// Invalid input that `capplan validate PATH` checks: a catalog or file named apart from
+    /// the run's options (`diff`'s OLD and NEW).
+    pub fn invalid_at(report: Report, what: impl Into<String>, path: &Path) -> CliError {
+        CliError::Invalid(vec![Invalid {
+            report,
+            what: what.into(),
+            check: Check::Path(path.to_path_buf()),
         }])
     }
 
@@ -361,7 +385,7 @@ impl CliError {
         CliError::Invalid(vec![Invalid {
             report,
             what: what.into(),
-            by_validate: false,
+            check: Check::Beyond,
         }])
     }
 }
@@ -372,8 +396,69 @@ pub struct Invalid {
     pub report: Report,
     /// What is invalid: `catalog `contracts``, `a scenario`, ...
     pub what: String,
-    /// Whether `capplan validate` checks it, which the closing line then suggests.
-    pub by_validate: bool,
+    /// How `capplan validate` checks it, which the closing line then suggests.
+    pub check: Check,
+}
+
+/// The `capplan validate` command line that checks an invalid input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// `capplan validate` with the run's catalog, demand, scenario and what-if options: the
+    /// catalog, demand and scenarios as this run read them.
+    Run,
+    /// `capplan validate PATH`.
+    Path(PathBuf),
+    /// This `capplan validate` command line.
+    Command(String),
+    /// Nothing `capplan validate` checks (actuals, `[[risk]]` entries).
+    Beyond,
+}
+
+/// The `capplan validate` command line that checks what the run read: its catalog, `--demand`
+/// files, scenario files and what-if flags, each as given, quoted for a shell where needed.
+pub fn validate_command(ctx: &Context) -> String {
+    let mut words = vec!["capplan".to_owned(), "validate".to_owned()];
+    let mut option = |name: &str, value: String| {
+        words.push(name.to_owned());
+        words.push(shell_word(&value));
+    };
+    if let Some(dir) = &ctx.catalog {
+        option("--catalog", dir.display().to_string());
+    }
+    for path in &ctx.demand {
+        option("--demand", path.display().to_string());
+    }
+    for path in &ctx.scenarios {
+        option("--scenario", path.display().to_string());
+    }
+    let w = &ctx.what_if;
+    for d in &w.delay {
+        option("--delay", format!("{}={}", d.select, d.delay));
+    }
+    for s in &w.scale {
+        option("--scale", format!("{}={}", s.select, s.factor));
+    }
+    if let Some(pue) = w.pue {
+        option("--pue", pue.to_string());
+    }
+    for e in &w.exclude {
+        option("--exclude", e.to_string());
+    }
+    if let Some(x) = w.demand_scale {
+        option("--demand-scale", x.to_string());
+    }
+    words.join(" ")
+}
+
+/// `text` as one word of a POSIX shell: as it is when it holds only safe characters, else in
+/// single quotes.
+pub fn shell_word(text: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
 }
 
 impl Invalid {
@@ -386,29 +471,38 @@ impl Invalid {
     }
 }
 
-/// Prints the errors of `report` and a closing line; the run exits with code 1.
-fn print_errors(part: &mut Invalid, color: bool, stderr: &mut dyn Write) -> Result<(), CliError> {
+/// Prints the errors of `report` and a closing line that names the `capplan validate` command
+/// that checks it (`run`: the run's own); the run exits with code 1.
+fn print_errors(
+    part: &mut Invalid,
+    run: &str,
+    color: bool,
+    stderr: &mut dyn Write,
+) -> Result<(), CliError> {
     let Invalid {
         report,
         what,
-        by_validate,
+        check,
     } = part;
-    let by_validate = *by_validate;
     report.sort();
-    if by_validate {
+    if *check != Check::Beyond {
         report.diagnostics.retain(|d| d.is_error());
     }
     render_diagnostics(report, DiagnosticFormat::Human, color, stderr).map_err(CliError::Stdout)?;
     let n = report.errors();
+    let see = match check {
+        Check::Run => format!("; run `{run}` for every problem"),
+        Check::Path(path) => format!(
+            "; run `capplan validate {}` for every problem",
+            shell_word(&path.display().to_string())
+        ),
+        Check::Command(command) => format!("; run `{command}` for every problem"),
+        Check::Beyond => String::new(),
+    };
     let _ = writeln!(
         stderr,
-        "error: {what} is invalid: {n} error{}{}",
+        "error: {what} is invalid: {n} error{}{see}",
         if n == 1 { "" } else { "s" },
-        if by_validate {
-            "; see `capplan validate`"
-        } else {
-            ""
-        }
     );
     Ok(())
 }
@@ -585,7 +679,7 @@ pub fn run_with(
         Command::Schedule(a) => schedule::run(g, a, stdout, stderr),
         Command::Compare(a) => compare::run(g, &a.options, stdout, stderr),
         Command::Sensitivity(a) => sensitivity::run(g, a, stdout, stderr),
-        Command::Risk(a) => risk::run(g, &a.options, stdout, stderr),
+        Command::Risk(a) => risk::run(g, a, stdout, stderr),
         Command::Actuals(a) => actuals::run_actuals(g, a, stdout, stderr),
         Command::Burn(a) => actuals::run_burn(g, a, stdout, stderr),
         Command::Npv(a) => npv::run(g, a, stdout, stderr),
@@ -602,8 +696,9 @@ pub fn run_with(
     // Invalid input leaves every command by this one path.
     let code = match result {
         Err(CliError::Invalid(parts)) => {
+            let run = validate_command(g);
             for mut part in parts {
-                print_errors(&mut part, stderr_color, stderr)?;
+                print_errors(&mut part, &run, stderr_color, stderr)?;
             }
             EXIT_INVALID
         }

@@ -6,7 +6,7 @@ use std::io::Write;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::cli::args::{BasisArg, ScopeArgs};
+use crate::cli::args::BasisArg;
 use crate::cli::emit::{emit_document, report_format};
 use crate::cli::setting::{load_catalog, resolve_filter};
 use crate::cli::{CliError, Context, EXIT_OK};
@@ -34,7 +34,11 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = NpvGroupBy::Contract)]
     pub group_by: NpvGroupBy,
     #[command(flatten)]
-    pub scope: ScopeArgs,
+    pub select: crate::cli::args::SelectArgs,
+    /// What spend measures: as it accrues, as it is paid, or as the income statement expenses
+    /// it [default: cash]
+    #[arg(long, value_enum)]
+    pub basis: Option<BasisArg>,
     #[command(flatten)]
     pub catalog: crate::cli::args::CatalogArg,
     #[command(flatten)]
@@ -58,7 +62,8 @@ pub fn run(
     _stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let format = report_format(global)?;
-    let basis = match args.scope.basis {
+    let scope = args.select.filter(args.basis, None, None).scope;
+    let basis = match scope.basis {
         None | Some(BasisArg::Cash) => Basis::Cash,
         Some(BasisArg::Accrual) => Basis::Accrual,
         Some(BasisArg::Expense) => {
@@ -68,7 +73,7 @@ pub fn run(
         }
     };
     let (catalog, scenarios) = load_catalog(global)?;
-    let mut filter = resolve_filter(&catalog, &args.scope)?;
+    let mut filter = resolve_filter(&catalog, &scope)?;
     filter.basis = basis;
     let valuation = args
         .valuation_date

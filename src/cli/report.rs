@@ -20,6 +20,8 @@ pub struct Args {
     #[command(flatten)]
     pub reforecast: crate::cli::actuals::ReforecastArgs,
     #[command(flatten)]
+    pub demand: crate::cli::args::DemandArgs,
+    #[command(flatten)]
     pub io: crate::cli::args::FileIo,
 }
 

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::catalog::value::group_thousands;
-use crate::cli::args::{FilterArgs, PeriodArgs};
+use crate::cli::args::PeriodArgs;
 use crate::cli::emit::{Produced, report_format};
 use crate::cli::setting::{
     load_inputs, resolve_filter, resolve_target, resolve_window, targets_from,
@@ -37,6 +37,11 @@ use crate::scenario::Risk;
 pub struct Args {
     #[command(flatten)]
     pub options: Options,
+    /// Count compute (H100e, exaFLOPS) at this precision [default: `[portfolio] compute`]
+    #[arg(long, value_enum, value_name = "PRECISION")]
+    pub precision: Option<crate::cli::PrecisionArg>,
+    #[command(flatten)]
+    pub demand: crate::cli::args::DemandArgs,
     #[command(flatten)]
     pub io: crate::cli::args::ReportIo,
     #[command(flatten)]
@@ -49,7 +54,10 @@ pub struct Options {
     #[command(flatten)]
     pub period: PeriodArgs,
     #[command(flatten)]
-    pub filter: FilterArgs,
+    pub select: crate::cli::args::SelectArgs,
+    /// The target to measure against [default: the first in portfolio.toml]
+    #[arg(long, value_name = "ID")]
+    pub target: Option<String>,
     /// Samples to draw, from 1 to 10,000,000
     #[arg(long, value_name = "N", default_value_t = DEFAULT_SAMPLES, value_parser = parse_samples)]
     pub samples: u64,
@@ -101,18 +109,19 @@ fn memory_message(e: &MemoryError) -> String {
 /// Runs `capplan risk`.
 pub fn run(
     global: &Context,
-    args: &Options,
+    args: &Args,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let output = report_format(global)?;
-    produce(global, args, stderr)?.finish(global, output, stdout, stderr)
+    produce(global, &args.options, args.precision, stderr)?.finish(global, output, stdout, stderr)
 }
 
 /// Runs the simulation and makes its document: [`run`] without the writing.
 pub fn produce(
     global: &Context,
     args: &Options,
+    precision: Option<crate::cli::PrecisionArg>,
     stderr: &mut dyn Write,
 ) -> Result<Produced, CliError> {
     if global.scenarios.is_empty() {
@@ -148,8 +157,8 @@ pub fn produce(
     }
     let names: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
     let catalog = inputs.apply(&scenarios)?;
-    let target = resolve_target(&catalog, args.filter.target.as_deref())?;
-    let filter = resolve_filter(&catalog, &args.filter.scope)?;
+    let target = resolve_target(&catalog, args.target.as_deref())?;
+    let filter = resolve_filter(&catalog, &args.select.filter(None, precision, None).scope)?;
     let grid = Grid::new(
         args.period.by.into(),
         catalog.portfolio.fiscal_year_start_month,

@@ -44,6 +44,8 @@ pub struct Args {
     #[command(flatten)]
     pub filter: FilterArgs,
     #[command(flatten)]
+    pub demand: crate::cli::args::DemandArgs,
+    #[command(flatten)]
     pub io: crate::cli::args::ReportIo,
     #[command(flatten)]
     pub gate: crate::cli::args::GateArg,

@@ -38,6 +38,8 @@ pub struct Args {
     #[command(flatten)]
     pub filter: FilterArgs,
     #[command(flatten)]
+    pub demand: crate::cli::args::DemandArgs,
+    #[command(flatten)]
     pub io: crate::cli::args::ReportIo,
 }
 
@@ -182,13 +184,19 @@ pub fn run(
                 args.lever.name(),
                 args.lever.show(step)
             );
-            return Err(CliError::invalid(
+            // The lever at that value is the what-if flag of the same name.
+            let name = args.lever.name();
+            let (flag, select) = name.split_once(':').unwrap_or(("scale", "*"));
+            let value = args.lever.show(step);
+            let command = format!(
+                "{} --{flag} {}",
+                crate::cli::validate_command(global),
+                crate::cli::shell_word(&format!("{select}={value}"))
+            );
+            return Err(CliError::invalid_checked_by(
                 report,
-                format!(
-                    "the catalog at `{}={}`",
-                    args.lever.name(),
-                    args.lever.show(step)
-                ),
+                format!("the catalog at `{name}={value}`"),
+                command,
             ));
         }
         Err(Stop::Engine(e)) => return Err(e.into()),

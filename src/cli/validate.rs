@@ -141,7 +141,9 @@ pub fn run(
             }
         }
     }
-    // `--demand` files are checked against the catalog every command uses, as they apply.
+    // `--demand` files are checked against the catalog every command uses, as they apply; their
+    // workloads are also those the scenarios below apply to, as in every command.
+    let mut demand = Vec::new();
     if !global.demand.is_empty() {
         let files = catalog_files(global)?;
         labels.push(files.label.clone());
@@ -152,6 +154,7 @@ pub fn run(
                 labels.push(name.clone());
                 let bytes = read(path)?;
                 let more = catalog::demand::read_demand(&name, bytes, &mut report);
+                catalog::demand::merge(&mut demand, more.clone());
                 catalog::demand::merge(&mut baseline.workloads, more);
             }
             let mut found = Vec::new();
@@ -171,7 +174,8 @@ pub fn run(
     if !inputs.scenarios.is_empty() || !in_order.is_empty() || !flags.is_empty() {
         let files = catalog_files(global)?;
         labels.push(files.label.clone());
-        if let Some(baseline) = catalog::load_owned(files, Checks::All, &mut report) {
+        if let Some(mut baseline) = catalog::load_owned(files, Checks::All, &mut report) {
+            catalog::demand::merge(&mut baseline.workloads, demand);
             for (name, bytes) in inputs.scenarios {
                 labels.push(name.clone());
                 if let Some(s) = scenario::read_scenario(&name, bytes, &mut report) {
@@ -198,12 +202,14 @@ pub fn run(
             }
         }
     }
-    labels.dedup();
+    // Each catalog or file once, in the order first checked.
+    let mut seen = std::collections::HashSet::new();
+    labels.retain(|l| seen.insert(l.clone()));
     report.sort();
     let mut out = Vec::new();
     render_in(&report, format, color, &repo_paths(), &mut out).map_err(CliError::Stdout)?;
     if format == DiagnosticFormat::Human {
-        out.extend_from_slice(summary(&report, &labels).as_bytes());
+        out.extend_from_slice(summary(&report, &labels, args.strict).as_bytes());
     }
     emit(global, &out, stdout)?;
     let failed = report.has_errors() || (args.strict && report.warnings() > 0);
@@ -258,7 +264,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn summary(report: &Report, labels: &[String]) -> String {
+fn summary(report: &Report, labels: &[String], strict: bool) -> String {
     let files = plural(report.sources.len(), "file", "files");
     let what = labels
         .iter()
@@ -271,7 +277,11 @@ fn summary(report: &Report, labels: &[String]) -> String {
     } else {
         format!(
             "{}: {what}: {files} checked, {}, {}\n",
-            if errors > 0 { "failed" } else { "ok" },
+            match (errors, strict) {
+                (0, false) => "ok",
+                (0, true) => "failed (--strict: a warning fails)",
+                _ => "failed",
+            },
             plural(errors, "error", "errors"),
             plural(warnings, "warning", "warnings")
         )

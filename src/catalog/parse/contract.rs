@@ -129,6 +129,18 @@ pub fn contract_table(ctx: &mut Ctx<'_>, t: &mut Table<'_>) -> Option<Contract> 
             .filter_map(|tt| tranche(ctx, tt))
             .collect(),
     };
+    // Should the contract be left out for another problem, the hardware its tranches name is
+    // still checked (`catalog::load`); kept only until the contract is made.
+    let mark = ctx.left_out.len();
+    ctx.left_out.extend(
+        tranches
+            .iter()
+            .map(|tr| crate::catalog::reader::HardwareRef {
+                what: format!("tranche `{}` of {}", tr.id, t.what),
+                hardware: tr.hardware.clone(),
+                span: tr.origin.span("hardware"),
+            }),
+    );
     let schedule_tables = t
         .take("spend_schedule")
         .map(|v| {
@@ -190,29 +202,35 @@ pub fn contract_table(ctx: &mut Ctx<'_>, t: &mut Table<'_>) -> Option<Contract> 
         },
         (None, None) => return None,
     };
-    Some(Contract {
-        id: id?,
-        provider: provider?,
-        title: title?,
-        announced,
-        start,
-        term,
-        end,
-        value_usd: value_usd?,
-        estimated: estimated.unwrap_or(false),
-        status: status.unwrap_or(Status::Signed),
-        spend: spend.unwrap_or(SpendModel::StraightLine),
-        pue,
-        sources,
-        notes,
-        tranches,
-        spend_schedule,
-        payment,
-        ownership: ownership.unwrap_or_default(),
-        useful_life,
-        actuals,
-        origin,
-    })
+    let made = (|| {
+        Some(Contract {
+            id: id?,
+            provider: provider?,
+            title: title?,
+            announced,
+            start,
+            term,
+            end,
+            value_usd: value_usd?,
+            estimated: estimated.unwrap_or(false),
+            status: status.unwrap_or(Status::Signed),
+            spend: spend.unwrap_or(SpendModel::StraightLine),
+            pue,
+            sources,
+            notes,
+            tranches,
+            spend_schedule,
+            payment,
+            ownership: ownership.unwrap_or_default(),
+            useful_life,
+            actuals,
+            origin,
+        })
+    })();
+    if made.is_some() {
+        ctx.left_out.truncate(mark);
+    }
+    made
 }
 
 /// Reads a contract's `[actuals]` table: `match`, a table of FOCUS column names and the value

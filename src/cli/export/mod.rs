@@ -13,7 +13,7 @@ use std::path::Path;
 use clap::Subcommand;
 
 use crate::catalog::value::{format_money_short, group_thousands};
-use crate::cli::args::{PeriodArgs, ScopeArgs};
+use crate::cli::args::PeriodArgs;
 use crate::cli::setting::{load_catalog, resolve_filter, resolve_window_within};
 use crate::cli::{ByArg, CliError, Context, EXIT_OK, write_files_atomically};
 
@@ -63,7 +63,11 @@ pub struct FocusArgs {
     #[arg(long, value_name = "PERIOD|DATE")]
     pub to: Option<String>,
     #[command(flatten)]
-    pub scope: ScopeArgs,
+    pub select: crate::cli::args::SelectArgs,
+    /// What spend measures: as it accrues, as it is paid, or as the income statement expenses
+    /// it [default: accrual]
+    #[arg(long, value_enum)]
+    pub basis: Option<crate::cli::args::BasisArg>,
     #[command(flatten)]
     pub catalog: crate::cli::args::CatalogArg,
     #[command(flatten)]
@@ -120,7 +124,7 @@ fn run_focus(global: &Context, args: &FocusArgs, stderr: &mut dyn Write) -> Resu
     const COMMAND: &str = "export focus";
     let dir = output_folder(global, COMMAND)?;
     let (catalog, scenarios) = load_catalog(global)?;
-    let filter = resolve_filter(&catalog, &args.scope)?;
+    let filter = resolve_filter(&catalog, &args.select.filter(args.basis, None, None).scope)?;
     let grid = Grid::new(args.by.into(), catalog.portfolio.fiscal_year_start_month);
     // By default, every period of every exported contract's term, so that each contract's rows
     // add up to its value; the horizon too, as in the reports.

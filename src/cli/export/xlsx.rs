@@ -23,6 +23,8 @@ pub struct Args {
     #[command(flatten)]
     pub filter: FilterArgs,
     #[command(flatten)]
+    pub demand: crate::cli::args::DemandArgs,
+    #[command(flatten)]
     pub io: crate::cli::args::FileIo,
 }
 
