@@ -568,3 +568,49 @@ fn a_value_error_does_not_hide_an_unknown_hardware() {
         );
     }
 }
+
+/// A figure that overflows the exact arithmetic once projected is reported by `validate`, with
+/// exit code 1, at the contract whose figures overflow; a report that hits it says where, with
+/// the validate command that reports every overflow.
+#[test]
+fn overflows_are_located_and_found_by_validate() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
+            .args(args)
+            .env_remove("CAPPLAN_CATALOG")
+            .env("CAPPLAN_CACHE_DIR", "off")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let catalog = "tests/fixtures/overflow";
+    let at = "┌─ tests/fixtures/overflow/big.toml:3:6";
+    let (code, out, _) = run(&["validate", "--catalog", catalog]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("error[overflow]: contract `big-2026`"),
+        "{out}"
+    );
+    assert!(out.contains(at), "{out}");
+    for command in [&["plan"][..], &["capacity", "--by", "year"], &["contracts"]] {
+        let mut args = vec!["--catalog", catalog];
+        args.extend(command);
+        let (code, out, err) = run(&args);
+        assert_eq!((code, out.as_str()), (Some(1), ""), "{command:?}: {err}");
+        assert!(
+            err.starts_with("error[overflow]: contract `big-2026`"),
+            "{err}"
+        );
+        assert!(err.contains(at), "{command:?}: {err}");
+        assert!(
+            err.ends_with(&format!(
+                "run `capplan validate --catalog {catalog}` for every overflow\n"
+            )),
+            "{err}"
+        );
+    }
+}

@@ -28,7 +28,7 @@ pub struct PeriodArgs {
 }
 
 /// Which contracts count, and the target to measure against.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct FilterArgs {
     #[command(flatten)]
     pub scope: ScopeArgs,
@@ -38,7 +38,7 @@ pub struct FilterArgs {
 }
 
 /// Which contracts and tranches count, and what they are measured in.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct ScopeArgs {
     #[command(flatten)]
     pub select: SelectArgs,
@@ -159,7 +159,7 @@ impl From<SpendGroupByArg> for GroupBy {
 }
 
 /// Which contracts and tranches count, without what they are measured in.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct SelectArgs {
     /// Only this provider (repeatable)
     #[arg(long, value_name = "NAME")]

@@ -507,6 +507,58 @@ fn print_errors(
     Ok(())
 }
 
+/// Prints an overflow of the projection, located at the contract whose figures overflowed
+/// (in its file, or in the scenario that adds it) where one did, with the validate command that
+/// reports every overflow; the run exits with code 1. The inputs are read again to find the
+/// contract: this happens once, on the way out.
+fn print_overflow(
+    ctx: &Context,
+    err: &EngineError,
+    color: bool,
+    stderr: &mut dyn Write,
+) -> Result<(), CliError> {
+    let located = (!err.contract.is_empty())
+        .then(|| setting::load_inputs(ctx).ok())
+        .flatten()
+        .and_then(|inputs| {
+            let in_scenarios = inputs
+                .scenarios
+                .iter()
+                .flat_map(|s| &s.contracts)
+                .find(|c| c.id == err.contract);
+            let d = match in_scenarios {
+                Some(c) if inputs.baseline.contract(&c.id).is_none() => {
+                    let mut d = err.diagnostic(&inputs.baseline);
+                    d.location = crate::diagnostic::Location::Span(c.origin.span("id"));
+                    d
+                }
+                _ if inputs.baseline.contract(&err.contract).is_some() => {
+                    err.diagnostic(&inputs.baseline)
+                }
+                _ => return None,
+            };
+            Some(Report {
+                sources: inputs.report.sources,
+                diagnostics: vec![d],
+            })
+        });
+    match located {
+        Some(report) => {
+            render_diagnostics(&report, DiagnosticFormat::Human, color, stderr)
+                .map_err(CliError::Stdout)?;
+            let _ = writeln!(
+                stderr,
+                "error: the projection overflows; run `{}` for every overflow",
+                validate_command(ctx)
+            );
+        }
+        None => {
+            let _ = writeln!(stderr, "error[overflow]: {err}");
+        }
+    }
+    Ok(())
+}
+
 /// Where the catalog comes from when `--catalog` is not given.
 pub fn default_catalog(global: &Context) -> Option<PathBuf> {
     catalog_and_origin(global).map(|(dir, _)| dir)
@@ -703,7 +755,7 @@ pub fn run_with(
             EXIT_INVALID
         }
         Err(CliError::Overflow(e)) => {
-            let _ = writeln!(stderr, "error[overflow]: {e}");
+            print_overflow(g, &e, stderr_color, stderr)?;
             EXIT_INVALID
         }
         other => other?,

@@ -284,6 +284,16 @@ impl Setting {
         filter: &FilterArgs,
     ) -> Result<Setting, CliError> {
         let (catalog, scenarios) = load_catalog(global)?;
+        Setting::of(catalog, scenarios, period, filter)
+    }
+
+    /// Resolves the options against a catalog already loaded, under `scenarios` (their names).
+    pub fn of(
+        catalog: Catalog,
+        scenarios: Vec<String>,
+        period: Option<&PeriodArgs>,
+        filter: &FilterArgs,
+    ) -> Result<Setting, CliError> {
         let target = resolve_target(&catalog, filter.target.as_deref())?
             .and_then(|t| catalog.targets.iter().position(|u| u.id == t.id));
         let filter = resolve_filter(&catalog, &filter.scope)?;

@@ -126,6 +126,7 @@ pub fn run(
         // Published figures are totals: some of a catalog's files cannot be held to them.
         if let Some(valid) = valid.filter(|_| whole) {
             observations(&valid, &mut report);
+            projection_overflows(&valid, &mut report);
             // A catalog folder's actuals: every cost file and `deliveries.csv` (docs/actuals.md).
             if folder.is_dir() {
                 let (_, found) = crate::actuals::attribute::load(
@@ -184,6 +185,7 @@ pub fn run(
                         scenario::apply_all(&baseline, scenarios, Checks::All, &mut report)
                     {
                         risk_warnings(&applied, scenarios, &mut report);
+                        projection_overflows(&applied, &mut report);
                     }
                 }
             }
@@ -199,6 +201,7 @@ pub fn run(
                     scenario::apply_all(&baseline, &sequence, Checks::All, &mut report)
             {
                 risk_warnings(&applied, &sequence, &mut report);
+                projection_overflows(&applied, &mut report);
             }
         }
     }
@@ -245,6 +248,39 @@ fn repo_paths() -> RepoPaths {
 
 /// The `observation-mismatch` warnings of a valid, whole catalog: its projection against its
 /// published figures. A scenario is a what-if, so only catalogs as written are checked.
+/// The overflows a report would hit: `validate` runs the projections of `plan` (plan,
+/// capacity, spend and contracts) over the horizon, by quarter and by year, and reports an
+/// overflow at the contract whose figures overflow.
+fn projection_overflows(catalog: &catalog::Catalog, report: &mut Report) {
+    use crate::cli::args::{FilterArgs, PeriodArgs};
+    use crate::cli::setting::Setting;
+    for by in [crate::cli::ByArg::Quarter, crate::cli::ByArg::Year] {
+        let period = PeriodArgs {
+            by,
+            from: None,
+            to: None,
+        };
+        let Ok(setting) = Setting::of(
+            catalog.clone(),
+            Vec::new(),
+            Some(&period),
+            &FilterArgs::default(),
+        ) else {
+            continue;
+        };
+        if let Err(e) = crate::report::build::whole(&setting.context()) {
+            let d = e.diagnostic(catalog);
+            let seen = report
+                .diagnostics
+                .iter()
+                .any(|x| x.code == d.code && x.message == d.message);
+            if !seen {
+                report.push(d);
+            }
+        }
+    }
+}
+
 fn observations(catalog: &catalog::Catalog, report: &mut Report) {
     match crate::engine::observe::mismatches(catalog) {
         Ok(found) => {

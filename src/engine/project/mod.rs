@@ -113,6 +113,22 @@ pub struct EngineError {
     pub what: &'static str,
 }
 
+impl EngineError {
+    /// The overflow as a diagnostic (`overflow`), located at the contract whose figures
+    /// overflowed where `catalog` has it, else at the portfolio.
+    pub fn diagnostic(&self, catalog: &crate::catalog::Catalog) -> crate::diagnostic::Diagnostic {
+        use crate::diagnostic::{Code, Diagnostic};
+        let contract = catalog.contracts.iter().find(|c| c.id == self.contract);
+        let span = match contract {
+            Some(c) => c.origin.span("id"),
+            None => catalog.portfolio.origin.whole(),
+        };
+        Diagnostic::new(Code::Overflow, span, self.to_string()).with_help(
+            "capplan computes every figure exactly, in 128-bit integers: look for a misplaced digit in this contract's `units`, `power_mw`, `value_usd` or term, or in the `[[hardware]]` profiles it uses",
+        )
+    }
+}
+
 fn overflow(c: &Contract, what: &'static str) -> EngineError {
     EngineError {
         contract: c.id.clone(),
