@@ -178,8 +178,12 @@ impl Scanner {
         if inside_before {
             inside = !inside;
         }
-        // Bit i: a quote may open a field at byte i.
-        let first_ok = at == 0 || matches!(buf[at - 1], b',' | b'\n' | b'\r' | b'"');
+        // Bit i: a quote may open a field at byte i. After a quote, only if that quote closed a
+        // quoted field (two quotes that stand for one); after a quote in an unquoted field
+        // (`a"`), a quote is that field's too.
+        let first_ok = at == 0
+            || matches!(buf[at - 1], b',' | b'\n' | b'\r')
+            || self.quote == Quote::Closing(at - 1);
         let may_open = before_open << 1 | u64::from(first_ok);
         if quotes & inside & !may_open != 0 {
             return false;
