@@ -248,35 +248,40 @@ fn repo_paths() -> RepoPaths {
 
 /// The `observation-mismatch` warnings of a valid, whole catalog: its projection against its
 /// published figures. A scenario is a what-if, so only catalogs as written are checked.
-/// The overflows a report would hit: `validate` runs the projections of `plan` (plan,
-/// capacity, spend and contracts) over the horizon, by quarter and by year, and reports an
-/// overflow at the contract whose figures overflow.
+/// The overflows a report would hit: `validate` projects the catalog as `plan` does, over the
+/// horizon by quarter and by year (totals, which bound every group's figures, and compute), and
+/// measures every contract as `contracts` does; an overflow is reported at the contract whose
+/// figures overflow.
 fn projection_overflows(catalog: &catalog::Catalog, report: &mut Report) {
-    use crate::cli::args::{FilterArgs, PeriodArgs};
-    use crate::cli::setting::Setting;
-    for by in [crate::cli::ByArg::Quarter, crate::cli::ByArg::Year] {
-        let period = PeriodArgs {
-            by,
-            from: None,
-            to: None,
+    let mut push = |e: crate::engine::EngineError| {
+        let d = e.diagnostic(catalog);
+        let seen = report
+            .diagnostics
+            .iter()
+            .any(|x| x.code == d.code && x.message == d.message);
+        if !seen {
+            report.push(d);
+        }
+    };
+    let filter = crate::engine::Filter::default();
+    for by in [crate::engine::By::Quarter, crate::engine::By::Year] {
+        let grid = crate::engine::Grid::new(by, catalog.portfolio.fiscal_year_start_month);
+        let p = &catalog.portfolio;
+        let timeline = crate::engine::Timeline::new(catalog, grid, p.horizon_start, p.horizon_end);
+        let ctx = crate::report::build::Context {
+            catalog,
+            timeline: &timeline,
+            filter: &filter,
+            target: catalog.targets.first(),
+            scenarios: Vec::new(),
         };
-        let Ok(setting) = Setting::of(
-            catalog.clone(),
-            Vec::new(),
-            Some(&period),
-            &FilterArgs::default(),
-        ) else {
-            continue;
-        };
-        if let Err(e) = crate::report::build::whole(&setting.context()) {
-            let d = e.diagnostic(catalog);
-            let seen = report
-                .diagnostics
-                .iter()
-                .any(|x| x.code == d.code && x.message == d.message);
-            if !seen {
-                report.push(d);
-            }
+        if let Err(e) = crate::report::build::plan(&ctx) {
+            push(e);
+        }
+        if by == crate::engine::By::Year
+            && let Err(e) = crate::report::build::contracts(&ctx)
+        {
+            push(e);
         }
     }
 }
