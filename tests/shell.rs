@@ -166,3 +166,51 @@ fn every_command_has_a_manual_page_that_stands_alone() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `plan`?"));
 }
+
+/// docs/cli.md's table of which command takes which shared option is the command line's own.
+#[test]
+fn the_reference_table_of_shared_options_is_the_command_line() {
+    use clap::CommandFactory;
+    const OPTIONS: [&str; 11] = [
+        "catalog",
+        "scenario",
+        "demand",
+        "delay",
+        "demand-scale",
+        "format",
+        "output",
+        "fail-if",
+        "basis",
+        "precision",
+        "target",
+    ];
+    let mut table = String::from("| command |");
+    for o in OPTIONS {
+        table += &format!(" `--{o}` |");
+    }
+    table += "\n|";
+    table += &"---|".repeat(OPTIONS.len() + 1);
+    table += "\n";
+    let mut leaves: Vec<(String, clap::Command)> = Vec::new();
+    for c in capplan::cli::Cli::command().get_subcommands() {
+        if c.has_subcommands() {
+            for s in c.get_subcommands() {
+                leaves.push((format!("{} {}", c.get_name(), s.get_name()), s.clone()));
+            }
+        } else {
+            leaves.push((c.get_name().to_owned(), c.clone()));
+        }
+    }
+    for (name, cmd) in &leaves {
+        table += &format!("| `{name}` |");
+        for o in OPTIONS {
+            let takes = cmd
+                .get_arguments()
+                .any(|a| a.get_long() == Some(o) && !a.is_hide_set());
+            table += if takes { " yes |" } else { "  |" };
+        }
+        table += "\n";
+    }
+    let docs = std::fs::read_to_string("docs/cli.md").unwrap();
+    assert!(docs.contains(&table), "docs/cli.md should hold:\n{table}");
+}
