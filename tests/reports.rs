@@ -47,6 +47,22 @@ fn run(args: &[&str]) -> (u8, String, String) {
     (code, text(out), text(err))
 }
 
+/// Runs the capplan binary, with no `CAPPLAN_CATALOG` and the actuals cache off:
+/// `(exit code, stdout, stderr)`.
+fn capplan(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
+        .args(args)
+        .env_remove("CAPPLAN_CATALOG")
+        .env("CAPPLAN_CACHE_DIR", "off")
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 fn shipped(report: &[&str], format: &str) -> Vec<String> {
     let mut args = vec![
         "--catalog".to_owned(),
@@ -381,16 +397,8 @@ fn capacity_and_spend_take_their_own_options_and_refuse_the_others() {
 fn fail_if_is_gated_or_refused_never_ignored() {
     let holds = "gw@2026Q4>1";
     let capplan = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
-            .args(args)
-            .env_remove("CAPPLAN_CATALOG")
-            .env("CAPPLAN_CACHE_DIR", "off")
-            .output()
-            .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let (code, _, err) = capplan(args);
+        (code, err)
     };
     for command in [
         vec!["plan"],
@@ -471,17 +479,8 @@ fn text_outputs_name_the_scenarios_applied() {
 #[test]
 fn invalid_input_names_the_validate_command_that_finds_it() {
     let capplan = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
-            .args(args)
-            .env_remove("CAPPLAN_CATALOG")
-            .env("CAPPLAN_CACHE_DIR", "off")
-            .output()
-            .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        )
+        let (code, out, err) = capplan(args);
+        (code, err, out)
     };
     let scenario = "tests/fixtures/compare/charlie-too-late.toml";
     for (args, command) in [
@@ -574,19 +573,7 @@ fn a_value_error_does_not_hide_an_unknown_hardware() {
 /// the validate command that reports every overflow.
 #[test]
 fn overflows_are_located_and_found_by_validate() {
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
-            .args(args)
-            .env_remove("CAPPLAN_CATALOG")
-            .env("CAPPLAN_CACHE_DIR", "off")
-            .output()
-            .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run = capplan;
     let catalog = "tests/fixtures/overflow";
     let at = "┌─ tests/fixtures/overflow/big.toml:3:6";
     let (code, out, _) = run(&["validate", "--catalog", catalog]);
