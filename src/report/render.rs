@@ -215,7 +215,83 @@ fn summary_text(doc: &Document) -> String {
     out
 }
 
+/// The table, as `tabled` draws it in its `psql` style, drawn a row at a time: the widths in a
+/// first pass over the rows, then each line, so that the rows' text is never held all at once
+/// beside the document. A cell with a line end (which `tabled` draws on several lines) falls
+/// back to `tabled`.
 fn table(doc: &Document) -> String {
+    use unicode_width::UnicodeWidthStr;
+    if doc.columns.is_empty() {
+        return summary_text(doc);
+    }
+    let shown: Vec<usize> = (0..doc.columns.len())
+        .filter(|&i| doc.columns[i].in_table)
+        .collect();
+    let headers: Vec<&str> = shown.iter().map(|&i| doc.columns[i].header).collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
+    let mut lines_in_cells = headers.iter().any(|h| h.contains('\n'));
+    for row in &doc.rows {
+        for (k, &i) in shown.iter().enumerate() {
+            let text = for_people(&row[i], &doc.columns[i]);
+            lines_in_cells |= text.contains('\n');
+            widths[k] = widths[k].max(text.width());
+        }
+    }
+    if lines_in_cells {
+        return table_drawn_by_tabled(doc);
+    }
+    let right: Vec<bool> = shown
+        .iter()
+        .map(|&i| is_numeric(doc.columns[i].kind))
+        .collect();
+    let mut out = summary_text(doc);
+    let mut line = String::new();
+    // One line: each cell padded to its column's width, a space either side, `|` between; no
+    // trailing blanks.
+    let mut push_line = |out: &mut String, cells: &mut dyn Iterator<Item = (usize, String)>| {
+        line.clear();
+        for (k, (pad_left, text)) in cells.enumerate() {
+            if k > 0 {
+                line.push('|');
+            }
+            let pad = widths[k] - text.width();
+            line.push(' ');
+            line.extend(std::iter::repeat_n(' ', pad_left.min(pad)));
+            line.push_str(&text);
+            line.extend(std::iter::repeat_n(' ', pad - pad_left.min(pad)));
+            line.push(' ');
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    };
+    // The header, centred (an odd space goes right).
+    push_line(
+        &mut out,
+        &mut headers
+            .iter()
+            .enumerate()
+            .map(|(k, h)| ((widths[k] - h.width()) / 2, (*h).to_owned())),
+    );
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(w + 2)).collect();
+    out.push_str(&rule.join("+"));
+    out.push('\n');
+    for row in &doc.rows {
+        push_line(
+            &mut out,
+            &mut shown.iter().enumerate().map(|(k, &i)| {
+                let text = for_people(&row[i], &doc.columns[i]);
+                let pad_left = if right[k] { usize::MAX } else { 0 };
+                (pad_left, text)
+            }),
+        );
+    }
+    if doc.rows.is_empty() {
+        out.push_str("(no rows)\n");
+    }
+    out
+}
+
+fn table_drawn_by_tabled(doc: &Document) -> String {
     let mut out = summary_text(doc);
     // A document without columns is a summary alone.
     if doc.columns.is_empty() {
@@ -310,18 +386,10 @@ fn json_value(cell: &Cell, col: &Column) -> Value {
     }
 }
 
+/// The JSON document, pretty-printed as `serde_json` prints it, written a row at a time: the
+/// rows are never held as JSON values all at once, so a report of millions of rows needs the
+/// memory of its text only.
 fn json_doc(doc: &Document) -> Vec<u8> {
-    let rows: Vec<Value> = doc
-        .rows
-        .iter()
-        .map(|row| {
-            let mut m = Map::new();
-            for (cell, col) in row.iter().zip(&doc.columns).filter(|(_, c)| c.in_data) {
-                m.insert(col.name.to_owned(), json_value(cell, col));
-            }
-            Value::Object(m)
-        })
-        .collect();
     let mut top = Map::new();
     top.insert("schema_version".into(), json!(SCHEMA_VERSION));
     top.insert("report".into(), json!(doc.report));
@@ -336,9 +404,39 @@ fn json_doc(doc: &Document) -> Vec<u8> {
             .collect();
         top.insert("summary".into(), Value::Object(summary));
     }
-    top.insert("rows".into(), Value::Array(rows));
-    let mut out = serde_json::to_vec_pretty(&Value::Object(top)).unwrap_or_default();
-    out.push(b'\n');
+    // The head, `{` to its last member, as it prints without the rows; then `"rows"`, last.
+    let head = serde_json::to_vec_pretty(&Value::Object(top)).unwrap_or_default();
+    let mut out = head;
+    out.truncate(out.len().saturating_sub(2)); // the closing `\n}`
+    out.extend_from_slice(b",\n  \"rows\": [");
+    let shown: Vec<(usize, &Column)> = doc
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.in_data)
+        .collect();
+    for (n, row) in doc.rows.iter().enumerate() {
+        let mut m = Map::new();
+        for &(i, col) in &shown {
+            m.insert(col.name.to_owned(), json_value(&row[i], col));
+        }
+        out.extend_from_slice(if n == 0 { b"\n" } else { b",\n" });
+        // A row printed alone, indented two levels: JSON text holds no raw line ends, so every
+        // line end is one of the printer's.
+        let text = serde_json::to_vec_pretty(&Value::Object(m)).unwrap_or_default();
+        out.extend_from_slice(b"    ");
+        for b in text {
+            out.push(b);
+            if b == b'\n' {
+                out.extend_from_slice(b"    ");
+            }
+        }
+    }
+    out.extend_from_slice(if doc.rows.is_empty() {
+        b"]\n}\n"
+    } else {
+        b"\n  ]\n}\n"
+    });
     out
 }
 
@@ -366,6 +464,7 @@ fn csv_doc(doc: &Document) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::document::SummaryItem;
 
     #[test]
     fn every_eighth_of_a_bar_is_colored_below_and_past_the_target() {
@@ -404,6 +503,102 @@ mod tests {
                 Cell::Decimal(Decimal::new(1_234_567, 3)),
                 Cell::Null,
             ]],
+        }
+    }
+
+    /// The JSON written a row at a time is byte for byte what printing the whole document as
+    /// one value gives: with rows, without, with a summary, with text that needs escapes.
+    #[test]
+    fn json_written_by_rows_is_the_whole_value_printed() {
+        fn whole(doc: &Document) -> Vec<u8> {
+            let rows: Vec<Value> = doc
+                .rows
+                .iter()
+                .map(|row| {
+                    let mut m = Map::new();
+                    for (cell, col) in row.iter().zip(&doc.columns).filter(|(_, c)| c.in_data) {
+                        m.insert(col.name.to_owned(), json_value(cell, col));
+                    }
+                    Value::Object(m)
+                })
+                .collect();
+            let mut top = Map::new();
+            top.insert("schema_version".into(), json!(SCHEMA_VERSION));
+            top.insert("report".into(), json!(doc.report));
+            top.insert("by".into(), json!(doc.by));
+            top.insert("group_by".into(), json!(doc.group_by));
+            top.insert("scenarios".into(), json!(doc.scenarios));
+            if !doc.summary.is_empty() {
+                let summary: Map<String, Value> = doc
+                    .summary
+                    .iter()
+                    .map(|s| (s.key.clone(), s.json.clone()))
+                    .collect();
+                top.insert("summary".into(), Value::Object(summary));
+            }
+            top.insert("rows".into(), Value::Array(rows));
+            let mut out = serde_json::to_vec_pretty(&Value::Object(top)).unwrap();
+            out.push(b'\n');
+            out
+        }
+        let mut many = doc();
+        many.scenarios = vec!["a \"slip\"\n".into()];
+        many.rows.push(vec![
+            Cell::Text("line\nend, \"quoted\" \\ and \u{1b}".into()),
+            Cell::Count(i128::from(i64::MAX) + 1),
+            Cell::NotApplicable,
+            Cell::Decimal(Decimal::new(-5, 1)),
+            Cell::Bool(true),
+        ]);
+        let mut summed = many.clone();
+        summed.summary.push(SummaryItem {
+            key: "target".into(),
+            label: "target".into(),
+            text: "t".into(),
+            json: json!({"id": "x", "gw": [1, 2]}),
+        });
+        let mut empty = doc();
+        empty.rows.clear();
+        for d in [doc(), many, summed, empty] {
+            assert_eq!(
+                String::from_utf8(json_doc(&d)).unwrap(),
+                String::from_utf8(whole(&d)).unwrap()
+            );
+        }
+    }
+
+    /// The table drawn a row at a time is what `tabled` draws: empty, one row, wide and accented
+    /// text, headers wider and narrower than their cells (an odd space to centre), a column of
+    /// bars.
+    #[test]
+    fn tables_drawn_by_rows_are_what_tabled_draws() {
+        let mut wide = doc();
+        for (text, n) in [
+            ("Société Générale", 7),
+            ("算力 中心", 123_456_789_012),
+            ("x", -3),
+            ("", 0),
+        ] {
+            wide.rows.push(vec![
+                Cell::Text(text.into()),
+                Cell::Count(n),
+                Cell::Decimal(Decimal::new(n as i64 % 1_000_000, 2)),
+                Cell::NotApplicable,
+                Cell::Decimal(Decimal::new(12_345, 2)),
+            ]);
+        }
+        let mut empty = doc();
+        empty.rows.clear();
+        let mut bars = doc();
+        bars.columns
+            .push(Column::new("target_power_pct", "GW vs target", Kind::Bar));
+        for row in &mut bars.rows {
+            row.push(Cell::Decimal(Decimal::new(8_750, 2)));
+        }
+        let mut titled = wide.clone();
+        titled.title = Some("A title".into());
+        for d in [doc(), wide, empty, bars, titled] {
+            assert_eq!(table(&d), table_drawn_by_tabled(&d));
         }
     }
 
