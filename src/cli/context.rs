@@ -55,10 +55,10 @@ pub struct Context {
     /// The what-if flags, applied after the scenario files.
     pub what_if: WhatIf,
     pub fail_if: Vec<crate::gate::Gate>,
-    /// What the command line names as inputs, which no output may replace: set by [`run`].
+    /// What the command line names as inputs, which no output may replace ([`Context::of`]).
     pub inputs: InputFiles,
     /// Whether standard output is a terminal, which cannot show an image, a page or a
-    /// workbook: set by `main` (tests write to buffers).
+    /// workbook: told by `main` through [`crate::cli::run_with`] (tests write to buffers).
     pub stdout_is_terminal: bool,
     /// Whether messages on standard error are colored: `--color`, `NO_COLOR` and the terminal.
     pub stderr_color: bool,

@@ -226,7 +226,7 @@ pub struct Factors {
 }
 
 impl Discount {
-    /// Factor tables for days `0..=last`; `None` past [`MAX_TABLE_DAYS`] or on overflow.
+    /// Factor tables for days `0..=last`; `None` past `MAX_TABLE_DAYS` or on overflow.
     pub fn tables(&self, last: i64) -> Option<Factors> {
         if !(0..=MAX_TABLE_DAYS).contains(&last) {
             return None;

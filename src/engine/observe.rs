@@ -4,7 +4,7 @@
 //! Each `[[observed]]` figure is met by the one the reports show for that day: power, GPUs, CPUs
 //! and H100e (at the portfolio's default precision) online at the end of the day, spend from the contracts' starts through it, and the value
 //! of the contracts announced by then, over every contract that is not cancelled. The figures
-//! come from [`super::capacity`] and [`super::spend`] on a timeline whose periods end on the
+//! come from [`super::capacity()`] and [`super::spend()`] on a timeline whose periods end on the
 //! observed days, so they round exactly as reports do.
 
 use chrono::NaiveDate;

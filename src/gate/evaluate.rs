@@ -1,4 +1,4 @@
-//! Evaluating gates over a report's figures: [`evaluate`], [`goal`], and the [`Figures`] of
+//! Evaluating gates over a report's figures: [`evaluate()`], [`goal()`], and the [`Figures`] of
 //! one catalog ([`Totals`]), of two ([`Change`]) and of a risk run.
 
 use std::cell::RefCell;
