@@ -595,7 +595,10 @@ fn git_problems_are_usage_errors_with_a_clear_message() {
     let (code, _, err) = capplan(&repo, &["diff", "--git", "HEAD", "nope"]);
     assert_eq!(
         (code, err.as_str()),
-        (2, "error: NEW catalog `nope` does not exist\n")
+        (
+            2,
+            "error: cannot read `nope`: no such folder (given as NEW to `diff`)\n"
+        )
     );
 }
 

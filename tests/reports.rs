@@ -601,3 +601,51 @@ fn overflows_are_located_and_found_by_validate() {
         );
     }
 }
+
+/// A path that is not there reads the same whichever way it was given, naming how.
+#[test]
+fn a_missing_path_says_where_it_came_from_in_one_wording() {
+    let nope = "tests/fixtures/no-such-folder";
+    for (args, env, origin) in [
+        (
+            vec!["--catalog", nope, "plan"],
+            false,
+            "given by `--catalog`",
+        ),
+        (vec!["plan"], true, "given by `CAPPLAN_CATALOG`"),
+        (
+            vec!["validate", nope],
+            false,
+            "given as a path to `validate`",
+        ),
+        (
+            vec!["diff", nope, "contracts"],
+            false,
+            "given as OLD to `diff`",
+        ),
+        (
+            vec!["diff", "contracts", nope],
+            false,
+            "given as NEW to `diff`",
+        ),
+    ] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"));
+        cmd.args(&args).env_remove("CAPPLAN_CATALOG");
+        if env {
+            cmd.env("CAPPLAN_CATALOG", nope);
+        }
+        let out = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        let what = if args[0] == "validate" {
+            "file or folder"
+        } else {
+            "folder"
+        };
+        assert_eq!(
+            err,
+            format!("error: cannot read `{nope}`: no such {what} ({origin})\n"),
+            "{args:?}"
+        );
+    }
+}

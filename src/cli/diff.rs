@@ -72,15 +72,11 @@ fn folder(side: &str, path: &Path) -> Result<(), CliError> {
     if path.is_dir() {
         return Ok(());
     }
-    let reason = if path.exists() {
-        "is not a folder"
-    } else {
-        "does not exist"
-    };
-    Err(CliError::Usage(format!(
-        "{side} catalog `{}` {reason}",
-        path.display()
-    )))
+    Err(crate::cli::not_there(
+        path,
+        "folder",
+        &format!("given as {side} to `diff`"),
+    ))
 }
 
 /// The files of both sides: `(OLD, NEW)`.

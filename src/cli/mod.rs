@@ -578,20 +578,27 @@ fn catalog_and_origin(global: &Context) -> Option<(PathBuf, &'static str)> {
         .then(|| (local.to_path_buf(), "the `contracts` folder here"))
 }
 
+/// A path the command line names that is not there, or is not a folder where a folder is
+/// needed (`kind` is `folder`, or `file or folder`), in the one wording of every command:
+/// "cannot read `PATH`: no such folder (given by `--catalog`)"; exit code 2.
+pub fn not_there(path: &Path, kind: &str, origin: &str) -> CliError {
+    let reason = if path.exists() {
+        "not a folder".to_owned()
+    } else {
+        format!("no such {kind}")
+    };
+    CliError::Load(LoadError::Io {
+        path: path.display().to_string(),
+        source: io::Error::new(io::ErrorKind::NotFound, format!("{reason} ({origin})")),
+    })
+}
+
 /// Reads the catalog named by the global options, or the built-in one.
 pub fn catalog_files(global: &Context) -> Result<CatalogFiles, CliError> {
     match catalog_and_origin(global) {
         Some((dir, origin)) => {
             if !dir.is_dir() {
-                let reason = if dir.exists() {
-                    "not a folder"
-                } else {
-                    "no such folder"
-                };
-                return Err(CliError::Load(LoadError::Io {
-                    path: dir.display().to_string(),
-                    source: io::Error::new(io::ErrorKind::NotFound, format!("{reason} ({origin})")),
-                }));
+                return Err(not_there(&dir, "folder", origin));
             }
             Ok(CatalogFiles::read_dir(&dir)?)
         }

@@ -52,10 +52,23 @@ fn catalogs(paths: &[PathBuf]) -> Result<Inputs, CliError> {
     let mut scenarios = Vec::new();
     let mut files_by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|source| LoadError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let meta = match std::fs::metadata(path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(crate::cli::not_there(
+                    path,
+                    "file or folder",
+                    "given as a path to `validate`",
+                ));
+            }
+            Err(source) => {
+                return Err(LoadError::Io {
+                    path: path.display().to_string(),
+                    source,
+                }
+                .into());
+            }
+        };
         if meta.is_dir() {
             out.push((CatalogFiles::read_dir(path)?, true));
         } else if path.extension().is_some_and(|e| e == "toml") {
