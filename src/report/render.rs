@@ -386,10 +386,8 @@ fn json_value(cell: &Cell, col: &Column) -> Value {
     }
 }
 
-/// The JSON document, pretty-printed as `serde_json` prints it, written a row at a time: the
-/// rows are never held as JSON values all at once, so a report of millions of rows needs the
-/// memory of its text only.
-fn json_doc(doc: &Document) -> Vec<u8> {
+/// The members of a JSON report before its rows, in their order.
+fn json_head(doc: &Document) -> Map<String, Value> {
     let mut top = Map::new();
     top.insert("schema_version".into(), json!(SCHEMA_VERSION));
     top.insert("report".into(), json!(doc.report));
@@ -404,6 +402,14 @@ fn json_doc(doc: &Document) -> Vec<u8> {
             .collect();
         top.insert("summary".into(), Value::Object(summary));
     }
+    top
+}
+
+/// The JSON document, pretty-printed as `serde_json` prints it, written a row at a time: the
+/// rows are never held as JSON values all at once, so a report of millions of rows needs the
+/// memory of its text only.
+fn json_doc(doc: &Document) -> Vec<u8> {
+    let top = json_head(doc);
     // The head, `{` to its last member, as it prints without the rows; then `"rows"`, last.
     let head = serde_json::to_vec_pretty(&Value::Object(top)).unwrap_or_default();
     let mut out = head;
@@ -522,20 +528,7 @@ mod tests {
                     Value::Object(m)
                 })
                 .collect();
-            let mut top = Map::new();
-            top.insert("schema_version".into(), json!(SCHEMA_VERSION));
-            top.insert("report".into(), json!(doc.report));
-            top.insert("by".into(), json!(doc.by));
-            top.insert("group_by".into(), json!(doc.group_by));
-            top.insert("scenarios".into(), json!(doc.scenarios));
-            if !doc.summary.is_empty() {
-                let summary: Map<String, Value> = doc
-                    .summary
-                    .iter()
-                    .map(|s| (s.key.clone(), s.json.clone()))
-                    .collect();
-                top.insert("summary".into(), Value::Object(summary));
-            }
+            let mut top = json_head(doc);
             top.insert("rows".into(), Value::Array(rows));
             let mut out = serde_json::to_vec_pretty(&Value::Object(top)).unwrap();
             out.push(b'\n');
