@@ -13,7 +13,7 @@ use crate::diagnostic::Report;
 use crate::engine::EngineError;
 use crate::report::diagnostics::{DiagnosticFormat, render as render_diagnostics};
 
-/// Why a command could not run: invalid input (exit 1), rendered once by [`run`], or bad
+/// Why a command could not run: invalid input (exit 1), rendered once by [`crate::cli::run`], or bad
 /// usage, an unreadable path or an output that cannot be written (exit 2), printed by `main`.
 #[derive(Debug, Error)]
 pub enum CliError {
