@@ -5,8 +5,9 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use crate::catalog::{Observation, Target};
-use crate::cli::{CliError, Context, EXIT_GATE, EXIT_OK, Format, emit, use_color};
-use crate::report::render::render_styled;
+use crate::cli::{CliError, Context, EXIT_GATE, EXIT_OK, Format, emit, emit_with, use_color};
+use crate::report::document::Rows;
+use crate::report::render::{render_styled, write_styled};
 use crate::report::{Document, ReportFormat, xlsx};
 
 /// The output format: `--format`, else the `--output` file's extension, else `table`.
@@ -125,6 +126,31 @@ pub fn emit_documents(
         }
     };
     emit(global, &bytes, stdout)
+}
+
+/// Writes the report whose head is `doc` and whose rows are `rows` as `format`, to standard
+/// output or `--output`, a row at a time as they are computed.
+pub fn emit_rows(
+    global: &Context,
+    format: ReportFormat,
+    doc: &Document,
+    rows: &dyn Rows,
+    stdout: &mut dyn Write,
+) -> Result<(), CliError> {
+    let color = use_color(
+        global.color,
+        global.output.is_none() && std::io::stdout().is_terminal(),
+    );
+    // A temporary `--output` file is discarded if a figure fails; standard output, a pipe or a
+    // device written in place cannot be.
+    let check_first = global.output.as_ref().is_none_or(|path| {
+        std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+    });
+    emit_with(
+        global,
+        &mut |out: &mut dyn Write| write_styled(doc, rows, format, color, out, check_first),
+        stdout,
+    )
 }
 
 fn workbook_error(e: xlsx::WorkbookError) -> CliError {

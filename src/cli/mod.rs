@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::catalog::CatalogFiles;
 use crate::engine::{By, GroupBy};
+use crate::report::document::RowsError;
 
 use args::Takes;
 
@@ -381,6 +382,29 @@ pub fn emit(global: &Context, bytes: &[u8], stdout: &mut dyn Write) -> Result<()
             }
         }
         Some(path) => write_atomically(path, bytes, &global.inputs),
+    }
+}
+
+/// Sends what `body` writes to standard output or `--output`, as it is written: through a
+/// buffer to standard output (a closed pipe ends the run quietly, as with [`emit`]), or to a
+/// temporary file renamed into place once `body` is done ([`output::write_streamed`]).
+pub fn emit_with(
+    global: &Context,
+    body: &mut dyn FnMut(&mut dyn Write) -> Result<(), RowsError>,
+    stdout: &mut dyn Write,
+) -> Result<(), CliError> {
+    match &global.output {
+        None => {
+            let mut out = io::BufWriter::with_capacity(1 << 16, stdout);
+            let written = body(&mut out).and_then(|()| out.flush().map_err(RowsError::Io));
+            match written {
+                Ok(()) => Ok(()),
+                Err(RowsError::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                Err(RowsError::Io(e)) => Err(CliError::Stdout(e)),
+                Err(RowsError::Engine(e)) => Err(e.into()),
+            }
+        }
+        Some(path) => output::write_streamed(path, body, &global.inputs),
     }
 }
 

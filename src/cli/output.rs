@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::cli::{CliError, InputFiles};
+use crate::report::document::RowsError;
 
 /// What the registry keeps.
 struct State {
@@ -130,11 +131,68 @@ pub fn write_atomically(path: &Path, bytes: &[u8], inputs: &InputFiles) -> Resul
     write_with(&IN_FLIGHT, path, bytes, inputs, &mut System)
 }
 
+/// [`write_atomically`] for an output written as it is made: what `body` writes goes through a
+/// buffer to the temporary file, which is renamed into place only once `body` has succeeded.
+/// A `body` that fails (a figure that cannot be computed) leaves the target as it was.
+pub fn write_streamed(
+    path: &Path,
+    body: &mut dyn FnMut(&mut dyn Write) -> Result<(), RowsError>,
+    inputs: &InputFiles,
+) -> Result<(), CliError> {
+    stream_with(&IN_FLIGHT, path, body, inputs, &mut System)
+}
+
 /// [`write_atomically`], with `registry` and each step that can fail done by `steps`.
 fn write_with(
     registry: &Registry,
     path: &Path,
     bytes: &[u8],
+    inputs: &InputFiles,
+    steps: &mut dyn Steps,
+) -> Result<(), CliError> {
+    stream_with(
+        registry,
+        path,
+        &mut |out: &mut dyn Write| Ok(out.write_all(bytes)?),
+        inputs,
+        steps,
+    )
+}
+
+/// The file a [`Steps`] writes to, as a writer: each write is one step.
+struct StepWriter<'a> {
+    file: &'a mut File,
+    steps: &'a mut dyn Steps,
+}
+
+impl Write for StepWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.steps.write(self.file, buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `body` into `file` through a buffer, each write a step of `steps`.
+fn write_body(
+    file: &mut File,
+    body: &mut dyn FnMut(&mut dyn Write) -> Result<(), RowsError>,
+    steps: &mut dyn Steps,
+) -> Result<(), RowsError> {
+    let mut out = io::BufWriter::with_capacity(1 << 16, StepWriter { file, steps });
+    body(&mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// [`write_streamed`], with `registry` and each step that can fail done by `steps`.
+fn stream_with(
+    registry: &Registry,
+    path: &Path,
+    body: &mut dyn FnMut(&mut dyn Write) -> Result<(), RowsError>,
     inputs: &InputFiles,
     steps: &mut dyn Steps,
 ) -> Result<(), CliError> {
@@ -144,6 +202,10 @@ fn write_with(
         path: path.display().to_string(),
         source: system_reason(source),
     };
+    let failed = |e: RowsError| match e {
+        RowsError::Io(e) => err(e),
+        RowsError::Engine(e) => CliError::Overflow(e),
+    };
     if let Ok(meta) = fs::metadata(path)
         && !meta.is_file()
         && !meta.is_dir()
@@ -151,7 +213,7 @@ fn write_with(
         // A device or a pipe: there is no file to replace, and replacing the node would
         // break it for everyone else.
         let mut file = fs::OpenOptions::new().write(true).open(path).map_err(err)?;
-        steps.write(&mut file, bytes).map_err(err)?;
+        write_body(&mut file, body, steps).map_err(failed)?;
         registry.lock().written = true;
         return Ok(());
     }
@@ -169,12 +231,11 @@ fn write_with(
     // file's error, which only knows the temporary name, can.
     fs::read_dir(dir).map_err(err)?;
     let mut temp = Temporary::create(registry, dir, &target).map_err(err)?;
-    let written = steps
-        .write(&mut temp.file, bytes)
-        .and_then(|()| steps.sync(&temp.file));
+    let written = write_body(&mut temp.file, body, steps)
+        .and_then(|()| steps.sync(&temp.file).map_err(RowsError::Io));
     if let Err(e) = written {
         temp.discard();
-        return Err(err(e));
+        return Err(failed(e));
     }
     let mut state = registry.lock();
     temp.rename_into_place(&target, steps, &mut state)

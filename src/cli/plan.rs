@@ -4,12 +4,16 @@
 use std::io::Write;
 
 use crate::cli::args::{FilterArgs, PeriodArgs};
-use crate::cli::emit::{Produced, report_format};
+use crate::cli::emit::{
+    Produced, ReportOutput, emit_document, emit_rows, report_format, report_gates,
+};
 use crate::cli::setting::{Setting, observed_of, targets_from};
 use crate::cli::{CliError, Context};
 use crate::engine::{EngineError, GroupBy};
 use crate::gate;
-use crate::report::{Document, build};
+use crate::report::document::Rows;
+use crate::report::stream::{self, CapacityRows, SpendRows};
+use crate::report::{Document, build, xlsx};
 
 /// Which report to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +34,8 @@ pub struct Request<'a> {
     pub reforecast: Option<&'a crate::cli::actuals::ReforecastArgs>,
 }
 
-/// Runs one report command.
+/// Runs one report command. `capacity` and `spend` in a text format write their rows as they
+/// are computed (docs/cli.md, "Large reports"); the other reports and formats are built whole.
 pub fn run(
     global: &Context,
     request: Request<'_>,
@@ -38,11 +43,68 @@ pub fn run(
     stderr: &mut dyn Write,
 ) -> Result<u8, CliError> {
     let output = report_format(global)?;
-    produce(global, request)?.finish(global, output, stdout, stderr)
+    let by = match request.which {
+        Which::Capacity(by) | Which::Spend(by) => by,
+        Which::Plan | Which::Contracts => {
+            return produce(global, request)?.finish(global, output, stdout, stderr);
+        }
+    };
+    let (setting, note) = prepare(global, request)?;
+    if note.is_some() {
+        // A re-forecast marks the rows it changes: built whole.
+        let produced = finish_producing(global, request.which, &setting, note)?;
+        return produced.finish(global, output, stdout, stderr);
+    }
+    let ctx = setting.context();
+    let streamed: (Document, Box<dyn Rows + '_>) = match request.which {
+        Which::Capacity(_) => {
+            let (columns, rows) = CapacityRows::new(&ctx, by)?;
+            (build::capacity_head(&ctx, by, columns), Box::new(rows))
+        }
+        _ => {
+            let by = spend_grouping(by)?;
+            let (columns, rows) = SpendRows::new(&ctx, by)?;
+            (build::spend_head(&ctx, by, columns), Box::new(rows))
+        }
+    };
+    let (head, rows) = streamed;
+    let tripped = gates(global, &setting)?;
+    match output {
+        ReportOutput::Text(format) => emit_rows(global, format, &head, rows.as_ref(), stdout)?,
+        ReportOutput::Xlsx => {
+            xlsx::check_rows(head.report, rows.count())
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let mut doc = head;
+            doc.rows = stream::collect(rows.as_ref())?;
+            emit_document(global, output, &doc, stdout)?;
+        }
+    }
+    Ok(report_gates(&tripped, stderr))
+}
+
+/// `spend`'s grouping: spend belongs to a contract, so never to a part of one.
+fn spend_grouping(by: GroupBy) -> Result<GroupBy, CliError> {
+    match by {
+        GroupBy::Total | GroupBy::Provider | GroupBy::Contract => Ok(by),
+        other => Err(CliError::Usage(format!(
+            "spend belongs to a contract, so `spend` groups by `total`, `provider` or `contract`, not `{}`",
+            other.name()
+        ))),
+    }
 }
 
 /// Computes one report command's document: [`run`] without the writing.
 pub fn produce(global: &Context, request: Request<'_>) -> Result<Produced, CliError> {
+    let (setting, note) = prepare(global, request)?;
+    finish_producing(global, request.which, &setting, note)
+}
+
+/// Refuses what `request` cannot do, loads its setting and applies `--actuals`: the re-forecast's
+/// summary line, if any.
+fn prepare(
+    global: &Context,
+    request: Request<'_>,
+) -> Result<(Setting, Option<crate::report::SummaryItem>), CliError> {
     let Request {
         which,
         period,
@@ -57,25 +119,29 @@ pub fn produce(global: &Context, request: Request<'_>) -> Result<Produced, CliEr
                 .to_owned(),
         ));
     }
+    if let Which::Spend(by) = which {
+        spend_grouping(by)?;
+    }
     let mut setting = Setting::load(global, period, filter)?;
     let note = match reforecast {
         Some(args) => crate::cli::actuals::apply_reforecast(global, &mut setting, args)?,
         None => None,
     };
+    Ok((setting, note))
+}
+
+/// The document of `which` in `setting`, marked by a re-forecast's `note`, and its gates.
+fn finish_producing(
+    global: &Context,
+    which: Which,
+    setting: &Setting,
+    note: Option<crate::report::SummaryItem>,
+) -> Result<Produced, CliError> {
     let ctx = setting.context();
-    let (catalog, timeline, filter, target) = (ctx.catalog, ctx.timeline, ctx.filter, ctx.target);
     let doc: Result<Document, EngineError> = match which {
         Which::Plan => build::plan(&ctx),
         Which::Capacity(by) => build::capacity(&ctx, by),
-        Which::Spend(by) => match by {
-            GroupBy::Total | GroupBy::Provider | GroupBy::Contract => build::spend(&ctx, by),
-            other => {
-                return Err(CliError::Usage(format!(
-                    "spend belongs to a contract, so `spend` groups by `total`, `provider` or `contract`, not `{}`",
-                    other.name()
-                )));
-            }
-        },
+        Which::Spend(by) => build::spend(&ctx, spend_grouping(by)?),
         Which::Contracts => build::contracts(&ctx),
     };
     let mut doc = doc?;
@@ -83,22 +149,26 @@ pub fn produce(global: &Context, request: Request<'_>) -> Result<Produced, CliEr
         crate::cli::actuals::mark_reforecast(&mut doc, &note);
         doc.summary.push(note);
     }
-    // Gates are evaluated before the report is written, so that a gate that cannot be
-    // evaluated is a usage error with no output; what they find is said after the report.
-    let tripped = if global.fail_if.is_empty() {
-        Vec::new()
-    } else {
-        let totals = gate::Totals::new(catalog, timeline, filter, target);
-        let usage = |e: gate::GateError| CliError::Usage(e.0);
-        totals
-            .prepare(&global.fail_if, &timeline.grid)
-            .map_err(usage)??;
-        gate::evaluate(&global.fail_if, &timeline.grid, &totals).map_err(usage)?
-    };
     Ok(Produced {
         doc,
-        tripped,
-        targets: targets_from(catalog, target),
-        observed: observed_of(catalog, filter),
+        tripped: gates(global, setting)?,
+        targets: targets_from(ctx.catalog, ctx.target),
+        observed: observed_of(ctx.catalog, ctx.filter),
     })
+}
+
+/// The `--fail-if` gates that hold. They are evaluated before the report is written, so that a
+/// gate that cannot be evaluated is a usage error with no output; what they find is said after
+/// the report.
+fn gates(global: &Context, setting: &Setting) -> Result<Vec<String>, CliError> {
+    if global.fail_if.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ctx = setting.context();
+    let totals = gate::Totals::new(ctx.catalog, ctx.timeline, ctx.filter, ctx.target);
+    let usage = |e: gate::GateError| CliError::Usage(e.0);
+    totals
+        .prepare(&global.fail_if, &ctx.timeline.grid)
+        .map_err(usage)??;
+    gate::evaluate(&global.fail_if, &ctx.timeline.grid, &totals).map_err(usage)
 }

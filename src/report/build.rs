@@ -11,6 +11,7 @@ use crate::engine::num::Num;
 use crate::engine::{self, CapacityCell, EngineError, Filter, GroupBy, Period, Timeline};
 use crate::exact::Rational;
 use crate::report::document::{Cell, Column, Document, Kind, SummaryItem};
+use crate::report::stream::{self, CapacityRows, SpendRows};
 
 /// What every report is computed from.
 pub struct Context<'a> {
@@ -22,8 +23,8 @@ pub struct Context<'a> {
     pub scenarios: Vec<String>,
 }
 
-fn period_cells(p: &Period, group: &str) -> Vec<Cell> {
-    vec![
+pub(crate) fn period_cells(p: &Period, group: &str) -> [Cell; 4] {
+    [
         Cell::Text(p.label.clone()),
         Cell::Date(p.start),
         Cell::Date(p.end),
@@ -40,19 +41,19 @@ fn period_columns() -> Vec<Column> {
     ]
 }
 
-fn pct(part: Decimal, whole: Option<Decimal>) -> Cell {
+pub(crate) fn pct(part: Decimal, whole: Option<Decimal>) -> Cell {
     whole
         .and_then(|w| engine::percent(part, w))
         .map_or(Cell::Null, Cell::Decimal)
 }
 
-fn target_power_mw(target: Option<&Target>) -> Option<Decimal> {
+pub(crate) fn target_power_mw(target: Option<&Target>) -> Option<Decimal> {
     target
         .and_then(|t| t.power_gw)
         .and_then(|g| g.checked_mul(Decimal::from(1000)))
 }
 
-fn target_spend(target: Option<&Target>) -> Option<Decimal> {
+pub(crate) fn target_spend(target: Option<&Target>) -> Option<Decimal> {
     target.and_then(|t| t.spend_usd)
 }
 
@@ -127,9 +128,8 @@ fn grouped(
     }
 }
 
-/// `capplan capacity`: units, unit-hours and facility power per period and group.
-pub fn capacity(ctx: &Context<'_>, by: GroupBy) -> Result<Document, EngineError> {
-    let series = engine::capacity(ctx.catalog, ctx.timeline, by, ctx.filter)?;
+/// The columns of `capacity`.
+pub(crate) fn capacity_columns() -> Vec<Column> {
     let mut columns = period_columns();
     columns.extend([
         Column::new("gpus", "GPUs", Kind::Count),
@@ -142,60 +142,50 @@ pub fn capacity(ctx: &Context<'_>, by: GroupBy) -> Result<Document, EngineError>
         Column::new("h100e_hours", "H100e-hours", Kind::Count),
         Column::new("eflops", "EFLOPS", Kind::Eflops),
     ]);
-    let goal = target_power_mw(ctx.target);
-    let mut rows = Vec::new();
-    for p in ctx.timeline.window.clone() {
-        for (g, name) in series.groups.iter().enumerate() {
-            let c: &CapacityCell = &series.values[g][p];
-            let mut row = period_cells(&ctx.timeline.periods[p], name);
-            row.extend([
-                Cell::Count(c.gpus),
-                Cell::Count(c.cpus),
-                Cell::Count(c.gpu_hours),
-                Cell::Count(c.cpu_hours),
-                Cell::Decimal(c.power_mw()),
-                pct(c.power_mw(), goal),
-                Cell::Count(c.h100e),
-                Cell::Count(c.h100e_hours),
-                Cell::Decimal(c.eflops()),
-            ]);
-            rows.push(row);
-        }
-    }
-    let mut doc = grouped("capacity", ctx, by, columns, rows);
+    columns
+}
+
+/// `capplan capacity` without its rows: the head that [`CapacityRows`] completes.
+pub fn capacity_head(
+    ctx: &Context<'_>,
+    by: GroupBy,
+    columns: Vec<Column>,
+) -> Document {
+    let mut doc = grouped("capacity", ctx, by, columns, Vec::new());
     doc.summary.push(compute_item(ctx));
+    doc
+}
+
+/// `capplan capacity`: units, unit-hours and facility power per period and group.
+pub fn capacity(ctx: &Context<'_>, by: GroupBy) -> Result<Document, EngineError> {
+    let (columns, rows) = CapacityRows::new(ctx, by)?;
+    let mut doc = capacity_head(ctx, by, columns);
+    doc.rows = stream::collect(&rows)?;
     Ok(doc)
 }
 
-/// `capplan spend`: spend, cumulative spend and its share of the target, per period and group.
-pub fn spend(ctx: &Context<'_>, by: GroupBy) -> Result<Document, EngineError> {
-    let series = engine::spend(ctx.catalog, ctx.timeline, by, ctx.filter)?;
+/// The columns of `spend`.
+pub(crate) fn spend_columns() -> Vec<Column> {
     let mut columns = period_columns();
     columns.extend([
         Column::new("spend_usd", "spend", Kind::Money),
         Column::new("cumulative_spend_usd", "cumulative", Kind::Money),
         Column::new("target_spend_pct", "% target $", Kind::Pct),
     ]);
-    let goal = target_spend(ctx.target);
-    let cums: Vec<Vec<i128>> = series
-        .values
-        .iter()
-        .map(|v| engine::cumulative(v))
-        .collect();
-    let mut rows = Vec::new();
-    for p in ctx.timeline.window.clone() {
-        for (g, name) in series.groups.iter().enumerate() {
-            let cum = engine::dollars(cums[g][p]);
-            let mut row = period_cells(&ctx.timeline.periods[p], name);
-            row.extend([
-                Cell::Decimal(engine::dollars(series.values[g][p])),
-                Cell::Decimal(cum),
-                pct(cum, goal),
-            ]);
-            rows.push(row);
-        }
-    }
-    Ok(grouped("spend", ctx, by, columns, rows))
+    columns
+}
+
+/// `capplan spend` without its rows: the head that [`SpendRows`] completes.
+pub fn spend_head(ctx: &Context<'_>, by: GroupBy, columns: Vec<Column>) -> Document {
+    grouped("spend", ctx, by, columns, Vec::new())
+}
+
+/// `capplan spend`: spend, cumulative spend and its share of the target, per period and group.
+pub fn spend(ctx: &Context<'_>, by: GroupBy) -> Result<Document, EngineError> {
+    let (columns, rows) = SpendRows::new(ctx, by)?;
+    let mut doc = spend_head(ctx, by, columns);
+    doc.rows = stream::collect(&rows)?;
+    Ok(doc)
 }
 
 /// Status counts and values for the summary.
@@ -342,7 +332,7 @@ pub fn plan(ctx: &Context<'_>) -> Result<Document, EngineError> {
     for p in window.clone() {
         let c = &cap[p];
         let total = engine::dollars(cum[p]);
-        let mut row = period_cells(&ctx.timeline.periods[p], "total");
+        let mut row = period_cells(&ctx.timeline.periods[p], "total").to_vec();
         row.extend([
             Cell::Count(c.gpus),
             Cell::Count(c.cpus),

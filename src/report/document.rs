@@ -115,3 +115,53 @@ pub struct Document {
     pub columns: Vec<Column>,
     pub rows: Vec<Vec<Cell>>,
 }
+
+/// Why a report's rows could not all be written: a figure the engine could not compute, or
+/// the output refusing bytes.
+#[derive(Debug)]
+pub enum RowsError {
+    Engine(crate::engine::EngineError),
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for RowsError {
+    fn from(e: std::io::Error) -> Self {
+        RowsError::Io(e)
+    }
+}
+
+impl From<crate::engine::EngineError> for RowsError {
+    fn from(e: crate::engine::EngineError) -> Self {
+        RowsError::Engine(e)
+    }
+}
+
+/// A report's rows, in order: held in a [`Document`], or computed as they are written, so that a
+/// report of millions of rows needs the memory of a block of them only (docs/cli.md, "Large
+/// reports").
+pub trait Rows {
+    /// Calls `row` with each row, in order; stops at the first error.
+    fn each(&self, row: &mut dyn FnMut(&[Cell]) -> std::io::Result<()>) -> Result<(), RowsError>;
+
+    /// Computes every figure without writing any, so that rows that cannot all be computed fail
+    /// before the first byte of a report is written. Held rows have nothing left to compute.
+    fn check(&self) -> Result<(), crate::engine::EngineError> {
+        Ok(())
+    }
+
+    /// How many rows there are.
+    fn count(&self) -> usize;
+}
+
+impl Rows for Vec<Vec<Cell>> {
+    fn each(&self, row: &mut dyn FnMut(&[Cell]) -> std::io::Result<()>) -> Result<(), RowsError> {
+        for r in self {
+            row(r)?;
+        }
+        Ok(())
+    }
+
+    fn count(&self) -> usize {
+        self.len()
+    }
+}

@@ -18,6 +18,7 @@ pub mod risk;
 pub mod sarif;
 pub mod schedule;
 pub mod solve;
+pub mod stream;
 pub mod xlsx;
 
 pub use document::{Cell, Column, Document, Kind, SummaryItem};

@@ -1,14 +1,18 @@
 //! Exporters: a [`Document`] to bytes, as `table`, `json`, `csv` or `markdown`. They return
-//! bytes and never write files; the caller decides where the bytes go.
+//! bytes or write to a `dyn Write`, and never open files; the caller decides where the bytes go.
+//! Every format is written a row at a time from [`Rows`], so that rows computed as they are
+//! written are never all held.
+
+use std::io::{self, Write};
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Map, Value, json};
 use tabled::builder::Builder;
-use tabled::settings::object::{Columns, Rows};
+use tabled::settings::object::{Columns, Rows as TableRows};
 use tabled::settings::{Alignment, Style};
 
 use crate::catalog::value::{format_money_short, group_thousands};
-use crate::report::document::{Cell, Column, Document, Kind};
+use crate::report::document::{Cell, Column, Document, Kind, Rows, RowsError};
 
 /// Version of the JSON shape. Fields may be added within a version; none is renamed or removed.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -28,12 +32,34 @@ pub fn render(doc: &Document, format: ReportFormat) -> Vec<u8> {
 
 /// [`render`], with colors in tables when `color` is set (a terminal, no `NO_COLOR`).
 pub fn render_styled(doc: &Document, format: ReportFormat, color: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Held rows have no figure left to fail, and a `Vec` takes every byte.
+    let _ = write_styled(doc, &doc.rows, format, color, &mut out, false);
+    out
+}
+
+/// Writes the report whose head (title, summary, columns) is `doc` and whose rows are `rows`,
+/// as `format`, to `out`. With `check_first`, every figure is computed before the first byte is
+/// written, so that a figure that fails leaves no half-written report where `out` cannot be
+/// taken back (standard output): a table measures its columns in a first pass over the rows
+/// anyway, the other formats check them first ([`Rows::check`]). A temporary file that is
+/// discarded on failure needs no such pass.
+pub fn write_styled(
+    doc: &Document,
+    rows: &dyn Rows,
+    format: ReportFormat,
+    color: bool,
+    out: &mut dyn Write,
+    check_first: bool,
+) -> Result<(), RowsError> {
+    if check_first && format != ReportFormat::Table {
+        rows.check()?;
+    }
     match format {
-        ReportFormat::Table if color => color_bars(&table(doc)).into_bytes(),
-        ReportFormat::Table => table(doc).into_bytes(),
-        ReportFormat::Json => json_doc(doc),
-        ReportFormat::Csv => csv_doc(doc),
-        ReportFormat::Markdown => markdown(doc).into_bytes(),
+        ReportFormat::Table => table(doc, rows, color, out),
+        ReportFormat::Json => json_doc(doc, rows, out),
+        ReportFormat::Csv => csv_doc(doc, rows, out),
+        ReportFormat::Markdown => markdown(doc, rows, out),
     }
 }
 
@@ -216,13 +242,25 @@ fn summary_text(doc: &Document) -> String {
 }
 
 /// The table, as `tabled` draws it in its `psql` style, drawn a row at a time: the widths in a
-/// first pass over the rows, then each line, so that the rows' text is never held all at once
-/// beside the document. A cell with a line end (which `tabled` draws on several lines) falls
-/// back to `tabled`.
-fn table(doc: &Document) -> String {
+/// first pass over the rows, then each line, so that the rows' text is never held all at once.
+/// A cell with a line end (which `tabled` draws on several lines) falls back to `tabled`.
+fn table(
+    doc: &Document,
+    rows: &dyn Rows,
+    color: bool,
+    out: &mut dyn Write,
+) -> Result<(), RowsError> {
     use unicode_width::UnicodeWidthStr;
+    let put = |out: &mut dyn Write, text: &str| -> io::Result<()> {
+        if color {
+            out.write_all(color_bars(text).as_bytes())
+        } else {
+            out.write_all(text.as_bytes())
+        }
+    };
     if doc.columns.is_empty() {
-        return summary_text(doc);
+        put(out, &summary_text(doc))?;
+        return Ok(());
     }
     let shown: Vec<usize> = (0..doc.columns.len())
         .filter(|&i| doc.columns[i].in_table)
@@ -230,25 +268,34 @@ fn table(doc: &Document) -> String {
     let headers: Vec<&str> = shown.iter().map(|&i| doc.columns[i].header).collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
     let mut lines_in_cells = headers.iter().any(|h| h.contains('\n'));
-    for row in &doc.rows {
+    rows.each(&mut |row| {
         for (k, &i) in shown.iter().enumerate() {
             let text = for_people(&row[i], &doc.columns[i]);
             lines_in_cells |= text.contains('\n');
             widths[k] = widths[k].max(text.width());
         }
-    }
+        Ok(())
+    })?;
     if lines_in_cells {
-        return table_drawn_by_tabled(doc);
+        let mut held = Vec::new();
+        rows.each(&mut |row| {
+            held.push(row.to_vec());
+            Ok(())
+        })?;
+        put(out, &table_drawn_by_tabled(doc, &held))?;
+        return Ok(());
     }
     let right: Vec<bool> = shown
         .iter()
         .map(|&i| is_numeric(doc.columns[i].kind))
         .collect();
-    let mut out = summary_text(doc);
+    put(out, &summary_text(doc))?;
     let mut line = String::new();
     // One line: each cell padded to its column's width, a space either side, `|` between; no
     // trailing blanks.
-    let mut push_line = |out: &mut String, cells: &mut dyn Iterator<Item = (usize, String)>| {
+    let mut push_line = |out: &mut dyn Write,
+                         cells: &mut dyn Iterator<Item = (usize, String)>|
+     -> io::Result<()> {
         line.clear();
         for (k, (pad_left, text)) in cells.enumerate() {
             if k > 0 {
@@ -261,37 +308,39 @@ fn table(doc: &Document) -> String {
             line.extend(std::iter::repeat_n(' ', pad - pad_left.min(pad)));
             line.push(' ');
         }
-        out.push_str(line.trim_end());
-        out.push('\n');
+        let end = line.trim_end().len();
+        line.truncate(end);
+        line.push('\n');
+        put(out, &line)
     };
     // The header, centred (an odd space goes right).
     push_line(
-        &mut out,
+        out,
         &mut headers
             .iter()
             .enumerate()
             .map(|(k, h)| ((widths[k] - h.width()) / 2, (*h).to_owned())),
-    );
+    )?;
     let rule: Vec<String> = widths.iter().map(|w| "-".repeat(w + 2)).collect();
-    out.push_str(&rule.join("+"));
-    out.push('\n');
-    for row in &doc.rows {
+    out.write_all(rule.join("+").as_bytes())?;
+    out.write_all(b"\n")?;
+    rows.each(&mut |row| {
         push_line(
-            &mut out,
+            out,
             &mut shown.iter().enumerate().map(|(k, &i)| {
                 let text = for_people(&row[i], &doc.columns[i]);
                 let pad_left = if right[k] { usize::MAX } else { 0 };
                 (pad_left, text)
             }),
-        );
+        )
+    })?;
+    if rows.count() == 0 {
+        out.write_all(b"(no rows)\n")?;
     }
-    if doc.rows.is_empty() {
-        out.push_str("(no rows)\n");
-    }
-    out
+    Ok(())
 }
 
-fn table_drawn_by_tabled(doc: &Document) -> String {
+fn table_drawn_by_tabled(doc: &Document, rows: &[Vec<Cell>]) -> String {
     let mut out = summary_text(doc);
     // A document without columns is a summary alone.
     if doc.columns.is_empty() {
@@ -302,7 +351,7 @@ fn table_drawn_by_tabled(doc: &Document) -> String {
         .filter(|&i| doc.columns[i].in_table)
         .collect();
     builder.push_record(shown.iter().map(|&i| doc.columns[i].header.to_owned()));
-    for row in &doc.rows {
+    for row in rows {
         builder.push_record(shown.iter().map(|&i| for_people(&row[i], &doc.columns[i])));
     }
     let mut t = builder.build();
@@ -312,48 +361,49 @@ fn table_drawn_by_tabled(doc: &Document) -> String {
             t.modify(Columns::one(i), Alignment::right());
         }
     }
-    t.modify(Rows::first(), Alignment::center());
+    t.modify(TableRows::first(), Alignment::center());
     // No trailing blanks: they are noise in diffs, logs and pasted examples.
     for line in t.to_string().lines() {
         out.push_str(line.trim_end());
         out.push('\n');
     }
-    if doc.rows.is_empty() {
+    if rows.is_empty() {
         out.push_str("(no rows)\n");
     }
     out
 }
 
-fn markdown(doc: &Document) -> String {
-    let mut out = String::new();
+fn markdown(doc: &Document, rows: &dyn Rows, out: &mut dyn Write) -> Result<(), RowsError> {
+    let mut head = String::new();
     if let Some(title) = &doc.title {
-        out.push_str(&format!("## {title}\n\n"));
+        head.push_str(&format!("## {title}\n\n"));
     }
     let applied = scenarios_applied(doc);
     if let Some(applied) = &applied {
-        out.push_str(&format!(
+        head.push_str(&format!(
             "- **scenarios**: {}\n",
             applied.replace('|', "\\|")
         ));
     }
     for item in &doc.summary {
-        out.push_str(&format!(
+        head.push_str(&format!(
             "- **{}**: {}\n",
             item.label,
             item.text.replace('|', "\\|")
         ));
     }
     if !doc.summary.is_empty() || applied.is_some() {
-        out.push('\n');
+        head.push('\n');
     }
     if doc.columns.is_empty() {
-        return out;
+        out.write_all(head.as_bytes())?;
+        return Ok(());
     }
     let shown: Vec<usize> = (0..doc.columns.len())
         .filter(|&i| doc.columns[i].in_table)
         .collect();
     let header: Vec<&str> = shown.iter().map(|&i| doc.columns[i].header).collect();
-    out.push_str(&format!("| {} |\n", header.join(" | ")));
+    head.push_str(&format!("| {} |\n", header.join(" | ")));
     let rule: Vec<&str> = shown
         .iter()
         .map(|&i| {
@@ -364,15 +414,15 @@ fn markdown(doc: &Document) -> String {
             }
         })
         .collect();
-    out.push_str(&format!("| {} |\n", rule.join(" | ")));
-    for row in &doc.rows {
+    head.push_str(&format!("| {} |\n", rule.join(" | ")));
+    out.write_all(head.as_bytes())?;
+    rows.each(&mut |row| {
         let cells: Vec<String> = shown
             .iter()
             .map(|&i| for_people(&row[i], &doc.columns[i]).replace('|', "\\|"))
             .collect();
-        out.push_str(&format!("| {} |\n", cells.join(" | ")));
-    }
-    out
+        writeln!(out, "| {} |", cells.join(" | "))
+    })
 }
 
 fn json_value(cell: &Cell, col: &Column) -> Value {
@@ -407,64 +457,68 @@ fn json_head(doc: &Document) -> Map<String, Value> {
 
 /// The JSON document, pretty-printed as `serde_json` prints it, written a row at a time: the
 /// rows are never held as JSON values all at once, so a report of millions of rows needs the
-/// memory of its text only.
-fn json_doc(doc: &Document) -> Vec<u8> {
+/// memory of one row's text only.
+fn json_doc(doc: &Document, rows: &dyn Rows, out: &mut dyn Write) -> Result<(), RowsError> {
     let top = json_head(doc);
     // The head, `{` to its last member, as it prints without the rows; then `"rows"`, last.
-    let head = serde_json::to_vec_pretty(&Value::Object(top)).unwrap_or_default();
-    let mut out = head;
-    out.truncate(out.len().saturating_sub(2)); // the closing `\n}`
-    out.extend_from_slice(b",\n  \"rows\": [");
+    let mut head = serde_json::to_vec_pretty(&Value::Object(top)).unwrap_or_default();
+    head.truncate(head.len().saturating_sub(2)); // the closing `\n}`
+    head.extend_from_slice(b",\n  \"rows\": [");
+    out.write_all(&head)?;
     let shown: Vec<(usize, &Column)> = doc
         .columns
         .iter()
         .enumerate()
         .filter(|(_, c)| c.in_data)
         .collect();
-    for (n, row) in doc.rows.iter().enumerate() {
+    let mut n = 0usize;
+    let mut text = Vec::new();
+    let mut indented = Vec::new();
+    rows.each(&mut |row| {
         let mut m = Map::new();
         for &(i, col) in &shown {
             m.insert(col.name.to_owned(), json_value(&row[i], col));
         }
-        out.extend_from_slice(if n == 0 { b"\n" } else { b",\n" });
+        indented.clear();
+        indented.extend_from_slice(if n == 0 { b"\n" } else { b",\n" });
+        n += 1;
         // A row printed alone, indented two levels: JSON text holds no raw line ends, so every
         // line end is one of the printer's.
-        let text = serde_json::to_vec_pretty(&Value::Object(m)).unwrap_or_default();
-        out.extend_from_slice(b"    ");
-        for b in text {
-            out.push(b);
+        text.clear();
+        serde_json::to_writer_pretty(&mut text, &Value::Object(m)).map_err(io::Error::other)?;
+        indented.extend_from_slice(b"    ");
+        for &b in &text {
+            indented.push(b);
             if b == b'\n' {
-                out.extend_from_slice(b"    ");
+                indented.extend_from_slice(b"    ");
             }
         }
-    }
-    out.extend_from_slice(if doc.rows.is_empty() {
-        b"]\n}\n"
-    } else {
-        b"\n  ]\n}\n"
-    });
-    out
+        out.write_all(&indented)
+    })?;
+    out.write_all(if n == 0 { b"]\n}\n" } else { b"\n  ]\n}\n" })?;
+    Ok(())
 }
 
-fn csv_doc(doc: &Document) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+fn csv_doc(doc: &Document, rows: &dyn Rows, out: &mut dyn Write) -> Result<(), RowsError> {
+    let mut w = csv::Writer::from_writer(out);
     let header: Vec<&str> = doc
         .columns
         .iter()
         .filter(|c| c.in_data)
         .map(|c| c.name)
         .collect();
-    // Writing to a Vec cannot fail.
-    let _ = w.write_record(&header);
-    for row in &doc.rows {
-        let _ = w.write_record(
+    w.write_record(&header).map_err(io::Error::from)?;
+    rows.each(&mut |row| {
+        w.write_record(
             row.iter()
                 .zip(&doc.columns)
                 .filter(|(_, col)| col.in_data)
                 .map(|(cell, col)| plain(cell, col.kind)),
-        );
-    }
-    w.into_inner().unwrap_or_default()
+        )
+        .map_err(io::Error::from)
+    })?;
+    w.flush()?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -554,7 +608,7 @@ mod tests {
         empty.rows.clear();
         for d in [doc(), many, summed, empty] {
             assert_eq!(
-                String::from_utf8(json_doc(&d)).unwrap(),
+                String::from_utf8(render(&d, ReportFormat::Json)).unwrap(),
                 String::from_utf8(whole(&d)).unwrap()
             );
         }
@@ -591,7 +645,10 @@ mod tests {
         let mut titled = wide.clone();
         titled.title = Some("A title".into());
         for d in [doc(), wide, empty, bars, titled] {
-            assert_eq!(table(&d), table_drawn_by_tabled(&d));
+            assert_eq!(
+                String::from_utf8(render(&d, ReportFormat::Table)).unwrap(),
+                table_drawn_by_tabled(&d, &d.rows)
+            );
         }
     }
 

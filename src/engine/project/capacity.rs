@@ -74,8 +74,10 @@ fn too_big() -> EngineError {
     }
 }
 
-/// The sums of some of one group's lines, per period.
+/// The sums of some of one group's lines, per period of a block of periods.
 struct Partial {
+    /// The first period of the block: `cells[i]` is period `start + i`.
+    start: usize,
     cells: Vec<CapacityCell>,
     /// Whole parts of watts x units, over the run's power scale.
     power: Vec<i128>,
@@ -88,31 +90,34 @@ struct Partial {
 }
 
 impl Partial {
-    fn new(periods: usize) -> Self {
+    fn new(periods: &Range<usize>) -> Self {
+        let n = periods.len();
         Partial {
-            cells: vec![CapacityCell::default(); periods],
-            power: vec![0; periods],
-            tflops: vec![0; periods],
-            tflop_hours: vec![0; periods],
+            start: periods.start,
+            cells: vec![CapacityCell::default(); n],
+            power: vec![0; n],
+            tflops: vec![0; n],
+            tflop_hours: vec![0; n],
             fractions: BTreeMap::new(),
         }
     }
 
-    /// Adds one tranche's figures for the window's periods in which it has units online.
+    /// Adds one tranche's figures for the block's periods in which it has units online.
     fn add_line(
         &mut self,
         line: &Line,
         c: &Contract,
         bounds: &[(i64, i64)],
-        window: &Range<usize>,
     ) -> Result<(), EngineError> {
         let err = |what| overflow(c, what);
         let s = &line.shape;
-        let first = bounds.partition_point(|b| b.1 <= s.from).max(window.start);
-        let last = bounds.partition_point(|b| b.0 < s.until).min(window.end);
+        let end = self.start + self.cells.len();
+        let first = bounds.partition_point(|b| b.1 <= s.from).max(self.start);
+        let last = bounds.partition_point(|b| b.0 < s.until).min(end);
         let cpu = line.kind == HardwareKind::Cpu;
         let units = i128::from(s.units);
-        for (p, &(lo, hi)) in bounds.iter().enumerate().take(last).skip(first) {
+        for (at, &(lo, hi)) in bounds.iter().enumerate().take(last).skip(first) {
+            let p = at - self.start;
             let cell = &mut self.cells[p];
             let (count, hours) = if cpu {
                 (&mut cell.cpus, &mut cell.cpu_hours)
@@ -250,42 +255,39 @@ impl Partial {
         for (p, cell) in self.cells.iter_mut().enumerate() {
             let f = self.fractions.get(&p).copied().unwrap_or_default();
             if compute.reference != 0 {
-                let tflops = Num::int(self.tflops[p])
-                    .checked_add(f.tflops)
-                    .ok_or_else(too_big)?;
-                cell.h100e = tflops
-                    .checked_div(Num::int(compute.reference))
+                cell.h100e = over(self.tflops[p], f.tflops, compute.reference)
                     .and_then(Num::floor)
                     .ok_or_else(too_big)?;
-                cell.eflops_milli = tflops
-                    .checked_div(Num::int(compute.eflops_milli_den))
+                cell.eflops_milli = over(self.tflops[p], f.tflops, compute.eflops_milli_den)
                     .and_then(Num::round_half_even)
                     .ok_or_else(too_big)?;
-                cell.h100e_hours = Num::int(self.tflop_hours[p])
-                    .checked_add(f.tflop_hours)
-                    .and_then(|t| t.checked_div(Num::int(compute.reference)))
+                cell.h100e_hours = over(self.tflop_hours[p], f.tflop_hours, compute.reference)
                     .and_then(Num::round_half_even)
                     .ok_or_else(too_big)?;
             }
-            let power = Num::int(self.power[p])
-                .checked_add(f.power)
-                .and_then(|w| w.checked_div(Num::int(power_den)))
+            cell.power_kw = over(self.power[p], f.power, power_den)
+                .and_then(Num::round_half_even)
                 .ok_or_else(too_big)?;
-            cell.power_kw = power.round_half_even().ok_or_else(too_big)?;
             // Reports show power as a `Decimal` of MW: make sure it is one.
             Decimal::try_from_i128_with_scale(cell.power_kw, 3).map_err(|_| too_big())?;
             let whole = [cell.gpu_hours, cell.cpu_hours];
-            let hours = |k: usize| {
-                Num::int(whole[k])
-                    .checked_add(f.hours[k])
-                    .and_then(Num::round_half_even)
-                    .ok_or_else(too_big)
-            };
-            cell.gpu_hours = hours(0)?;
-            cell.cpu_hours = hours(1)?;
+            let hours = |k: usize| over(whole[k], f.hours[k], 1).and_then(Num::round_half_even);
+            cell.gpu_hours = hours(0).ok_or_else(too_big)?;
+            cell.cpu_hours = hours(1).ok_or_else(too_big)?;
         }
         Ok(self.cells)
     }
+}
+
+/// `(whole + fraction) / den` exactly, `den` positive. Most cells have no fraction: their
+/// quotient is the plain integer one, which floors and rounds without reducing a fraction first.
+fn over(whole: i128, fraction: Num, den: i128) -> Option<Num> {
+    if fraction == Num::ZERO && den > 0 {
+        return Some(Num::Exact(Rational { num: whole, den }));
+    }
+    Num::int(whole)
+        .checked_add(fraction)?
+        .checked_div(Num::int(den))
 }
 
 /// The compute figures' common scale: the reference unit's dense TFLOPS and the divisor from
@@ -304,154 +306,195 @@ fn scaled(d: Decimal, scale: u32) -> Option<i128> {
 }
 
 /// Capacity and power per group and period. Groups are every key of an included tranche, sorted;
-/// `total` always has its one group.
+/// `total` always has its one group. Only the window's periods are computed; the others are
+/// zero.
 pub fn capacity(
     catalog: &Catalog,
     timeline: &Timeline,
     by: GroupBy,
     filter: &Filter,
 ) -> Result<Series<CapacityCell>, EngineError> {
-    let mut keys: BTreeMap<String, usize> = BTreeMap::new();
-    if by == GroupBy::Total {
-        keys.insert("total".to_owned(), 0);
-    }
-    let precision = filter.precision_for(catalog);
-    let reference = catalog.reference_tflops(precision);
-    // (group key, kind, shape, watts x PUE, contract index, TFLOPS)
-    let mut raw = Vec::new();
-    for (ci, c) in catalog.contracts.iter().enumerate() {
-        if !filter.includes(c) {
-            continue;
-        }
-        if matches!(by, GroupBy::Provider | GroupBy::Contract) {
-            keys.entry(group_key(by, c, None)).or_insert(0);
-        }
-        for t in &c.tranches {
-            if !filter.includes_hardware(&t.hardware) {
-                continue;
-            }
-            let hw = catalog
-                .hardware(&t.hardware)
-                .ok_or_else(|| overflow(c, "the hardware lookup"))?;
-            let units = tranche_units(catalog, c, t).map_err(|_| overflow(c, "the unit count"))?;
-            let facility_watts = hw
-                .watts_per_unit
-                .checked_mul(catalog.pue_of(c))
-                .ok_or_else(|| overflow(c, "the power per unit"))?;
-            let key = group_key(by, c, Some((&t.id, &t.hardware)));
-            keys.entry(key.clone()).or_insert(0);
-            let tflops = match hw.kind {
-                HardwareKind::Gpu => hw.tflops.at(precision).unwrap_or_default(),
-                HardwareKind::Cpu => Decimal::ZERO,
-            };
-            raw.push((
-                key,
-                hw.kind,
-                ramp_shape(c, t, units),
-                facility_watts,
-                ci,
-                tflops,
-            ));
-        }
-    }
-    let groups: Vec<String> = keys.keys().cloned().collect();
-    for (i, v) in keys.values_mut().enumerate() {
-        *v = i;
-    }
-    // One scale for every line's watts, so that whole-unit power adds up as integers.
-    let scale = raw.iter().map(|r| r.3.scale()).max().unwrap_or(0);
-    // And one scale for TFLOPS, the reference's included, so that H100e are a plain quotient.
-    let tscale = raw
-        .iter()
-        .map(|r| r.5.scale())
-        .chain(reference.map(|r| r.scale()))
-        .max()
-        .unwrap_or(0);
-    let scale_error = || EngineError {
-        contract: String::new(),
-        what: "the compute scale",
-    };
-    let compute = ComputeScale {
-        reference: match reference {
-            Some(r) => scaled(r, tscale).ok_or_else(scale_error)?,
-            None => 0,
-        },
-        eflops_milli_den: 10_i128.checked_pow(tscale + 3).ok_or_else(scale_error)?,
-    };
-    let mut lines = Vec::with_capacity(raw.len());
-    for (key, kind, shape, watts, contract, tflops) in raw {
-        let c = &catalog.contracts[contract];
-        let factor = 10_i128
-            .checked_pow(scale - watts.scale())
-            .ok_or_else(|| overflow(c, "the power per unit"))?;
-        let watts_scaled = watts
-            .mantissa()
-            .checked_mul(factor)
-            .ok_or_else(|| overflow(c, "the power per unit"))?;
-        let tflops_scaled =
-            scaled(tflops, tscale).ok_or_else(|| overflow(c, "the TFLOPS per unit"))?;
-        lines.push(Line {
-            group: keys[&key],
-            kind,
-            shape,
-            watts_scaled,
-            tflops_scaled,
-            contract,
-        });
-    }
-    // Power in kW is watts / 1000: the whole parts are over 10^(scale + 3).
-    let power_den = 10_i128.checked_pow(scale + 3).ok_or_else(|| EngineError {
-        contract: String::new(),
-        what: "the power scale",
-    })?;
-
+    let projection = CapacityProjection::new(catalog, timeline, by, filter)?;
+    let window = timeline.window.clone();
+    let block = projection.cells(window.clone())?;
     let n = timeline.periods.len();
-    let bounds: Vec<(i64, i64)> = timeline
-        .periods
-        .iter()
-        .map(|p| (day_number(p.start), day_number(p.end)))
-        .collect();
-    // Lines are summed in parallel, in chunks of one group's lines whose partial sums are then
-    // merged in a fixed order: the chunks do not depend on the thread count, so neither does
-    // any figure.
-    const CHUNK: usize = 512;
-    let mut by_group: Vec<Vec<&Line>> = vec![Vec::new(); groups.len()];
-    for line in &lines {
-        by_group[line.group].push(line);
-    }
-    let work: Vec<(usize, &[&Line])> = by_group
-        .iter()
-        .enumerate()
-        .flat_map(|(g, ls)| ls.chunks(CHUNK).map(move |chunk| (g, chunk)))
-        .collect();
-    let partials: Vec<(usize, Result<Partial, EngineError>)> = work
-        .par_iter()
-        .map(|&(g, chunk)| {
-            let mut partial = Partial::new(n);
-            let result = chunk.iter().try_for_each(|line| {
-                partial.add_line(
-                    line,
-                    &catalog.contracts[line.contract],
-                    &bounds,
-                    &timeline.window,
-                )
-            });
-            (g, result.map(|()| partial))
-        })
-        .collect();
-    let mut rows: Vec<Option<Partial>> = (0..groups.len()).map(|_| None).collect();
-    for (g, partial) in partials {
-        let partial = partial?;
-        match &mut rows[g] {
-            Some(row) => row.merge(partial)?,
-            empty => *empty = Some(partial),
-        }
-    }
-    let mut out: Series<CapacityCell> = Series::new(groups, n);
-    for (g, row) in rows.into_iter().enumerate() {
-        if let Some(row) = row {
-            out.values[g] = row.finish(power_den, &compute)?;
-        }
+    let mut out: Series<CapacityCell> = Series::new(projection.groups, n);
+    for (row, cells) in out.values.iter_mut().zip(block) {
+        row[window.clone()].copy_from_slice(&cells);
     }
     Ok(out)
+}
+
+/// The tranches of a capacity projection, ready to be summed over any block of periods: a
+/// report of many groups and periods is computed a block at a time, so that its memory is
+/// bounded by the block, not by the whole result (docs/cli.md, "Large reports").
+pub struct CapacityProjection<'a> {
+    catalog: &'a Catalog,
+    /// The groups, sorted.
+    pub groups: Vec<String>,
+    lines: Vec<Line>,
+    /// Each period's first and last-plus-one day numbers.
+    bounds: Vec<(i64, i64)>,
+    power_den: i128,
+    compute: ComputeScale,
+}
+
+impl<'a> CapacityProjection<'a> {
+    /// Groups the included tranches and puts every figure on one integer scale.
+    pub fn new(
+        catalog: &'a Catalog,
+        timeline: &Timeline,
+        by: GroupBy,
+        filter: &Filter,
+    ) -> Result<Self, EngineError> {
+        let mut keys: BTreeMap<String, usize> = BTreeMap::new();
+        if by == GroupBy::Total {
+            keys.insert("total".to_owned(), 0);
+        }
+        let precision = filter.precision_for(catalog);
+        let reference = catalog.reference_tflops(precision);
+        // (group key, kind, shape, watts x PUE, contract index, TFLOPS)
+        let mut raw = Vec::new();
+        for (ci, c) in catalog.contracts.iter().enumerate() {
+            if !filter.includes(c) {
+                continue;
+            }
+            if matches!(by, GroupBy::Provider | GroupBy::Contract) {
+                keys.entry(group_key(by, c, None)).or_insert(0);
+            }
+            for t in &c.tranches {
+                if !filter.includes_hardware(&t.hardware) {
+                    continue;
+                }
+                let hw = catalog
+                    .hardware(&t.hardware)
+                    .ok_or_else(|| overflow(c, "the hardware lookup"))?;
+                let units = tranche_units(catalog, c, t).map_err(|_| overflow(c, "the unit count"))?;
+                let facility_watts = hw
+                    .watts_per_unit
+                    .checked_mul(catalog.pue_of(c))
+                    .ok_or_else(|| overflow(c, "the power per unit"))?;
+                let key = group_key(by, c, Some((&t.id, &t.hardware)));
+                keys.entry(key.clone()).or_insert(0);
+                let tflops = match hw.kind {
+                    HardwareKind::Gpu => hw.tflops.at(precision).unwrap_or_default(),
+                    HardwareKind::Cpu => Decimal::ZERO,
+                };
+                raw.push((
+                    key,
+                    hw.kind,
+                    ramp_shape(c, t, units),
+                    facility_watts,
+                    ci,
+                    tflops,
+                ));
+            }
+        }
+        let groups: Vec<String> = keys.keys().cloned().collect();
+        for (i, v) in keys.values_mut().enumerate() {
+            *v = i;
+        }
+        // One scale for every line's watts, so that whole-unit power adds up as integers.
+        let scale = raw.iter().map(|r| r.3.scale()).max().unwrap_or(0);
+        // And one scale for TFLOPS, the reference's included, so that H100e are a plain quotient.
+        let tscale = raw
+            .iter()
+            .map(|r| r.5.scale())
+            .chain(reference.map(|r| r.scale()))
+            .max()
+            .unwrap_or(0);
+        let scale_error = || EngineError {
+            contract: String::new(),
+            what: "the compute scale",
+        };
+        let compute = ComputeScale {
+            reference: match reference {
+                Some(r) => scaled(r, tscale).ok_or_else(scale_error)?,
+                None => 0,
+            },
+            eflops_milli_den: 10_i128.checked_pow(tscale + 3).ok_or_else(scale_error)?,
+        };
+        let mut lines = Vec::with_capacity(raw.len());
+        for (key, kind, shape, watts, contract, tflops) in raw {
+            let c = &catalog.contracts[contract];
+            let factor = 10_i128
+                .checked_pow(scale - watts.scale())
+                .ok_or_else(|| overflow(c, "the power per unit"))?;
+            let watts_scaled = watts
+                .mantissa()
+                .checked_mul(factor)
+                .ok_or_else(|| overflow(c, "the power per unit"))?;
+            let tflops_scaled =
+                scaled(tflops, tscale).ok_or_else(|| overflow(c, "the TFLOPS per unit"))?;
+            lines.push(Line {
+                group: keys[&key],
+                kind,
+                shape,
+                watts_scaled,
+                tflops_scaled,
+                contract,
+            });
+        }
+        // Power in kW is watts / 1000: the whole parts are over 10^(scale + 3).
+        let power_den = 10_i128.checked_pow(scale + 3).ok_or_else(|| EngineError {
+            contract: String::new(),
+            what: "the power scale",
+        })?;
+        let bounds: Vec<(i64, i64)> = timeline
+            .periods
+            .iter()
+            .map(|p| (day_number(p.start), day_number(p.end)))
+            .collect();
+        Ok(CapacityProjection {
+            catalog,
+            groups,
+            lines,
+            bounds,
+            power_den,
+            compute,
+        })
+    }
+
+    /// The figures of every group (in [`Self::groups`]' order) for the periods of `block`:
+    /// `[group][period - block.start]`.
+    pub fn cells(&self, block: Range<usize>) -> Result<Vec<Vec<CapacityCell>>, EngineError> {
+        let catalog = self.catalog;
+        // Lines are summed in parallel, in chunks of one group's lines whose partial sums are
+        // then merged in a fixed order: the chunks do not depend on the thread count, so neither
+        // does any figure.
+        const CHUNK: usize = 512;
+        let mut by_group: Vec<Vec<&Line>> = vec![Vec::new(); self.groups.len()];
+        for line in &self.lines {
+            by_group[line.group].push(line);
+        }
+        let work: Vec<(usize, &[&Line])> = by_group
+            .iter()
+            .enumerate()
+            .flat_map(|(g, ls)| ls.chunks(CHUNK).map(move |chunk| (g, chunk)))
+            .collect();
+        let partials: Vec<(usize, Result<Partial, EngineError>)> = work
+            .par_iter()
+            .map(|&(g, chunk)| {
+                let mut partial = Partial::new(&block);
+                let result = chunk.iter().try_for_each(|line| {
+                    partial.add_line(line, &catalog.contracts[line.contract], &self.bounds)
+                });
+                (g, result.map(|()| partial))
+            })
+            .collect();
+        let mut rows: Vec<Option<Partial>> = (0..self.groups.len()).map(|_| None).collect();
+        for (g, partial) in partials {
+            let partial = partial?;
+            match &mut rows[g] {
+                Some(row) => row.merge(partial)?,
+                empty => *empty = Some(partial),
+            }
+        }
+        rows.into_iter()
+            .map(|row| match row {
+                Some(row) => row.finish(self.power_den, &self.compute),
+                None => Ok(vec![CapacityCell::default(); block.len()]),
+            })
+            .collect()
+    }
 }

@@ -21,7 +21,7 @@ use crate::engine::cash::{Basis, basis_cents};
 use crate::engine::period::{Grid, Period};
 use crate::exact::Rational;
 
-pub use capacity::{CapacityCell, capacity};
+pub use capacity::{CapacityCell, CapacityProjection, capacity};
 pub use targets::{TargetStatus, target_h100e, target_status};
 
 /// What the rows of a report are grouped by.
@@ -230,24 +230,28 @@ pub fn spend(
     }
     let mut out: Series<i128> = Series::new(groups, timeline.periods.len());
     // Each contract's cents are independent of the others': compute them in parallel, then add
-    // them up in catalog order.
-    let per_contract: Vec<Option<Vec<(usize, i128)>>> = included
-        .par_iter()
-        .map(
-            |c| match filter.reforecast.as_ref().and_then(|r| r.get(&c.id)) {
-                Some(r) => r.cents(&timeline.periods),
-                None => basis_cents(catalog, c, &timeline.periods, filter.basis),
-            },
-        )
-        .collect();
-    for (c, cents) in included.into_iter().zip(per_contract) {
-        let g = keys[&group_key(by, c, None)];
-        let cents = cents.ok_or_else(|| overflow(c, "spend"))?;
-        for (p, amount) in cents {
-            let cell = &mut out.values[g][p];
-            *cell = cell
-                .checked_add(amount)
-                .ok_or_else(|| overflow(c, "spend"))?;
+    // them up in catalog order, a chunk of contracts at a time so that the cents in flight stay
+    // few whatever the catalog's size.
+    const CHUNK: usize = 4096;
+    for chunk in included.chunks(CHUNK) {
+        let per_contract: Vec<Option<Vec<(usize, i128)>>> = chunk
+            .par_iter()
+            .map(
+                |c| match filter.reforecast.as_ref().and_then(|r| r.get(&c.id)) {
+                    Some(r) => r.cents(&timeline.periods),
+                    None => basis_cents(catalog, c, &timeline.periods, filter.basis),
+                },
+            )
+            .collect();
+        for (c, cents) in chunk.iter().zip(per_contract) {
+            let g = keys[&group_key(by, c, None)];
+            let cents = cents.ok_or_else(|| overflow(c, "spend"))?;
+            for (p, amount) in cents {
+                let cell = &mut out.values[g][p];
+                *cell = cell
+                    .checked_add(amount)
+                    .ok_or_else(|| overflow(c, "spend"))?;
+            }
         }
     }
     Ok(out)
