@@ -99,7 +99,11 @@ fn a_report_of_hundreds_of_thousands_of_rows_runs_under_a_hard_memory_limit() {
                 assert_eq!(lines.len(), rows + 2);
                 let width = lines[1].len();
                 assert!(lines[2..].iter().all(|l| l.len() <= width));
-                assert!(lines[rows + 1].starts_with(" 2033-12 "), "{}", lines[rows + 1]);
+                assert!(
+                    lines[rows + 1].starts_with(" 2033-12 "),
+                    "{}",
+                    lines[rows + 1]
+                );
             }
         }
     }
@@ -116,7 +120,10 @@ fn a_report_of_hundreds_of_thousands_of_rows_runs_under_a_hard_memory_limit() {
         "csv",
     ]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(out.stdout.split(|b| *b == b'\n').count(), CONTRACTS * MONTHS + 2);
+    assert_eq!(
+        out.stdout.split(|b| *b == b'\n').count(),
+        CONTRACTS * MONTHS + 2
+    );
     // A workbook holds its rows all at once, and at most 1,048,575 of them: past that it is
     // refused before anything is computed or written.
     let more = std::fs::read_to_string(cat.join("m0000.toml")).unwrap();
@@ -194,7 +201,11 @@ fn a_figure_that_fails_late_leaves_no_half_written_report() {
         let out = run(format, None);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{format}: {err}");
-        assert!(out.stdout.is_empty(), "{format}: {} bytes", out.stdout.len());
+        assert!(
+            out.stdout.is_empty(),
+            "{format}: {} bytes",
+            out.stdout.len()
+        );
         assert!(
             err.starts_with("error[overflow]: contract `big-2026`"),
             "{format}: {err}"

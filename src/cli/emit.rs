@@ -143,9 +143,10 @@ pub fn emit_rows(
     );
     // A temporary `--output` file is discarded if a figure fails; standard output, a pipe or a
     // device written in place cannot be.
-    let check_first = global.output.as_ref().is_none_or(|path| {
-        std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
-    });
+    let check_first = global
+        .output
+        .as_ref()
+        .is_none_or(|path| std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()));
     emit_with(
         global,
         &mut |out: &mut dyn Write| write_styled(doc, rows, format, color, out, check_first),

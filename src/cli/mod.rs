@@ -386,7 +386,7 @@ pub fn emit(global: &Context, bytes: &[u8], stdout: &mut dyn Write) -> Result<()
 }
 
 /// Sends what `body` writes to standard output or `--output`, as it is written: through a
-/// buffer to standard output (a closed pipe ends the run quietly, as with [`emit`]), or to a
+/// buffer to standard output (a closed pipe ends the run quietly, as with [`emit()`]), or to a
 /// temporary file renamed into place once `body` is done ([`output::write_streamed`]).
 pub fn emit_with(
     global: &Context,

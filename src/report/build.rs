@@ -146,11 +146,7 @@ pub(crate) fn capacity_columns() -> Vec<Column> {
 }
 
 /// `capplan capacity` without its rows: the head that [`CapacityRows`] completes.
-pub fn capacity_head(
-    ctx: &Context<'_>,
-    by: GroupBy,
-    columns: Vec<Column>,
-) -> Document {
+pub fn capacity_head(ctx: &Context<'_>, by: GroupBy, columns: Vec<Column>) -> Document {
     let mut doc = grouped("capacity", ctx, by, columns, Vec::new());
     doc.summary.push(compute_item(ctx));
     doc

@@ -293,26 +293,25 @@ fn table(
     let mut line = String::new();
     // One line: each cell padded to its column's width, a space either side, `|` between; no
     // trailing blanks.
-    let mut push_line = |out: &mut dyn Write,
-                         cells: &mut dyn Iterator<Item = (usize, String)>|
-     -> io::Result<()> {
-        line.clear();
-        for (k, (pad_left, text)) in cells.enumerate() {
-            if k > 0 {
-                line.push('|');
+    let mut push_line =
+        |out: &mut dyn Write, cells: &mut dyn Iterator<Item = (usize, String)>| -> io::Result<()> {
+            line.clear();
+            for (k, (pad_left, text)) in cells.enumerate() {
+                if k > 0 {
+                    line.push('|');
+                }
+                let pad = widths[k] - text.width();
+                line.push(' ');
+                line.extend(std::iter::repeat_n(' ', pad_left.min(pad)));
+                line.push_str(&text);
+                line.extend(std::iter::repeat_n(' ', pad - pad_left.min(pad)));
+                line.push(' ');
             }
-            let pad = widths[k] - text.width();
-            line.push(' ');
-            line.extend(std::iter::repeat_n(' ', pad_left.min(pad)));
-            line.push_str(&text);
-            line.extend(std::iter::repeat_n(' ', pad - pad_left.min(pad)));
-            line.push(' ');
-        }
-        let end = line.trim_end().len();
-        line.truncate(end);
-        line.push('\n');
-        put(out, &line)
-    };
+            let end = line.trim_end().len();
+            line.truncate(end);
+            line.push('\n');
+            put(out, &line)
+        };
     // The header, centred (an odd space goes right).
     push_line(
         out,

@@ -27,7 +27,8 @@ fn blocks(window: &Range<usize>, groups: usize) -> Vec<Range<usize>> {
 }
 
 /// What is done with a block of periods and its figures, `[group][period - block.start]`.
-type BlockVisitor<'v> = dyn FnMut(&Range<usize>, &[Vec<CapacityCell>]) -> Result<(), RowsError> + 'v;
+type BlockVisitor<'v> =
+    dyn FnMut(&Range<usize>, &[Vec<CapacityCell>]) -> Result<(), RowsError> + 'v;
 
 /// The rows of `capacity`: one per period of the window and group.
 pub struct CapacityRows<'a> {

@@ -369,7 +369,8 @@ impl<'a> CapacityProjection<'a> {
                 let hw = catalog
                     .hardware(&t.hardware)
                     .ok_or_else(|| overflow(c, "the hardware lookup"))?;
-                let units = tranche_units(catalog, c, t).map_err(|_| overflow(c, "the unit count"))?;
+                let units =
+                    tranche_units(catalog, c, t).map_err(|_| overflow(c, "the unit count"))?;
                 let facility_watts = hw
                     .watts_per_unit
                     .checked_mul(catalog.pue_of(c))
