@@ -3,6 +3,7 @@
 
 usage: bench/run.py [--sizes 100,1000,10000] [--runs N] [--out DIR] [--skip-peer] [--sections reports,combined,scale,risk,schedule]
        bench/run.py --sections actuals [--actual-rows 10000000]
+       bench/run.py --sections long [--long-contracts 100000]
 
 Builds the release binary, writes synthetic catalogs with bench/gen_catalog.py (seed 1), then
 runs each command once to warm up and N times more, capplan and the peer in the same run on the
@@ -23,6 +24,11 @@ and on the synthetic catalogs of 100 and 1,000 contracts with a `select = "*"` s
 The schedule section times `capplan schedule` (and `plan`, which schedules too) on the shipped
 catalog with examples/demand/demand.toml, and on 10,000 synthetic contracts (seed 99) given
 compute and 50 workloads by bench/gen_demand.py, on 1 and 2 threads.
+
+The long section (not run by default: each run writes gigabytes and takes minutes) times
+`capacity --by month --group-by tranche` on a catalog of --long-contracts contracts (seed 99), once
+in each of CSV, JSON and table, written with `-o` to OUT and removed, and reports the peak
+resident memory with the rows and the bytes written: memory bounded by the block, not the rows.
 
 The actuals section (not run by default: it writes about 1 GB and takes minutes) writes 1,000
 contracts and 10 million hourly FOCUS cost rows with bench/gen_focus.py (numpy and pyarrow), as
@@ -100,8 +106,9 @@ def main():
     ap.add_argument("--out", default=str(ROOT / "target" / "bench"))
     ap.add_argument("--skip-peer", action="store_true")
     ap.add_argument("--sections", default="reports,combined,scale,risk,schedule",
-                    help="any of reports, combined, scale, risk, schedule, actuals")
+                    help="any of reports, combined, scale, risk, schedule, long, actuals")
     ap.add_argument("--actual-rows", type=int, default=10_000_000, help="cost rows of the actuals section")
+    ap.add_argument("--long-contracts", type=int, default=100_000, help="contracts of the long section")
     args = ap.parse_args()
     sections = set(args.sections.split(","))
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
@@ -125,6 +132,8 @@ def main():
         risk(args, out, sizes)
     if "schedule" in sections:
         schedule(args, out)
+    if "long" in sections:
+        long_reports(args, out)
     if "actuals" in sections:
         burn(args, out)
         actuals(args, out)
@@ -204,6 +213,27 @@ def combined(args, out):
     print(f"| 10,000 contracts (seed 99) | `peer_pandas.py --group-by provider` | {theirs_median * 1000:.1f} ms | |")
     print(f"| 10,000 contracts (seed 99) | the peer's time over capplan's two runs, alternating | "
           f"{theirs_median / ours_median:.1f}x | |")
+
+
+def long_reports(args, out):
+    """`capacity --by month --group-by tranche`, the longest report, in each text format: one run
+    each after one warm-up of CSV, the output written to a file and removed."""
+    n = args.long_contracts
+    folder = out / f"catalog-{n}-seed99"
+    if not (folder / "portfolio.toml").exists():
+        subprocess.run([sys.executable, ROOT / "bench" / "gen_catalog.py", folder, str(n), "--seed", "99"],
+                       check=True)
+    target = out / "long-report"
+    base = [BIN, "--catalog", folder, "capacity", "--by", "month", "--group-by", "tranche"]
+    run_once(base + ["--format", "csv", "-o", target])
+    for fmt in ["csv", "json", "table"]:
+        wall, mb = run_once(base + ["--format", fmt, "-o", target])
+        size = target.stat().st_size
+        with open(target, "rb") as f:
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b""))
+        target.unlink()
+        print(f"| {n:,} contracts (seed 99) | `capacity --by month --group-by tranche --format {fmt}`: "
+              f"{lines:,} lines, {size / 1e9:.2f} GB | {wall:.1f} s | {mb:.0f} MB |")
 
 
 def scale(args, out):
