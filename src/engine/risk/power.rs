@@ -86,11 +86,11 @@ impl Line {
     }
 
     pub(super) fn point(&self, t: i64) -> Point {
-        if self.fast_den != 0 {
-            return self.fast_point(t);
-        }
         if let Some(p) = self.table.get(t as usize) {
             return *p;
+        }
+        if self.fast_den != 0 {
+            return self.fast_point(t);
         }
         // Checked at t = n - 1, where every intermediate value is largest, when the line was
         // built: these cannot fail.
