@@ -172,12 +172,13 @@ impl CatalogFiles {
                 paths.push(path);
             }
         }
-        // All in one folder, so the names alone order them; comparing whole paths component by
-        // component costs a few percent of loading 10,000 files.
-        paths.sort_unstable_by(|a, b| a.file_name().cmp(&b.file_name()));
+        // All in one folder, so the paths' text orders them as their names do: the same
+        // folder, then the name. Comparing paths component by component, or taking each
+        // path's name apart, costs a few percent of loading 10,000 files.
+        paths.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         let files = paths
             .par_iter()
-            .map(|p| Ok((p.display().to_string(), read_listed(p)?)))
+            .map(|p| Ok((shown(p), read_listed(p)?)))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(CatalogFiles {
             label: dir.display().to_string(),
@@ -212,7 +213,14 @@ impl CatalogFiles {
 }
 
 fn read_file(path: &Path) -> Result<(String, Vec<u8>), LoadError> {
-    Ok((path.display().to_string(), read_capped(path)?))
+    Ok((shown(path), read_capped(path)?))
+}
+
+/// A path as messages show it: [`Path::display`], without its formatting machinery for the
+/// usual path that is valid UTF-8.
+fn shown(path: &Path) -> String {
+    path.to_str()
+        .map_or_else(|| path.display().to_string(), str::to_owned)
 }
 
 /// A file's bytes, refusing more than [`MAX_FILE_BYTES`] without reading them all, and
