@@ -12,7 +12,8 @@ markdown table. The peer needs numpy and pandas (`pip install numpy pandas`).
 
 The combined section is the speed target as users meet it: at 10,000 contracts (seed 99),
 quarterly `capacity` then `spend` by provider, two processes one after the other, against one run
-of the pandas peer (which computes both), the two sides alternating; it prints the ratio.
+of the pandas peer (which computes both), the two sides alternating; it prints the ratio with the
+catalog cache warm (in OUT/cache) and with it off.
 
 The scale section times validation and the quarterly projection of a 100,000-contract catalog
 (a few runs each: each takes seconds).
@@ -190,29 +191,46 @@ def reports(args, out, sizes):
 def combined(args, out):
     """The speed target as users meet it: at 10,000 contracts (gen_catalog.py seed 99), quarterly
     `capacity` and then `spend` by provider, two whole processes one after the other, against one
-    run of the pandas peer, which computes both. The two sides alternate, run by run, after one
-    warm-up each; the ratio is the peer's median over capplan's."""
+    run of the pandas peer, which computes both. capplan runs with its catalog cache in OUT/cache
+    (warm after the warm-up run: every timed pair reads the catalog from it) and with the cache
+    off (`CAPPLAN_CACHE_DIR=off`: every pair parses and checks the 10,000 files). The sides
+    alternate, run by run, each capplan pair after a peer run, after one warm-up each; the ratios
+    are the peer's median over capplan's."""
     folder = out / "catalog-10000-seed99"
     if not (folder / "portfolio.toml").exists():
         subprocess.run([sys.executable, ROOT / "bench" / "gen_catalog.py", folder, "10000", "--seed", "99"],
                        check=True)
-    pair = [[BIN, "--catalog", folder, report, "--by", "quarter", "--group-by", "provider"]
-            for report in ["capacity", "spend"]]
+
+    def pair(cache):
+        return [([BIN, "--catalog", folder, report, "--by", "quarter", "--group-by", "provider"],
+                 {"CAPPLAN_CACHE_DIR": cache}) for report in ["capacity", "spend"]]
+
+    cached, uncached = pair(str(out / "cache")), pair("off")
     peer = [sys.executable, ROOT / "bench" / "peer_pandas.py", folder, "--group-by", "provider"]
-    run_sequence(pair)
+    run_sequence(cached)
+    run_sequence(uncached)
     run_once(peer)
-    ours, theirs, peak = [], [], 0.0
+    ours, ours_off, theirs, peak, peak_off = [], [], [], 0.0, 0.0
     for _ in range(args.runs):
-        wall, mb = run_sequence(pair)
+        wall, mb = run_sequence(cached)
         ours.append(wall)
         peak = max(peak, mb)
         theirs.append(run_once(peer)[0])
+        wall, mb = run_sequence(uncached)
+        ours_off.append(wall)
+        peak_off = max(peak_off, mb)
+        theirs.append(run_once(peer)[0])
     ours_median, theirs_median = statistics.median(ours), statistics.median(theirs)
-    print(f"| 10,000 contracts (seed 99) | `capplan capacity` + `capplan spend` (quarter, provider) | "
+    off_median = statistics.median(ours_off)
+    print(f"| 10,000 contracts (seed 99) | `capplan capacity` + `capplan spend` (quarter, provider), catalog cache warm | "
           f"{ours_median * 1000:.1f} ms | {peak:.0f} MB |")
+    print(f"| 10,000 contracts (seed 99) | the same, `CAPPLAN_CACHE_DIR=off` | "
+          f"{off_median * 1000:.1f} ms | {peak_off:.0f} MB |")
     print(f"| 10,000 contracts (seed 99) | `peer_pandas.py --group-by provider` | {theirs_median * 1000:.1f} ms | |")
-    print(f"| 10,000 contracts (seed 99) | the peer's time over capplan's two runs, alternating | "
+    print(f"| 10,000 contracts (seed 99) | the peer's time over capplan's two runs, alternating, cache warm | "
           f"{theirs_median / ours_median:.1f}x | |")
+    print(f"| 10,000 contracts (seed 99) | the peer's time over capplan's two runs, alternating, cache off | "
+          f"{theirs_median / off_median:.1f}x | |")
 
 
 def long_reports(args, out):

@@ -9,6 +9,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod actuals;
+pub mod cache_dir;
 pub mod catalog;
 pub mod cli;
 pub mod diagnostic;

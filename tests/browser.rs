@@ -108,6 +108,7 @@ fn the_html_report_shows_its_figures_and_draws_its_charts_in_chromium() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let page = dir.path().join("plan.html");
     let out = Command::new(BIN)
+        .env("CAPPLAN_CACHE_DIR", "off")
         .args(["report", "--output"])
         .arg(&page)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -143,6 +144,7 @@ fn the_html_report_shows_its_figures_and_draws_its_charts_in_chromium() {
     // The summary as `plan` prints it is what a reader sees.
     let text = probe["text"].as_str().expect("the page's text");
     let plan = Command::new(BIN)
+        .env("CAPPLAN_CACHE_DIR", "off")
         .arg("plan")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("CAPPLAN_CATALOG")

@@ -46,6 +46,7 @@ fn the_readme_ci_gates_pass_on_the_shipped_catalog_and_the_named_ones_trip() {
     }
     let code = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
+            .env("CAPPLAN_CACHE_DIR", "off")
             .args(args)
             .env_remove("CAPPLAN_CATALOG")
             .output()

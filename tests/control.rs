@@ -23,6 +23,7 @@ fn raw_unsafe(text: &str) -> Option<char> {
 
 fn run(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
     let out = Command::new(BIN)
+        .env("CAPPLAN_CACHE_DIR", "off")
         .arg("--catalog")
         .arg(dir)
         .args(args)

@@ -74,6 +74,7 @@ fn json_of(args: &[&str]) -> Value {
 /// The binary, run in `dir` with no catalog from the environment.
 fn capplan(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_capplan"))
+        .env("CAPPLAN_CACHE_DIR", "off")
         .args(args)
         .current_dir(dir)
         .env_remove("CAPPLAN_CATALOG")
@@ -554,6 +555,7 @@ fn git_problems_are_usage_errors_with_a_clear_message() {
         cmd.env("GIT_CEILING_DIRECTORIES", dir.path());
     };
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_capplan"));
+    cmd.env("CAPPLAN_CACHE_DIR", "off");
     cmd.args(["diff", "--git", "HEAD"]).current_dir(&plain);
     ceiling(&mut cmd);
     let out = cmd.output().unwrap();
@@ -948,6 +950,7 @@ fn git_s_own_refusal_is_shown() {
     // What git says of a repository that another user owns (`safe.directory`); its test switch
     // makes any repository look so.
     let out = Command::new(env!("CARGO_BIN_EXE_capplan"))
+        .env("CAPPLAN_CACHE_DIR", "off")
         .args([
             "--catalog",
             contracts.to_str().unwrap(),

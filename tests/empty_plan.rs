@@ -8,6 +8,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_capplan");
 
 fn run(args: &[&str]) -> std::process::Output {
     Command::new(BIN)
+        .env("CAPPLAN_CACHE_DIR", "off")
         .args(args)
         .env_remove("CAPPLAN_CATALOG")
         .output()

@@ -14,6 +14,7 @@ fn a_file_over_the_size_cap_is_refused_by_name_without_reading_it_all() {
     std::fs::write(dir.path().join("dump.toml"), vec![b'#'; cap + 1]).unwrap();
     for args in [vec!["validate"], vec!["plan"]] {
         let out = Command::new(env!("CARGO_BIN_EXE_capplan"))
+            .env("CAPPLAN_CACHE_DIR", "off")
             .arg("--catalog")
             .arg(dir.path())
             .args(&args)
@@ -26,6 +27,7 @@ fn a_file_over_the_size_cap_is_refused_by_name_without_reading_it_all() {
     // One byte under the cap is read (and is a comment-only, empty contract file).
     std::fs::write(dir.path().join("dump.toml"), vec![b'#'; cap]).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_capplan"))
+        .env("CAPPLAN_CACHE_DIR", "off")
         .arg("validate")
         .arg(dir.path())
         .output()
@@ -39,6 +41,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_capplan");
 /// Runs capplan in the crate's folder, without a catalog from the environment.
 fn capplan(args: &[&str]) -> std::process::Output {
     Command::new(BIN)
+        .env("CAPPLAN_CACHE_DIR", "off")
         .args(args)
         .env_remove("CAPPLAN_CATALOG")
         .output()

@@ -16,6 +16,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_capplan");
 /// Runs capplan from the repository root: (exit code, stdout bytes, stderr).
 fn run(args: &[&str]) -> (i32, Vec<u8>, String) {
     let out = Command::new(BIN)
+        .env("CAPPLAN_CACHE_DIR", "off")
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("CAPPLAN_CATALOG")
@@ -684,6 +685,7 @@ fn export_xlsx_writes_with_o_like_every_command() {
     let (a, b) = (dir.path().join("a.xlsx"), dir.path().join("b.xlsx"));
     let capplan = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
+            .env("CAPPLAN_CACHE_DIR", "off")
             .args(args)
             .env_remove("CAPPLAN_CATALOG")
             .output()

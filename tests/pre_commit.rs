@@ -53,6 +53,7 @@ fn run_hook(dir: &Path) -> std::process::Output {
     let args = field("args");
     let args = args.trim_matches(['[', ']']).split(", ");
     Command::new(env!("CARGO_BIN_EXE_capplan"))
+        .env("CAPPLAN_CACHE_DIR", "off")
         .args(words)
         .args(args)
         .current_dir(dir)

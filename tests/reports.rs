@@ -141,6 +141,7 @@ fn the_same_input_gives_the_same_bytes_on_every_run() {
             let args = shipped(report, format);
             let once = || {
                 let out = Command::new(bin)
+                    .env("CAPPLAN_CACHE_DIR", "off")
                     .args(&args)
                     .env_remove("CAPPLAN_CATALOG")
                     .output()
@@ -315,6 +316,7 @@ fn plan_lists_every_observation_with_its_projection_and_difference() {
 fn color_always_colors_the_plan_bars_and_never_leaves_them_plain() {
     let run = |color: &str| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
+            .env("CAPPLAN_CACHE_DIR", "off")
             .args(["plan", "--by", "year", "--color", color])
             .env_remove("NO_COLOR")
             .output()
@@ -353,6 +355,7 @@ fn capacity_and_spend_take_their_own_options_and_refuse_the_others() {
         ),
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
+            .env("CAPPLAN_CACHE_DIR", "off")
             .args(&args)
             .env_remove("CAPPLAN_CATALOG")
             .output()
@@ -539,6 +542,7 @@ fn a_value_error_does_not_hide_an_unknown_hardware() {
         let broken = broken.replace("hardware = \"gb300\"", "hardware = \"gb3000\"");
         std::fs::write(dir.path().join("aws-2025.toml"), broken).unwrap();
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
+            .env("CAPPLAN_CACHE_DIR", "off")
             .args(["validate", "--format", "json"])
             .arg(dir.path())
             .output()
@@ -630,6 +634,7 @@ fn a_missing_path_says_where_it_came_from_in_one_wording() {
         ),
     ] {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"));
+        cmd.env("CAPPLAN_CACHE_DIR", "off");
         cmd.args(&args).env_remove("CAPPLAN_CATALOG");
         if env {
             cmd.env("CAPPLAN_CATALOG", nope);

@@ -16,6 +16,7 @@ const FIXTURES: &str = "tests/fixtures/risk";
 
 fn capplan(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(BIN);
+    cmd.env("CAPPLAN_CACHE_DIR", "off");
     cmd.args(args).env_remove("CAPPLAN_CATALOG");
     for (k, v) in env {
         cmd.env(k, v);

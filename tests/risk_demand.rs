@@ -278,6 +278,7 @@ proptest! {
 
 fn run_json(args: &[&str], threads: &str) -> Value {
     let out = Command::new(BIN)
+        .env("CAPPLAN_CACHE_DIR", "off")
         .args(args)
         .env_remove("CAPPLAN_CATALOG")
         .env("RAYON_NUM_THREADS", threads)

@@ -175,6 +175,7 @@ proptest! {
 
 fn capplan(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_capplan"))
+        .env("CAPPLAN_CACHE_DIR", "off")
         .args(args)
         .env("NO_COLOR", "1")
         .env_remove("CAPPLAN_CATALOG")

@@ -369,6 +369,7 @@ fn the_html_page_shows_the_schedule_when_there_is_demand_and_not_otherwise() {
     let page = |catalog: &str, name: &str| {
         let out = dir.path().join(name);
         let status = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
+            .env("CAPPLAN_CACHE_DIR", "off")
             .args(["--catalog", catalog, "report", "-o"])
             .arg(&out)
             .status()
@@ -475,6 +476,7 @@ mod invariants {
 fn an_empty_demand_changes_no_figure_of_the_other_reports() {
     let run_json = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
+            .env("CAPPLAN_CACHE_DIR", "off")
             .args(args)
             .output()
             .expect("capplan runs");

@@ -5,6 +5,7 @@ use std::process::Command;
 
 fn capplan(args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_capplan"))
+        .env("CAPPLAN_CACHE_DIR", "off")
         .args(args)
         .output()
         .expect("capplan runs");
@@ -123,6 +124,7 @@ fn every_command_has_a_manual_page_that_stands_alone() {
     use clap::CommandFactory;
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_capplan"))
+        .env("CAPPLAN_CACHE_DIR", "off")
         .args(["man", "--dir"])
         .arg(dir.path())
         .output()
@@ -160,6 +162,7 @@ fn every_command_has_a_manual_page_that_stands_alone() {
     let xlsx = std::fs::read_to_string(dir.path().join("capplan-export-xlsx.1")).unwrap();
     assert_eq!(capplan(&["man", "export", "xlsx"]), (0, xlsx));
     let out = Command::new(env!("CARGO_BIN_EXE_capplan"))
+        .env("CAPPLAN_CACHE_DIR", "off")
         .args(["man", "plam"])
         .output()
         .unwrap();

@@ -4,10 +4,9 @@
 //! run over a year of hourly exports then reads only the files it has not seen.
 //!
 //! A changed file, match table or cost column has another key, so an entry can never be served
-//! for other input; an entry that cannot be read is a miss. The cache lives in
-//! `CAPPLAN_CACHE_DIR`, else `$XDG_CACHE_HOME/capplan`, else `~/.cache/capplan`;
-//! `CAPPLAN_CACHE_DIR=off` turns it off. Writing it never fails a run: a cache that cannot be
-//! written is skipped.
+//! for other input; an entry that cannot be read is a miss. The cache lives in `actuals/` of
+//! capplan's cache folder ([`crate::cache_dir`]). Writing it never fails a run: a cache that
+//! cannot be written is skipped.
 
 use std::hash::{DefaultHasher, Hasher};
 use std::io::Read;
@@ -55,18 +54,8 @@ pub struct Cache {
 impl Cache {
     /// The cache the environment names, if any.
     pub fn from_env() -> Option<Cache> {
-        let base = match std::env::var_os("CAPPLAN_CACHE_DIR") {
-            Some(v) if v == "off" => return None,
-            Some(v) => PathBuf::from(v),
-            None => match std::env::var_os("XDG_CACHE_HOME") {
-                Some(x) if !x.is_empty() => PathBuf::from(x).join("capplan"),
-                _ => PathBuf::from(std::env::var_os("HOME")?)
-                    .join(".cache")
-                    .join("capplan"),
-            },
-        };
         Some(Cache {
-            dir: base.join("actuals"),
+            dir: crate::cache_dir::dir("actuals")?,
         })
     }
 

@@ -4,6 +4,7 @@
 //! cross-checks ([`validate`]) -> a [`Catalog`] the engine can trust. The catalog knows nothing
 //! of periods or reports.
 
+pub mod cache;
 pub mod demand;
 pub mod demand_schema;
 pub mod diff;
@@ -18,6 +19,7 @@ pub mod reader;
 pub mod schema;
 pub mod validate;
 pub mod value;
+pub(crate) mod wire;
 
 pub use load::{CatalogFiles, LoadError, load, load_owned};
 pub use model::*;

@@ -36,6 +36,34 @@ impl Origin {
         }
     }
 
+    /// The origin as stored by the catalog cache ([`super::wire`]): file, whole, keys, items.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn parts(
+        &self,
+    ) -> (
+        FileId,
+        &Range<usize>,
+        &[(&'static str, Span)],
+        &[Range<usize>],
+    ) {
+        (self.file, &self.whole, &self.keys, &self.items)
+    }
+
+    /// An origin from its [`Origin::parts`].
+    pub(crate) fn from_parts(
+        file: FileId,
+        whole: Range<usize>,
+        keys: Vec<(&'static str, Span)>,
+        items: Vec<Range<usize>>,
+    ) -> Self {
+        Origin {
+            file,
+            whole,
+            keys,
+            items,
+        }
+    }
+
     pub(crate) fn set_key(&mut self, key: &'static str, range: Range<usize>) {
         let span = Span::new(self.file, range);
         self.set_key_span(key, span);

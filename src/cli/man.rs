@@ -141,7 +141,7 @@ const ENVIRONMENT: &str = r#".SH ENVIRONMENT
 The catalog folder when \fB\-\-catalog\fR is not given.
 .TP
 \fBCAPPLAN_CACHE_DIR\fR
-Where parsed actuals are cached (\fBoff\fR turns the cache off) [default: the user's cache folder].
+Where loaded catalogs and parsed actuals are cached (\fBoff\fR turns both caches off) [default: the user's cache folder].
 .TP
 \fBNO_COLOR\fR
 When set and not empty, no colors (as \fB\-\-color never\fR).

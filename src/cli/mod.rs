@@ -338,6 +338,12 @@ fn catalog_and_origin(global: &Context) -> Option<(PathBuf, &'static str)> {
         .then(|| (local.to_path_buf(), "the `contracts` folder here"))
 }
 
+/// Whether the catalog named by the global options is a folder, which the catalog cache keeps
+/// (docs/catalog.md, "Cache"); the built-in catalog is not kept.
+pub fn catalog_cached(global: &Context) -> bool {
+    catalog_and_origin(global).is_some()
+}
+
 /// Reads the catalog named by the global options, or the built-in one.
 pub fn catalog_files(global: &Context) -> Result<CatalogFiles, CliError> {
     match catalog_and_origin(global) {

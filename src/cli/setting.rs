@@ -8,7 +8,7 @@ use crate::catalog::validate::Checks;
 use crate::catalog::{self, Catalog, Observation, Target};
 use crate::cli::ByArg;
 use crate::cli::args::{FilterArgs, PeriodArgs, ScopeArgs};
-use crate::cli::{CliError, Context, catalog_files};
+use crate::cli::{CliError, Context, catalog_cached, catalog_files};
 use crate::diagnostic::Report;
 use crate::engine::{Basis, Bound, Filter, Grid, Timeline};
 use crate::report::build;
@@ -27,8 +27,15 @@ pub fn load_inputs(global: &Context) -> Result<Inputs, CliError> {
     let files = catalog_files(global)?;
     let mut report = Report::default();
     let label = files.label.clone();
-    // Reports show no warnings, so only the checks that can fail them run.
-    let catalog = catalog::load_owned(files, Checks::ErrorsOnly, &mut report);
+    // Reports show no warnings, so only the checks that can fail them run. A folder read again
+    // unchanged comes from the catalog cache; the built-in catalog loads in a blink.
+    let cache = catalog_cached(global)
+        .then(catalog::cache::Cache::from_env)
+        .flatten();
+    let catalog = match cache {
+        Some(cache) => cache.load(files, &mut report),
+        None => catalog::load_owned(files, Checks::ErrorsOnly, &mut report),
+    };
     let Some(mut baseline) = catalog.filter(|_| !report.has_errors()) else {
         return Err(CliError::invalid(report, format!("catalog `{label}`")));
     };
