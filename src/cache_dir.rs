@@ -4,9 +4,23 @@
 //! for loaded catalogs (docs/catalog.md, "Cache").
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by [`turn_off`]: no cache for the rest of the process.
+static OFF: AtomicBool = AtomicBool::new(false);
+
+/// Turns every cache off for the rest of the process, whatever the environment says: for a
+/// program that runs capplan's commands in-process (tests, an embedding tool) and must not
+/// write to the user's cache.
+pub fn turn_off() {
+    OFF.store(true, Ordering::Relaxed);
+}
 
 /// The folder of the cache named `name`, or `None` if caches are off or there is no home.
 pub fn dir(name: &str) -> Option<PathBuf> {
+    if OFF.load(Ordering::Relaxed) {
+        return None;
+    }
     let base = match std::env::var_os("CAPPLAN_CACHE_DIR") {
         Some(v) if v == "off" => return None,
         Some(v) => PathBuf::from(v),

@@ -35,6 +35,8 @@ fn fixture(name: &str) -> String {
 /// Runs capplan in-process: `(exit code, stdout, stderr)`. Arguments clap refuses give its exit
 /// code and message.
 fn run(args: &[&str]) -> (u8, String, String) {
+    // In-process runs read this process's environment: keep them out of the user's cache.
+    capplan::cache_dir::turn_off();
     let cli = match Cli::try_parse_from(std::iter::once("capplan").chain(args.iter().copied())) {
         Ok(cli) => cli,
         Err(e) => return (e.exit_code() as u8, String::new(), e.to_string()),

@@ -51,6 +51,7 @@ fn limited(args: &[&str]) -> std::process::Output {
         .arg(env!("CARGO_BIN_EXE_capplan"))
         .args(args)
         .env_remove("CAPPLAN_CATALOG")
+        .env("CAPPLAN_CACHE_DIR", "off")
         .output()
         .unwrap()
 }
@@ -191,7 +192,8 @@ fn a_figure_that_fails_late_leaves_no_half_written_report() {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_capplan"));
         cmd.args(["--catalog", cat_arg, "capacity", "--by", "month"])
             .args(["--group-by", "tranche", "--format", format])
-            .env_remove("CAPPLAN_CATALOG");
+            .env_remove("CAPPLAN_CATALOG")
+            .env("CAPPLAN_CACHE_DIR", "off");
         if let Some(path) = output {
             cmd.arg("-o").arg(path);
         }

@@ -33,6 +33,8 @@ const FORMATS: [&str; 4] = ["table", "json", "csv", "markdown"];
 
 /// Runs capplan in-process: `(exit code, stdout, stderr)`.
 fn run(args: &[&str]) -> (u8, String, String) {
+    // In-process runs read this process's environment: keep them out of the user's cache.
+    capplan::cache_dir::turn_off();
     let cli = Cli::try_parse_from(std::iter::once("capplan").chain(args.iter().copied()))
         .unwrap_or_else(|e| panic!("{args:?}: {e}"));
     let (mut out, mut err) = (Vec::new(), Vec::new());

@@ -8,6 +8,7 @@ pub mod cache;
 pub mod demand;
 pub mod demand_schema;
 pub mod diff;
+pub mod files;
 pub mod finance;
 pub mod git;
 pub mod limits;
