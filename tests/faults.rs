@@ -777,6 +777,119 @@ fn an_output_that_is_an_input_of_the_run_is_refused_whatever_its_spelling() {
     }
 }
 
+/// A report written as a new `.toml` file in the catalog's folder would be read as a contract
+/// by every later run: refused like an input, whatever spells the folder, and nothing written.
+#[cfg(unix)]
+#[test]
+fn an_output_that_would_become_a_contract_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let c = root.join("c");
+    std::fs::create_dir(&c).unwrap();
+    for name in ["portfolio.toml", "cloud-a.toml"] {
+        std::fs::copy(Path::new("examples/starter").join(name), c.join(name)).unwrap();
+    }
+    std::os::unix::fs::symlink(&c, root.join("clink")).unwrap();
+    let before = snapshot(root);
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "c/report.toml",
+            &["--catalog", "c", "plan", "--format", "csv"],
+        ),
+        (
+            "./c/../c/Capacity.TOML",
+            &[
+                "--catalog",
+                "c",
+                "capacity",
+                "--by",
+                "month",
+                "--group-by",
+                "tranche",
+                "--format",
+                "csv",
+            ],
+        ),
+        (
+            "clink/spend.toml",
+            &["--catalog", "c", "spend", "--format", "json"],
+        ),
+        ("c/found.toml", &["validate", "clink", "--format", "json"]),
+    ];
+    for (output, args) in cases {
+        let mut args = args.to_vec();
+        args.extend(["-o", output]);
+        let out = capplan(&args).current_dir(root).output().unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!(
+                "error: the output `{output}` would be a new contract file of the catalog `"
+            )) && stderr.ends_with("every later run would read it; choose another path\n"),
+            "{args:?}: {stderr}"
+        );
+        assert!(snapshot(root) == before, "{args:?} changed a file");
+    }
+    // Beside the catalog, or in it under another extension, the same reports are written.
+    for output in ["report.toml", "c/report.csv"] {
+        let out = capplan(&["--catalog", "c", "plan", "--format", "csv", "-o", output])
+            .current_dir(root)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{output}: {}",
+            text(&out.stderr)
+        );
+        assert!(root.join(output).is_file());
+    }
+}
+
+/// A pipe closed before a streamed report is whole (`capplan capacity ... | head`) ends the run
+/// quietly with exit 0, in every format, as it does for reports built whole.
+#[cfg(unix)]
+#[test]
+fn a_pipe_closed_early_ends_a_streamed_report_quietly() {
+    use std::io::{BufRead, BufReader};
+    for format in ["csv", "json", "table", "markdown"] {
+        for command in ["capacity", "spend"] {
+            let group = if command == "capacity" {
+                "tranche"
+            } else {
+                "contract"
+            };
+            let mut child = capplan(&[
+                command,
+                "--by",
+                "month",
+                "--group-by",
+                group,
+                "--format",
+                format,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+            let mut first = String::new();
+            BufReader::new(child.stdout.take().unwrap())
+                .read_line(&mut first)
+                .unwrap();
+            assert!(!first.is_empty(), "{command} {format}");
+            // The reader is gone: the rest of the report meets a closed pipe.
+            let out = child.wait_with_output().unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{command} {format}: {}",
+                text(&out.stderr)
+            );
+            assert_eq!(text(&out.stderr), "", "{command} {format}");
+        }
+    }
+}
+
 /// Runs capplan with `args`, killing it if it has not ended within ten seconds: a run that waits
 /// on a named pipe would hang the test.
 fn run_promptly(args: &[&str]) -> Output {

@@ -38,6 +38,14 @@ impl Identity {
         Self::of(path, &meta)
     }
 
+    fn of_folder(path: &Path) -> Option<Identity> {
+        let meta = fs::metadata(path).ok()?;
+        if !meta.is_dir() {
+            return None;
+        }
+        Self::of(path, &meta)
+    }
+
     #[cfg(unix)]
     fn of(_path: &Path, meta: &fs::Metadata) -> Option<Identity> {
         use std::os::unix::fs::MetadataExt;
@@ -114,7 +122,7 @@ impl InputFiles {
     /// a message that names the input; exit code 2.
     pub fn refuse(&self, output: &Path) -> Result<(), CliError> {
         let Some(id) = Identity::of_file(output) else {
-            return Ok(());
+            return self.refuse_new(output);
         };
         let found = self
             .files
@@ -141,6 +149,37 @@ impl InputFiles {
                     output.display(),
                 )))
             }
+        }
+    }
+}
+
+impl InputFiles {
+    /// Refuses a new `.toml` file directly in a catalog folder of the run: it would be read as
+    /// a contract by every later run on that catalog, which a report never is.
+    fn refuse_new(&self, output: &Path) -> Result<(), CliError> {
+        let toml = output
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
+        if !toml {
+            return Ok(());
+        }
+        let parent = match output.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let Some(here) = Identity::of_folder(parent) else {
+            return Ok(());
+        };
+        let catalog = self.folders.iter().find(|(dir, what)| {
+            *what == "the catalog" && Identity::of_folder(dir).as_ref() == Some(&here)
+        });
+        match catalog {
+            None => Ok(()),
+            Some((dir, _)) => Err(CliError::Usage(format!(
+                "the output `{}` would be a new contract file of the catalog `{}`: every later run would read it; choose another path",
+                output.display(),
+                dir.display()
+            ))),
         }
     }
 }

@@ -498,6 +498,14 @@ fn json_doc(doc: &Document, rows: &dyn Rows, out: &mut dyn Write) -> Result<(), 
     Ok(())
 }
 
+/// The output's own error inside a CSV error, so that a closed pipe is still seen as one.
+fn csv_io(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
 fn csv_doc(doc: &Document, rows: &dyn Rows, out: &mut dyn Write) -> Result<(), RowsError> {
     let mut w = csv::Writer::from_writer(out);
     let header: Vec<&str> = doc
@@ -506,7 +514,7 @@ fn csv_doc(doc: &Document, rows: &dyn Rows, out: &mut dyn Write) -> Result<(), R
         .filter(|c| c.in_data)
         .map(|c| c.name)
         .collect();
-    w.write_record(&header).map_err(io::Error::from)?;
+    w.write_record(&header).map_err(csv_io)?;
     rows.each(&mut |row| {
         w.write_record(
             row.iter()
@@ -514,7 +522,7 @@ fn csv_doc(doc: &Document, rows: &dyn Rows, out: &mut dyn Write) -> Result<(), R
                 .filter(|(_, col)| col.in_data)
                 .map(|(cell, col)| plain(cell, col.kind)),
         )
-        .map_err(io::Error::from)
+        .map_err(csv_io)
     })?;
     w.flush()?;
     Ok(())
