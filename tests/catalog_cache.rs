@@ -163,8 +163,14 @@ fn a_damaged_entry_is_a_silent_miss() {
         panic!("one entry")
     };
     let whole = fs::read(entry).unwrap();
-    let damaged: [(&str, Vec<u8>); 5] = [
+    let damaged: [(&str, Vec<u8>); 6] = [
         ("empty", Vec::new()),
+        // A header that claims a catalog of an exabyte: a miss, not an allocation of it.
+        ("a catalog length past the file", {
+            let mut b = whole.clone();
+            b[40..48].copy_from_slice(&(1u64 << 60).to_le_bytes());
+            b
+        }),
         ("cut short", whole[..whole.len() / 2].to_vec()),
         ("garbage", vec![0x5a; whole.len()]),
         ("one byte more", [whole.as_slice(), b"x"].concat()),

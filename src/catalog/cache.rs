@@ -218,6 +218,15 @@ fn read_entry(
     if table_len != expected as u64 {
         return None;
     }
+    // The entry's length must be what its header says, before anything that long is allocated:
+    // a damaged header is a miss, not an allocation of whatever it claims.
+    let contents: u64 = files.iter().map(|(_, bytes)| bytes.len() as u64).sum();
+    let claimed = [HEADER as u64, table_len, catalog_len, contents]
+        .into_iter()
+        .try_fold(0u64, u64::checked_add)?;
+    if f.metadata().ok()?.len() != claimed {
+        return None;
+    }
     let mut table = vec![0u8; expected];
     f.read_exact(&mut table).ok()?;
     let mut at = table.as_slice();
