@@ -1,5 +1,5 @@
 //! Compiles the shipped catalog (`contracts/*.toml`) into the binary, so that `capplan plan`
-//! works on a machine that has only the binary.
+//! works on a machine that has only the binary, and names the build's sources for the caches.
 
 use std::fs;
 use std::path::Path;
@@ -28,7 +28,48 @@ fn main() {
     out.push_str("]\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtin_catalog.rs");
     fs::write(dest, out).unwrap();
+    source_hash(Path::new(&manifest_dir));
     browser_cfg();
+}
+
+/// `CAPPLAN_SOURCE_HASH`: a hash of every file under `src/` (names and bytes, in name order) and
+/// of `Cargo.lock`. The caches keep what one build computed from a file; two builds of the same
+/// version from other sources may compute it otherwise, so an entry is only served to the build
+/// whose sources wrote it (docs/catalog.md, "Cache").
+fn source_hash(root: &Path) {
+    use std::hash::{DefaultHasher, Hasher};
+    fn walk(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, files);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    let src = root.join("src");
+    println!("cargo::rerun-if-changed={}", src.display());
+    println!(
+        "cargo::rerun-if-changed={}",
+        root.join("Cargo.lock").display()
+    );
+    let mut files = Vec::new();
+    walk(&src, &mut files);
+    files.sort();
+    files.push(root.join("Cargo.lock"));
+    let mut h = DefaultHasher::new();
+    for path in &files {
+        let name = path.strip_prefix(root).unwrap_or(path);
+        h.write(name.to_string_lossy().as_bytes());
+        h.write_u8(0);
+        h.write(&fs::read(path).unwrap_or_default());
+        h.write_u8(0);
+    }
+    println!("cargo::rustc-env=CAPPLAN_SOURCE_HASH={:016x}", h.finish());
 }
 
 /// Marks a build without Chromium (`cfg(capplan_no_browser)`), so that the browser test shows

@@ -1,7 +1,7 @@
 //! A cache of attributed cost files (docs/actuals.md, "Cache"): what one file gave each
 //! contract, per day, kept by the hash of the file's bytes and of everything that decides its
-//! attribution (capplan's version, the cost column, every contract's match table). A monthly
-//! run over a year of hourly exports then reads only the files it has not seen.
+//! attribution (capplan's version and sources, the cost column, every contract's match table).
+//! A monthly run over a year of hourly exports then reads only the files it has not seen.
 //!
 //! A changed file, match table or cost column has another key, so an entry can never be served
 //! for other input; an entry that cannot be read is a miss. The cache lives in `actuals/` of
@@ -59,8 +59,8 @@ impl Cache {
         })
     }
 
-    /// The key of `file` read under `context`: 128 bits of hash over capplan's version, the
-    /// context and the file's bytes, in hex. `None` if the file cannot be read.
+    /// The key of `file` read under `context`: 128 bits of hash over capplan's version and
+    /// sources, the context and the file's bytes, in hex. `None` if the file cannot be read.
     pub fn key(&self, file: &Path, context: &str) -> Option<String> {
         let mut a = DefaultHasher::new();
         let mut b = DefaultHasher::new();
@@ -68,6 +68,8 @@ impl Cache {
         b.write(b"capplan actuals b");
         for h in [&mut a, &mut b] {
             h.write(env!("CARGO_PKG_VERSION").as_bytes());
+            // Another build of the same version may attribute the same file otherwise.
+            h.write(env!("CAPPLAN_SOURCE_HASH").as_bytes());
             h.write(context.as_bytes());
         }
         let mut f = std::fs::File::open(file).ok()?;

@@ -1,7 +1,8 @@
 //! A [`Catalog`] in a compact binary form, for the catalog cache ([`super::cache`]).
 //!
 //! The form is private to one build of capplan: [`fingerprint`] names it, and a stored catalog
-//! whose fingerprint differs is not read. The fingerprint covers capplan's version, [`FORMAT`],
+//! whose fingerprint differs is not read. The fingerprint covers capplan's version, the hash of
+//! the sources it was built from (`CAPPLAN_SOURCE_HASH`, from `build.rs`), [`FORMAT`],
 //! the table of origin keys ([`KEYS`]) and the text of every layout below, so a field added,
 //! removed, renamed, retyped or moved changes it even where the version does not.
 //!
@@ -137,6 +138,8 @@ pub fn fingerprint() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = foldhash::fast::FixedState::with_seed(0x6361_7470_6c61_6e31).build_hasher();
     h.write(env!("CARGO_PKG_VERSION").as_bytes());
+    // Another build of the same version may load the same files otherwise.
+    h.write(env!("CAPPLAN_SOURCE_HASH").as_bytes());
     h.write_u32(FORMAT);
     h.write(LAYOUT.as_bytes());
     h.write(HAND_WRITTEN.as_bytes());
