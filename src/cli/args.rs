@@ -376,13 +376,15 @@ impl ReportIo {
         gate: Option<&'a GateArg>,
     ) -> Takes<'a> {
         Takes {
-            command,
-            catalog: Some(&self.catalog),
-            scenario: Some(&self.scenario),
-            demand,
             format: Some((self.format.format, REPORT_FORMATS)),
-            output: Some(&self.output),
-            gate,
+            ..Takes::inputs_and_output(
+                command,
+                &self.catalog,
+                &self.scenario,
+                &self.output,
+                demand,
+                gate,
+            )
         }
     }
 }
@@ -400,6 +402,28 @@ pub struct Takes<'a> {
     pub format: Option<(Option<Format>, &'static [Format])>,
     pub output: Option<&'a OutputArg>,
     pub gate: Option<&'a GateArg>,
+}
+
+impl<'a> Takes<'a> {
+    /// A command that reads a catalog and scenarios and writes `--output`, with no `--format`.
+    fn inputs_and_output(
+        command: &'static str,
+        catalog: &'a CatalogArg,
+        scenario: &'a ScenarioArgs,
+        output: &'a OutputArg,
+        demand: Option<&'a DemandArgs>,
+        gate: Option<&'a GateArg>,
+    ) -> Self {
+        Takes {
+            command,
+            catalog: Some(catalog),
+            scenario: Some(scenario),
+            demand,
+            format: None,
+            output: Some(output),
+            gate,
+        }
+    }
 }
 
 pub(crate) fn parse_selector(text: &str) -> Result<Selector, String> {
@@ -428,14 +452,13 @@ impl FileIo {
         demand: Option<&'a DemandArgs>,
         gate: Option<&'a GateArg>,
     ) -> Takes<'a> {
-        Takes {
+        Takes::inputs_and_output(
             command,
-            catalog: Some(&self.catalog),
-            scenario: Some(&self.scenario),
+            &self.catalog,
+            &self.scenario,
+            &self.output,
             demand,
-            format: None,
-            output: Some(&self.output),
             gate,
-        }
+        )
     }
 }

@@ -145,8 +145,8 @@ pub fn emit_rows(
     // device written in place cannot be.
     let check_first = global
         .output
-        .as_ref()
-        .is_none_or(|path| std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()));
+        .as_deref()
+        .is_none_or(crate::cli::output::written_in_place);
     emit_with(
         global,
         &mut |out: &mut dyn Write| write_styled(doc, rows, format, color, out, check_first),

@@ -62,6 +62,22 @@ impl Identity {
     }
 }
 
+/// What a folder of the run's inputs is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Folder {
+    Catalog,
+    Actuals,
+}
+
+impl Folder {
+    fn what(self) -> &'static str {
+        match self {
+            Folder::Catalog => "the catalog",
+            Folder::Actuals => "the actuals",
+        }
+    }
+}
+
 /// The files and folders a run reads, which no output of it may replace.
 #[derive(Clone, Debug, Default)]
 pub struct InputFiles {
@@ -69,7 +85,7 @@ pub struct InputFiles {
     files: Vec<(PathBuf, &'static str)>,
     /// Folders whose every regular file, at any depth, is an input, each with what it is
     /// (`the catalog`, `the actuals`).
-    folders: Vec<(PathBuf, &'static str)>,
+    folders: Vec<(PathBuf, Folder)>,
 }
 
 impl InputFiles {
@@ -81,10 +97,10 @@ impl InputFiles {
     pub fn of(g: &Context, command: &Command) -> InputFiles {
         let mut inputs = InputFiles::default();
         if let Some(dir) = default_catalog(g) {
-            inputs.folders.push((dir, "the catalog"));
+            inputs.folders.push((dir, Folder::Catalog));
         }
         if let Some(dir) = actuals_folder(command) {
-            inputs.folders.push((dir.to_path_buf(), "the actuals"));
+            inputs.folders.push((dir.to_path_buf(), Folder::Actuals));
         }
         for path in &g.scenarios {
             inputs.files.push((path.clone(), "a scenario of this run"));
@@ -101,7 +117,7 @@ impl InputFiles {
         };
         for path in given {
             if path.is_dir() {
-                inputs.folders.push((path.clone(), "the catalog"));
+                inputs.folders.push((path.clone(), Folder::Catalog));
             } else {
                 inputs.files.push((path.clone(), "an input of this run"));
                 // A contract file is read with its folder's `portfolio.toml`.
@@ -131,8 +147,12 @@ impl InputFiles {
             .map(|(path, what)| (path.clone(), (*what).to_owned()))
             .or_else(|| {
                 self.folders.iter().find_map(|(dir, what)| {
-                    find_in(dir, &id)
-                        .map(|path| (path, format!("a file of {what} `{}`", dir.display())))
+                    find_in(dir, &id).map(|path| {
+                        (
+                            path,
+                            format!("a file of {} `{}`", what.what(), dir.display()),
+                        )
+                    })
                 })
             });
         match found {
@@ -171,7 +191,7 @@ impl InputFiles {
             return Ok(());
         };
         let catalog = self.folders.iter().find(|(dir, what)| {
-            *what == "the catalog" && Identity::of_folder(dir).as_ref() == Some(&here)
+            *what == Folder::Catalog && Identity::of_folder(dir).as_ref() == Some(&here)
         });
         match catalog {
             None => Ok(()),
@@ -260,7 +280,7 @@ mod tests {
     fn catalog(dir: &Path) -> InputFiles {
         InputFiles {
             files: Vec::new(),
-            folders: vec![(dir.to_path_buf(), "the catalog")],
+            folders: vec![(dir.to_path_buf(), Folder::Catalog)],
         }
     }
 

@@ -159,6 +159,13 @@ fn write_with(
     )
 }
 
+/// Whether `path` is written in place rather than replaced: a device or a pipe, where there is
+/// no file to replace, and replacing the node would break it for everyone else. What is
+/// written there cannot be taken back.
+pub fn written_in_place(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// The file a [`Steps`] writes to, as a writer: each write is one step.
 struct StepWriter<'a> {
     file: &'a mut File,
@@ -206,12 +213,7 @@ fn stream_with(
         RowsError::Io(e) => err(e),
         RowsError::Engine(e) => CliError::Overflow(e),
     };
-    if let Ok(meta) = fs::metadata(path)
-        && !meta.is_file()
-        && !meta.is_dir()
-    {
-        // A device or a pipe: there is no file to replace, and replacing the node would
-        // break it for everyone else.
+    if written_in_place(path) {
         let mut file = fs::OpenOptions::new().write(true).open(path).map_err(err)?;
         write_body(&mut file, body, steps).map_err(failed)?;
         registry.lock().written = true;

@@ -279,6 +279,9 @@ impl Partial {
     }
 }
 
+/// A group's lines summed by one task at most: the unit of parallel work.
+const CHUNK: usize = 512;
+
 /// `(whole + fraction) / den` exactly, `den` positive. Most cells have no fraction: their
 /// quotient is the plain integer one, which floors and rounds without reducing a fraction first.
 fn over(whole: i128, fraction: Num, den: i128) -> Option<Num> {
@@ -332,7 +335,10 @@ pub struct CapacityProjection<'a> {
     catalog: &'a Catalog,
     /// The groups, sorted.
     pub groups: Vec<String>,
+    /// The lines, each group's side by side.
     lines: Vec<Line>,
+    /// The chunks of one group's lines summed on their own: `(group, lines)`.
+    work: Vec<(usize, Range<usize>)>,
     /// Each period's first and last-plus-one day numbers.
     bounds: Vec<(i64, i64)>,
     power_den: i128,
@@ -446,10 +452,22 @@ impl<'a> CapacityProjection<'a> {
             .iter()
             .map(|p| (day_number(p.start), day_number(p.end)))
             .collect();
+        // Each group's lines side by side, in catalog order (the sort is stable), cut into the
+        // chunks every block of periods sums in parallel.
+        lines.sort_by_key(|l| l.group);
+        let mut work = Vec::new();
+        let mut start = 0;
+        for run in lines.chunk_by(|a, b| a.group == b.group) {
+            for chunk in (start..start + run.len()).step_by(CHUNK) {
+                work.push((run[0].group, chunk..(chunk + CHUNK).min(start + run.len())));
+            }
+            start += run.len();
+        }
         Ok(CapacityProjection {
             catalog,
             groups,
             lines,
+            work,
             bounds,
             power_den,
             compute,
@@ -463,24 +481,15 @@ impl<'a> CapacityProjection<'a> {
         // Lines are summed in parallel, in chunks of one group's lines whose partial sums are
         // then merged in a fixed order: the chunks do not depend on the thread count, so neither
         // does any figure.
-        const CHUNK: usize = 512;
-        let mut by_group: Vec<Vec<&Line>> = vec![Vec::new(); self.groups.len()];
-        for line in &self.lines {
-            by_group[line.group].push(line);
-        }
-        let work: Vec<(usize, &[&Line])> = by_group
-            .iter()
-            .enumerate()
-            .flat_map(|(g, ls)| ls.chunks(CHUNK).map(move |chunk| (g, chunk)))
-            .collect();
-        let partials: Vec<(usize, Result<Partial, EngineError>)> = work
+        let partials: Vec<(usize, Result<Partial, EngineError>)> = self
+            .work
             .par_iter()
-            .map(|&(g, chunk)| {
+            .map(|(g, chunk)| {
                 let mut partial = Partial::new(&block);
-                let result = chunk.iter().try_for_each(|line| {
+                let result = self.lines[chunk.clone()].iter().try_for_each(|line| {
                     partial.add_line(line, &catalog.contracts[line.contract], &self.bounds)
                 });
-                (g, result.map(|()| partial))
+                (*g, result.map(|()| partial))
             })
             .collect();
         let mut rows: Vec<Option<Partial>> = (0..self.groups.len()).map(|_| None).collect();
