@@ -17,12 +17,15 @@
 //! (`tests/snapshots/diff__*.snap`; regenerate with `INSTA_UPDATE=always cargo test --test diff`
 //! and read the diff before keeping it).
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use capplan::cli::{self, Cli};
 use clap::{CommandFactory, Parser};
+use common::git;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -88,32 +91,6 @@ fn capplan(dir: &Path, args: &[&str]) -> (i32, String, String) {
         String::from_utf8(out.stdout).unwrap(),
         String::from_utf8(out.stderr).unwrap(),
     )
-}
-
-/// `git ARGS` in `dir`, isolated from the machine's configuration; it must succeed.
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "capplan tests")
-        .env("GIT_AUTHOR_EMAIL", "tests@example.com")
-        .env("GIT_COMMITTER_NAME", "capplan tests")
-        .env("GIT_COMMITTER_EMAIL", "tests@example.com")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Copies the `*.toml` files of a folder.

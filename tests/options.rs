@@ -20,6 +20,8 @@
 //! Each run is the binary, with `CAPPLAN_CACHE_DIR=off`, no `CAPPLAN_CATALOG`, in a temporary
 //! folder of its own for the files it writes (`{tmp}` in the tables), a few at a time.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -421,6 +423,19 @@ fn shared() -> BTreeMap<String, Opt> {
         .collect()
 }
 
+/// Runs `args` and checks that they are refused, exit 2, with a message holding `says`.
+fn refused(runner: &Runner, args: &[String], says: &str) -> Result<(), String> {
+    let got = runner.run(args);
+    if got.code != 2 || !got.stderr().contains(says) {
+        return Err(format!(
+            "`capplan {}` should exit 2 saying {says}; got {}",
+            args.join(" "),
+            got.describe()
+        ));
+    }
+    Ok(())
+}
+
 /// What one run gives: exit code, standard output and error (the run's folder written
 /// `{tmp}`), and the files it wrote, by path in its folder.
 #[derive(Clone, PartialEq, Eq)]
@@ -544,30 +559,7 @@ impl Runner {
 /// has a change to show, and `--git HEAD~1` another. `starter/` is examples/starter, for a
 /// `--catalog` that `diff --git` reads without the repository around this one.
 fn diff_repository(dir: &Path) -> PathBuf {
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .args([
-                "-c",
-                "commit.gpgsign=false",
-                "-c",
-                "init.defaultBranch=main",
-            ])
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "capplan tests")
-            .env("GIT_AUTHOR_EMAIL", "tests@example.com")
-            .env("GIT_COMMITTER_NAME", "capplan tests")
-            .env("GIT_COMMITTER_EMAIL", "tests@example.com")
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let git = |args: &[&str]| common::git(dir, args);
     let copy = |from: &str, to: &Path| {
         std::fs::create_dir_all(to).unwrap();
         let from = Path::new(env!("CARGO_MANIFEST_DIR")).join(from);
@@ -924,16 +916,11 @@ fn every_command_takes_the_options_its_help_lists_and_refuses_the_others() {
                 None => jobs.push(Box::new(move || {
                     let mut args = with_value(option, value());
                     args.extend(flat(&leaf.words, &base(leaf)));
-                    let got = runner.run(&args);
-                    let says = format!("`{option}` does not apply to `{cmd}`");
-                    if got.code != 2 || !got.stderr().contains(&says) {
-                        return Err(format!(
-                            "`capplan {}` should exit 2 saying {says}; got {}",
-                            args.join(" "),
-                            got.describe()
-                        ));
-                    }
-                    Ok(())
+                    refused(
+                        runner,
+                        &args,
+                        &format!("`{option}` does not apply to `{cmd}`"),
+                    )
                 })),
                 // A single-valued one is refused when given both before and after the name.
                 Some(spec) if !spec.repeatable => jobs.push(Box::new(move || {
@@ -943,16 +930,11 @@ fn every_command_takes_the_options_its_help_lists_and_refuses_the_others() {
                     }
                     let mut args = with_value(option, value());
                     args.extend(flat(&leaf.words, &groups));
-                    let got = runner.run(&args);
-                    let says = format!("`{option}` is given both before and after `{cmd}`");
-                    if got.code != 2 || !got.stderr().contains(&says) {
-                        return Err(format!(
-                            "`capplan {}` should exit 2 saying {says}; got {}",
-                            args.join(" "),
-                            got.describe()
-                        ));
-                    }
-                    Ok(())
+                    refused(
+                        runner,
+                        &args,
+                        &format!("`{option}` is given both before and after `{cmd}`"),
+                    )
                 })),
                 Some(_) => {}
             }
@@ -965,15 +947,11 @@ fn every_command_takes_the_options_its_help_lists_and_refuses_the_others() {
                 jobs.push(Box::new(move || {
                     let mut first = vec!["--format".to_owned(), f.clone()];
                     first.extend(flat(&leaf.words, &base(leaf)));
-                    let got = runner.run(&first);
-                    let says = format!("`--format {f}` does not apply to `{cmd}`");
-                    if got.code != 2 || !got.stderr().contains(&says) {
-                        return Err(format!(
-                            "`capplan {}` should exit 2 saying {says}; got {}",
-                            first.join(" "),
-                            got.describe()
-                        ));
-                    }
+                    refused(
+                        runner,
+                        &first,
+                        &format!("`--format {f}` does not apply to `{cmd}`"),
+                    )?;
                     let mut groups = base(leaf);
                     groups.push(vec!["--format".to_owned(), f.clone()]);
                     let after = flat(&leaf.words, &groups);
