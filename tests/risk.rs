@@ -93,8 +93,13 @@ fn the_same_seed_gives_the_same_bytes_on_one_and_two_threads() {
 /// With slips of no width and no cancellation, every quantile of every period is the plan's
 /// GPUs and power, and the target's power is reached when `plan` says.
 fn assert_samples_are_the_plan(catalog: &str, by: &str) {
+    assert_samples_are_the_plan_in(catalog, by, &[]);
+}
+
+/// [`assert_samples_are_the_plan`] on the window that `window` (`--from`, `--to`) gives.
+fn assert_samples_are_the_plan_in(catalog: &str, by: &str, window: &[&str]) {
     let zero = scenario("zero-width.toml");
-    let risk = json(&[
+    let mut args = vec![
         "--catalog",
         catalog,
         "--scenario",
@@ -108,8 +113,12 @@ fn assert_samples_are_the_plan(catalog: &str, by: &str) {
         "1500",
         "--quantiles",
         "0,10,50,90,100",
-    ]);
-    let plan = json(&["--catalog", catalog, "--format", "json", "plan", "--by", by]);
+    ];
+    args.extend(window);
+    let risk = json(&args);
+    let mut args = vec!["--catalog", catalog, "--format", "json", "plan", "--by", by];
+    args.extend(window);
+    let plan = json(&args);
     let (r, p) = (rows(&risk), rows(&plan));
     assert_eq!(r.len(), p.len(), "{catalog} by {by}");
     for (a, b) in r.iter().zip(p) {
@@ -142,10 +151,20 @@ fn zero_width_slips_reproduce_the_plan_in_every_quantile() {
     for by in ["quarter", "month", "year"] {
         assert_samples_are_the_plan("contracts", by);
     }
+    // Windows after the target's power is reached (in 2029), and before it.
+    assert_samples_are_the_plan_in("contracts", "quarter", &["--from", "2031-01"]);
+    assert_samples_are_the_plan_in(
+        "contracts",
+        "month",
+        &["--from", "2030-06", "--to", "2031-12"],
+    );
+    assert_samples_are_the_plan_in("contracts", "quarter", &["--to", "2027-12"]);
     for catalog in [
         "tests/fixtures/engine/calendar",
         "tests/fixtures/engine/fiscal",
         "tests/fixtures/engine/rounding",
+        // Sums past 64 bits.
+        "tests/fixtures/risk/huge",
     ] {
         assert_samples_are_the_plan(catalog, "month");
     }

@@ -5,31 +5,35 @@
 //!
 //! What does not change between samples is computed once: tranches no entry can move are
 //! summed per period up front; for the others, the shape, watts, kind, the check that no sum
-//! can overflow and an index from day to period end are prepared once. A sample then places
-//! each tranche on the period grid (two look-ups), adds its full-capacity periods as a step
-//! and computes its few ramp periods in 64-bit integers (two divisions; a table prepared once
-//! where the products do not fit). Values are kept per sample and period as `u32` where the
-//! catalog's totals fit, else `u64` (4 or 8 bytes per sample, period and figure: 264 MB for
-//! a million samples of 33 quarters), and the quantiles are found per period by selection,
-//! not sorting. Memory therefore grows as samples x periods: a run that would keep more than
-//! [`MAX_MEMORY_BYTES`] is refused before it starts ([`RiskModel::check_memory`]), with the
-//! number of samples that would fit.
+//! can overflow, the ramp tables and an index from day to period end are prepared once. A
+//! sample then places each tranche on the period grid (two look-ups), adds its full-capacity
+//! periods as a step and reads its few ramp periods from its table (or computes them in 64-bit
+//! integers, two divisions, past the tables' budget), summing power in 64-bit fixed point
+//! wherever the catalog's totals allow ([`super::power`]). Periods before the window are
+//! computed only where power could reach the target's there, and periods after it only until
+//! it is reached. Values are kept per sample and period as `u32` where the catalog's totals
+//! fit, else `u64` (4 or 8 bytes per sample, period and figure: 264 MB for a million samples of
+//! 33 quarters), and the quantiles are found per period by selection, not sorting
+//! ([`super::quantiles`]). Memory therefore grows as samples x periods: a run that would keep
+//! more than [`MAX_MEMORY_BYTES`] is refused before it starts ([`RiskModel::check_memory`]),
+//! with the number of samples that would fit.
 
 use rayon::prelude::*;
 
 use super::RiskModel;
-use super::power::Line;
+use super::power::{Acc, Line, Point};
+use super::quantiles::Key;
 
 /// The most memory a run may keep for its samples' figures ([`RiskModel::memory_bytes`]):
 /// 10,000,000 samples of the default quarterly window fit; a monthly window over decades
 /// needs fewer samples, and is refused with the number that fits rather than left to run
 /// out of memory.
 pub const MAX_MEMORY_BYTES: u64 = 4 << 30;
-/// Ramp-day figures kept in tables, over all tranches (32 bytes each); past it, the remaining
-/// tranches compute them as they go.
+/// Ramp-day figures kept in tables, over all tranches (16 bytes each in 64-bit sums, 32 in
+/// 128-bit ones); past it, the remaining tranches compute them as they go.
 const TABLE_BUDGET: usize = 1 << 21;
 /// Ramp-day figures of tranches that could compute them in 64 bits ([`Line::point`]) kept in
-/// tables all the same while every table fits a processor's second-level cache (512 KiB): a
+/// tables all the same while every table fits a processor's second-level cache (256 KiB): a
 /// lookup there is quicker than the divisions.
 const CACHED_BUDGET: usize = 1 << 14;
 
@@ -48,7 +52,7 @@ pub struct MemoryError {
 
 /// Fills, in parallel, the ramp tables of the `lines` that need one ([`Line::point`] for each
 /// day of the ramp), in order, while [`TABLE_BUDGET`] lasts.
-pub(super) fn fill_tables(lines: &mut [Line]) {
+pub(super) fn fill_tables<A: Acc>(lines: &mut [Line], frac_bits: u32) {
     let mut budget = TABLE_BUDGET;
     let ramp_days: usize = lines
         .iter()
@@ -74,7 +78,8 @@ pub(super) fn fill_tables(lines: &mut [Line]) {
         .zip(wanted)
         .filter(|(_, take)| *take)
         .for_each(|(line, _)| {
-            line.table = (0..line.n).map(|t| line.point(t)).collect();
+            let points: Vec<Point<A>> = (0..line.n).map(|t| line.point(t, frac_bits)).collect();
+            line.table = A::table(points);
         });
 }
 
@@ -109,7 +114,8 @@ impl RiskModel {
 }
 
 /// For a day `d`, the first period of the span whose last day is on or after `d`: a lookup
-/// in a table over the span's days, or a binary search where the span is too long for one.
+/// in a table over the span's days (and one day past them, where the answer is the span's
+/// length), or a binary search where the span is too long for one.
 #[derive(Clone, Debug)]
 pub(super) struct EndIndex {
     ends: Vec<i64>,
@@ -123,8 +129,8 @@ impl EndIndex {
     pub(super) fn new(ends: &[i64]) -> Self {
         let first = ends.first().copied().unwrap_or(0);
         let last = ends.last().copied().unwrap_or(0);
-        let table = if last - first < Self::MAX_DAYS {
-            (first..=last)
+        let table = if !ends.is_empty() && last - first < Self::MAX_DAYS {
+            (first..=last + 1)
                 .map(|d| ends.partition_point(|&e| e < d) as u32)
                 .collect()
         } else {
@@ -138,19 +144,17 @@ impl EndIndex {
     }
 
     pub(super) fn first_ending_from(&self, d: i64) -> usize {
-        if d <= self.first {
-            return 0;
-        }
-        match self.table.get((d - self.first) as usize) {
-            Some(&p) => p as usize,
-            None if self.table.is_empty() => self.ends.partition_point(|&e| e < d),
-            None => self.ends.len(),
+        match self.table.len() {
+            0 => self.ends.partition_point(|&e| e < d),
+            len => {
+                self.table[d.saturating_sub(self.first).clamp(0, len as i64 - 1) as usize] as usize
+            }
         }
     }
 }
 
 /// How figures are kept between sampling and selection: as narrow as the catalog allows.
-pub(super) trait Store: Copy + Default + Ord + Send + Sync {
+pub(super) trait Store: Key + Default + Send + Sync {
     /// The model's bounds guarantee that `v` fits.
     fn put(v: i128) -> Self;
     fn get(self) -> i128;

@@ -15,13 +15,14 @@
 //! seed only, never on the thread count.
 
 use rand_chacha::ChaCha8Rng;
-use rand_chacha::rand_core::{Rng, SeedableRng};
+use rand_chacha::rand_core::SeedableRng;
 use rayon::prelude::*;
 
 use super::cost::Store;
 use super::demand::{DemandCounts, DemandModel, DemandScratch};
-use super::power::round_kw;
+use super::power::Acc;
 use super::quantiles::select;
+use super::sample::Sampler;
 use super::{DemandOutcome, Quantile, RiskModel, RiskOutcome};
 
 /// Samples per chunk: the unit of parallel work and of seeding.
@@ -63,8 +64,10 @@ impl Dist {
         }
     }
 
-    /// Whole days of slip for a draw: the inverse CDF at `u`, floored.
-    fn days(self, x: u64) -> i64 {
+    /// Whole days of slip for a draw: the inverse CDF at `u`, floored. The triangular side is
+    /// chosen without a branch: `u` below the mode's CDF is a coin toss the processor cannot
+    /// predict.
+    pub(super) fn days(self, x: u64) -> i64 {
         let u = unit(x);
         let (v, lo, hi) = match self {
             Dist::Uniform { lo, hi } => (lo + u * (hi - lo), lo, hi),
@@ -75,12 +78,9 @@ impl Dist {
                 left,
                 right,
             } => {
-                let v = if u < split {
-                    lo + (u * left).sqrt()
-                } else {
-                    hi - ((1.0 - u) * right).sqrt()
-                };
-                (v, lo, hi)
+                let below = u < split;
+                let root = if below { u * left } else { (1.0 - u) * right }.sqrt();
+                (if below { lo + root } else { hi - root }, lo, hi)
             }
         };
         // The bounds are whole days well inside i64: the cast cannot saturate.
@@ -92,7 +92,7 @@ impl Dist {
 /// `f64::floor` is on processors without SSE4.1.
 fn floor(v: f64) -> i64 {
     let t = v as i64;
-    if (t as f64) > v { t - 1 } else { t }
+    t - i64::from((t as f64) > v)
 }
 
 /// One random number of a sample, in stream order. `line` is the tranche's index among the
@@ -110,6 +110,42 @@ pub(super) enum Draw {
     },
 }
 
+/// The draws of a sample by what they do, for the tranches sampled: slips (uniform ones first,
+/// then triangular: the order in which they are added does not change a sum) and
+/// cancellations, each with its place in the stream. Draws of tranches the filters leave out
+/// are taken from the stream all the same.
+#[derive(Clone, Debug, Default)]
+pub(super) struct DrawPlan {
+    pub(super) taken: usize,
+    pub(super) slips: Vec<(usize, usize, Dist)>,
+    pub(super) cancels: Vec<(usize, usize, u64)>,
+}
+
+impl DrawPlan {
+    pub(super) fn new(draws: &[Draw]) -> Self {
+        let mut plan = DrawPlan {
+            taken: draws.len(),
+            ..DrawPlan::default()
+        };
+        for (at, d) in draws.iter().enumerate() {
+            match *d {
+                Draw::Slip {
+                    line: Some(l),
+                    dist,
+                } => plan.slips.push((at, l, dist)),
+                Draw::Cancel {
+                    line: Some(l),
+                    below,
+                } => plan.cancels.push((at, l, below)),
+                _ => {}
+            }
+        }
+        plan.slips
+            .sort_by_key(|(at, _, d)| (matches!(d, Dist::Triangular { .. }), *at));
+        plan
+    }
+}
+
 impl RiskModel {
     /// Runs `samples` samples (at least one) from `seed`. `progress` is told the number of
     /// samples of each chunk as it finishes, from any thread.
@@ -121,14 +157,15 @@ impl RiskModel {
         progress: &(dyn Fn(u64) + Sync),
     ) -> RiskOutcome {
         let samples = samples.max(1);
-        if self.wide {
-            self.run::<u64>(samples, seed, quantiles, progress)
-        } else {
-            self.run::<u32>(samples, seed, quantiles, progress)
+        match (self.wide, self.wide_sums) {
+            (false, false) => self.run::<u32, u64>(samples, seed, quantiles, progress),
+            (true, false) => self.run::<u64, u64>(samples, seed, quantiles, progress),
+            (false, true) => self.run::<u32, u128>(samples, seed, quantiles, progress),
+            (true, true) => self.run::<u64, u128>(samples, seed, quantiles, progress),
         }
     }
 
-    fn run<T: Store>(
+    fn run<T: Store, A: Acc>(
         &self,
         samples: u64,
         seed: u64,
@@ -137,6 +174,7 @@ impl RiskModel {
     ) -> RiskOutcome {
         let n = usize::try_from(samples).unwrap_or(usize::MAX);
         let w = self.window_len;
+        let sampler = Sampler::<A>::new(self);
         // Per chunk: `[figure][window period][sample]`, figure 0 GPUs and 1 kW.
         let block = (2 * w).max(1);
         let mut values: Vec<T> = vec![T::default(); block * n];
@@ -156,26 +194,17 @@ impl RiskModel {
                 let len = reach.len();
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 rng.set_stream(c as u64);
-                let mut s = Scratch::new(self);
+                let mut s = sampler.scratch();
                 let mut ds: Option<DemandScratch> = self.demand.as_ref().map(DemandModel::scratch);
-                for i in 0..len {
-                    self.sample(&mut rng, &mut s);
+                for (i, reach) in reach.iter_mut().enumerate() {
+                    let first = sampler.sample(&mut rng, &mut s, vals, len, i);
                     if let (Some(model), Some(ds)) = (&self.demand, ds.as_mut()) {
                         model.sample(&s.shift, &s.alive, ds, counts);
                     }
-                    for p in 0..w {
-                        let q = self.window_start + p;
-                        vals[p * len + i] = T::put(s.out_gpus[q]);
-                        vals[(w + p) * len + i] = T::put(s.out_kw[q]);
-                    }
-                    reach[i] = match self.goal_kw {
-                        Some(goal) => {
-                            s.out_kw
-                                .iter()
-                                .position(|&kw| kw >= goal)
-                                .unwrap_or(self.span.len()) as u32
-                        }
-                        None => 0,
+                    *reach = if self.goal_kw.is_some() {
+                        first as u32
+                    } else {
+                        0
                     };
                 }
                 progress(len as u64);
@@ -189,12 +218,14 @@ impl RiskModel {
         let columns: Vec<Vec<i128>> = (0..2 * w)
             .into_par_iter()
             .map(|f| {
-                let mut col: Vec<T> = Vec::with_capacity(n);
-                for chunk in values.chunks(block * CHUNK) {
-                    let len = chunk.len() / block;
-                    col.extend_from_slice(&chunk[f * len..(f + 1) * len]);
-                }
-                select(&mut col, &ranks).into_iter().map(T::get).collect()
+                let parts: Vec<&[T]> = values
+                    .chunks(block * CHUNK)
+                    .map(|chunk| {
+                        let len = chunk.len() / block;
+                        &chunk[f * len..(f + 1) * len]
+                    })
+                    .collect();
+                select(&parts, &ranks).into_iter().map(T::get).collect()
             })
             .collect();
         drop(values);
@@ -213,7 +244,7 @@ impl RiskModel {
                     by.push(sum);
                 }
             }
-            let firsts = select(&mut reached, &ranks)
+            let firsts = select(&[&reached], &ranks)
                 .into_iter()
                 .map(|r| self.span.get(r as usize).cloned())
                 .collect();
@@ -243,140 +274,6 @@ impl RiskModel {
                     counts: total,
                 }
             }),
-        }
-    }
-
-    /// One sample: GPUs and kW for every period of the span into `s.out_*`.
-    fn sample(&self, rng: &mut ChaCha8Rng, s: &mut Scratch) {
-        s.reset();
-        for d in &self.draws {
-            let x = rng.next_u64();
-            match *d {
-                Draw::Slip { line, dist } => {
-                    if let Some(l) = line {
-                        s.shift[l] += dist.days(x);
-                    }
-                }
-                Draw::Cancel { line, below } => {
-                    if let Some(l) = line
-                        && (x >> 11) < below
-                    {
-                        s.alive[l] = false;
-                    }
-                }
-            }
-        }
-        let ends = &self.ends;
-        for (j, line) in self.lines.iter().enumerate() {
-            if !s.alive[j] {
-                continue;
-            }
-            let from = line.from + s.shift[j];
-            let hi = line.p_until;
-            let lo = self.grid.first_ending_from(from).min(hi);
-            if lo >= hi {
-                continue;
-            }
-            let by = from + line.n;
-            let full = self.grid.first_ending_from(by).clamp(lo, hi);
-            if line.ramps() {
-                for (q, &e) in ends.iter().enumerate().take(full).skip(lo) {
-                    let point = line.point(e - from);
-                    if line.gpu {
-                        s.gpus[q] += i128::from(point.units);
-                    }
-                    s.power[q] += point.power;
-                    if point.frac != 0.0 {
-                        s.frac[q] += point.frac;
-                        s.terms[q] += 1;
-                    }
-                }
-            }
-            if full < hi {
-                if line.gpu {
-                    let u = i128::from(line.units);
-                    s.gpus_step[full] += u;
-                    s.gpus_step[hi] -= u;
-                }
-                s.power_step[full] += line.full_power;
-                s.power_step[hi] -= line.full_power;
-            }
-        }
-        let base = &self.base;
-        let (mut gpus_run, mut power_run) = (0i128, 0i128);
-        // Each period's sums are read once, here, and zeroed as they are read, ready for the
-        // next sample: cheaper than clearing the arrays again before it.
-        use std::mem::take;
-        for p in 0..ends.len() {
-            gpus_run += take(&mut s.gpus_step[p]);
-            power_run += take(&mut s.power_step[p]);
-            s.out_gpus[p] = base.gpus[p] + gpus_run + take(&mut s.gpus[p]);
-            let whole = base.power[p] + power_run + take(&mut s.power[p]);
-            let terms = base.terms[p] + take(&mut s.terms[p]);
-            let frac = take(&mut s.frac[p]);
-            s.out_kw[p] = if terms == 0 {
-                round_kw(whole, true, self.power_den)
-            } else {
-                let f = base.frac[p] + frac;
-                let fl = floor(f);
-                let fr = f - fl as f64;
-                // The f64 sum of `terms` fractions below one is within this of the exact sum
-                // (each term within 1.5 ulp, each addition within half an ulp of a sum below
-                // `terms`), with a margin of three.
-                let m = f64::from(terms) + 4.0;
-                let tol = 1e-15 * m * m;
-                if fr > tol && fr < 1.0 - tol {
-                    round_kw(whole + i128::from(fl), false, self.power_den)
-                } else {
-                    self.exact_kw(p, whole, s)
-                }
-            };
-        }
-    }
-}
-
-/// A sample's working figures, reused from sample to sample.
-pub(super) struct Scratch {
-    pub(super) shift: Vec<i64>,
-    pub(super) alive: Vec<bool>,
-    gpus_step: Vec<i128>,
-    power_step: Vec<i128>,
-    gpus: Vec<i128>,
-    power: Vec<i128>,
-    frac: Vec<f64>,
-    terms: Vec<u32>,
-    out_gpus: Vec<i128>,
-    out_kw: Vec<i128>,
-}
-
-impl Scratch {
-    fn new(model: &RiskModel) -> Self {
-        let (l, p) = (model.lines.len(), model.ends.len());
-        Scratch {
-            shift: vec![0; l],
-            alive: vec![true; l],
-            gpus_step: vec![0; p + 1],
-            power_step: vec![0; p + 1],
-            gpus: vec![0; p],
-            power: vec![0; p],
-            frac: vec![0.0; p],
-            terms: vec![0; p],
-            out_gpus: vec![0; p],
-            out_kw: vec![0; p],
-        }
-    }
-
-    /// Readies the scratch for a sample. The per-period sums are zeroed as the previous
-    /// sample read them ([`RiskModel::sample`]); the step arrays' last entry, past the final
-    /// period, is never read and is zeroed here.
-    fn reset(&mut self) {
-        self.shift.fill(0);
-        self.alive.fill(true);
-        if let Some(last) = self.gpus_step.last_mut() {
-            *last = 0;
-        }
-        if let Some(last) = self.power_step.last_mut() {
-            *last = 0;
         }
     }
 }

@@ -9,6 +9,7 @@
 //! - `draws`: random numbers: the seeded streams, the order in which a sample takes its
 //!   draws, and the run over chunks of samples;
 //! - `power`: exact power: the figures of `capplan plan` for the same dates, digit for digit;
+//! - `sample`: one sample: its draws, where each tranche lands, the figures of the window;
 //! - `quantiles`: nearest rank on the samples, and the percentiles asked for ([`Quantile`]);
 //! - `cost`: what is prepared once, how figures are kept between samples, and the memory a run
 //!   may keep;
@@ -21,6 +22,7 @@ mod draws;
 mod model;
 mod power;
 mod quantiles;
+mod sample;
 pub mod term;
 
 use rust_decimal::Decimal;

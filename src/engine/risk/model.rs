@@ -45,13 +45,12 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::cost::{EndIndex, fill_tables};
 use super::demand::{DemandModel, Supply};
-use super::draws::{Dist, Draw};
-use super::power::{Base, Line, fast_den, ramp_parts, scaled, split};
+use super::draws::{Dist, Draw, DrawPlan};
+use super::power::{Base, Line, Table, fast_den, frac_bits, ramp_parts, scaled, split};
 use super::{RiskError, overflow, too_big};
 use crate::catalog::model::{Catalog, HardwareKind, Ramp};
 use crate::catalog::ramp::{RampShape, day_number, ramp_shape, tranche_units};
 use crate::diagnostic::Diagnostic;
-use crate::engine::num::Num;
 use crate::engine::{Filter, Period, Timeline};
 use crate::scenario::{Risk, Slip};
 
@@ -68,10 +67,19 @@ pub struct RiskModel {
     pub(super) ends: Vec<i64>,
     pub(super) grid: EndIndex,
     pub(super) lines: Vec<Line>,
-    pub(super) draws: Vec<Draw>,
+    /// The draws of a sample.
+    pub(super) plan: DrawPlan,
     pub(super) base: Base,
+    /// Per period of the span, the base's power in fixed point ([`super::power`]).
+    pub(super) base_fx: Vec<u128>,
     /// Power whole parts are over this; kW are whole parts / `power_den`.
     pub(super) power_den: i128,
+    /// Fraction bits of the fixed-point power sums, and whether they need 128 bits.
+    pub(super) frac_bits: u32,
+    pub(super) wide_sums: bool,
+    /// The first period of the span a sample computes: the window's first, or an earlier one
+    /// where power could reach the target's there.
+    pub(super) first_needed: usize,
     pub(super) goal_kw: Option<i128>,
     /// Whether figures need 64 bits.
     pub(super) wide: bool,
@@ -324,13 +332,8 @@ impl RiskModel {
         let wide = total_gpus > i128::from(u32::MAX) || max_kw > i128::from(u32::MAX);
 
         let n_span = span.len();
-        let mut base = Base {
-            gpus: vec![0; n_span],
-            power: vec![0; n_span],
-            frac: vec![0.0; n_span],
-            terms: vec![0; n_span],
-            exact: vec![Num::ZERO; n_span],
-        };
+        let mut base = Base::new(n_span);
+        let (frac_bits, wide_sums) = frac_bits(total_power as u128, power_den as u128);
         let mut lines = Vec::new();
         let mut supply = Vec::new();
         let mut line_of: Vec<Option<usize>> = vec![None; raw.len()];
@@ -375,8 +378,9 @@ impl RiskModel {
                     n,
                     ramp: s.ramp,
                     p_until,
-                    table: Vec::new(),
+                    table: Table::None,
                     fast_den: fast_den(s.units, n, s.ramp, watts),
+                    full_fx: ((s.units as u128) * (watts as u128)) << frac_bits,
                 });
                 continue;
             }
@@ -386,7 +390,11 @@ impl RiskModel {
                 .ok_or_else(|| err("facility power"))?;
         }
         // Ramp tables, while the budget lasts, built in parallel.
-        fill_tables(&mut lines);
+        if wide_sums {
+            fill_tables::<u128>(&mut lines, frac_bits);
+        } else {
+            fill_tables::<u64>(&mut lines, frac_bits);
+        }
         let draws: Vec<Draw> = stream
             .into_iter()
             .map(|(slot, d)| {
@@ -399,6 +407,8 @@ impl RiskModel {
             .collect();
         // Slips are bounded by their distributions: make sure no sample can overflow a day.
         let mut reach = vec![0i64; lines.len()];
+        // The earliest a line can start: its slips' lower bounds.
+        let mut earliest: Vec<i64> = lines.iter().map(|l| l.from).collect();
         for d in &draws {
             if let Draw::Slip {
                 line: Some(l),
@@ -410,6 +420,7 @@ impl RiskModel {
                 };
                 let most = (lo.abs().max(hi.abs()) as i64).saturating_add(1);
                 reach[*l] = reach[*l].saturating_add(most);
+                earliest[*l] = earliest[*l].saturating_add(lo as i64);
             }
         }
         for (line, r) in lines.iter().zip(&reach) {
@@ -419,6 +430,27 @@ impl RiskModel {
             }
         }
         let grid = EndIndex::new(&ends);
+        let base_fx = (0..n_span)
+            .map(|p| base.fixed(p, frac_bits))
+            .collect::<Option<Vec<u128>>>()
+            .ok_or_else(|| too_big("facility power"))?;
+        // Periods before the window are computed only where power could reach the target's
+        // there: with every line that can have started by the period's end at full power.
+        let first_needed = match goal_kw {
+            None => window_start,
+            Some(goal) => (0..window_start)
+                .find(|&p| {
+                    let most = lines
+                        .iter()
+                        .zip(&earliest)
+                        .filter(|(l, start)| p < l.p_until && **start <= ends[p])
+                        .fold(base_fx[p] >> frac_bits, |sum, (l, _)| {
+                            sum.saturating_add(l.full_power as u128)
+                        });
+                    (most + 1) / power_den as u128 + 1 >= goal as u128
+                })
+                .unwrap_or(window_start),
+        };
         let demand = DemandModel::new(catalog, timeline, filter, &supply)?;
         Ok(RiskModel {
             span,
@@ -427,9 +459,13 @@ impl RiskModel {
             ends,
             grid,
             lines,
-            draws,
+            plan: DrawPlan::new(&draws),
             base,
+            base_fx,
             power_den,
+            frac_bits,
+            wide_sums,
+            first_needed,
             goal_kw,
             wide,
             tranches: raw.len(),

@@ -1,34 +1,207 @@
-//! Exact facility power: a tranche's figures on a day of its ramp, split into whole parts and
-//! fractions, the sums of the tranches no entry can move, and the rounding to the kilowatt.
+//! Exact facility power: a tranche's figures on a day of its ramp, the sums of the tranches no
+//! entry can move, fixed-point sums per sample, and the rounding to the kilowatt.
 //!
 //! # Exact power
 //!
 //! Per period, power in kW is `round_half_even(sum_i online_i * watts_i / D)` with each
 //! tranche's facility watts an integer over one power of ten `D`, as in the deterministic
-//! engine. Each tranche's term splits into a whole part (an integer) and a fraction below one
-//! (`r / den`, with `den` the ramp's `n` or `n^3`). Whole parts are summed as integers; the
-//! fractions are summed in `f64` only to find the floor of their sum, which is all the
-//! rounding needs, and whenever that sum lies within a proven error bound of an integer the
-//! period is summed again exactly (as fractions, continued as 28-digit decimals past `i128`
-//! as everywhere in the engine). So the figures are those of `capplan plan` for the same
-//! dates, digit for digit.
+//! engine. A sample sums each tranche's term in fixed point: the term times `2^F` with its
+//! integer part exact and its fraction (`r / den`, with `den` the ramp's `n` or `n^3`) from an
+//! `f64` quotient, so within 2 of the exact value times `2^F`. `F` is up to 32 bits, as many as
+//! the catalog's total power leaves room for in 64-bit sums (in 128-bit ones past that). With
+//! at most `T` terms in a period (the moving tranches, and one for the sum of the others), the
+//! period's exact sum times `2^F` lies within `2T` of the fixed-point sum `S`. Rounding to the
+//! kilowatt only changes at the half-way points `(k + 1/2) D`: where none lies within `2T` of
+//! `S`, the kilowatts are those of `S`; otherwise the period is summed again exactly (as
+//! fractions, continued as 28-digit decimals past `i128` as everywhere in the engine), which on
+//! the shipped catalog is about one period in ten billion. So the figures are those of
+//! `capplan plan` for the same dates, digit for digit.
 
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 
 use super::RiskModel;
-use super::draws::Scratch;
 use crate::catalog::model::Ramp;
 use crate::catalog::ramp::RampShape;
 use crate::engine::num::Num;
 use crate::exact::Rational;
 
-/// A tranche's figures on one day of its ramp: whole units, the whole part of power (watts x
-/// units over the run's power scale) and the fraction it leaves.
-#[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Point {
-    pub(super) power: i128,
+/// A tranche's figures on one day of its ramp: whole units, and power in fixed point.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Point<A> {
     pub(super) units: u64,
-    pub(super) frac: f64,
+    pub(super) fx: A,
+}
+
+/// A tranche's ramp, one [`Point`] a day, in the width of the run's sums.
+#[derive(Clone, Debug, Default)]
+pub(super) enum Table {
+    #[default]
+    None,
+    Narrow(Vec<Point<u64>>),
+    Wide(Vec<Point<u128>>),
+}
+
+/// The sums of a sample's power, in fixed point: 64 bits where the catalog's totals allow,
+/// else 128. Additions wrap: a period's sum is a running total of steps up and down that ends
+/// where the exact figures are, never negative and within the model's bounds.
+pub(super) trait Acc: Copy + Default + Eq + Send + Sync + 'static {
+    /// `v`, which the model's bounds guarantee fits.
+    fn put(v: u128) -> Self;
+    fn get(self) -> u128;
+    fn add(self, o: Self) -> Self;
+    fn sub(self, o: Self) -> Self;
+    /// `(self / d, self % d)`, `magic` being `d`'s ([`Magic`]).
+    fn div_rem(self, d: Self, magic: Magic) -> (Self, Self);
+    fn points(table: &Table) -> &[Point<Self>];
+    fn table(points: Vec<Point<Self>>) -> Table;
+}
+
+impl Acc for u64 {
+    fn put(v: u128) -> Self {
+        v as u64
+    }
+    fn get(self) -> u128 {
+        u128::from(self)
+    }
+    fn add(self, o: Self) -> Self {
+        self.wrapping_add(o)
+    }
+    fn sub(self, o: Self) -> Self {
+        self.wrapping_sub(o)
+    }
+    fn div_rem(self, d: Self, magic: Magic) -> (Self, Self) {
+        // Narrow sums stay below 2^61 ([`frac_bits`]).
+        match magic.div(self) {
+            Some(q) => (q, self - q * d),
+            None => (self / d, self % d),
+        }
+    }
+    fn points(table: &Table) -> &[Point<Self>] {
+        match table {
+            Table::Narrow(p) => p,
+            _ => &[],
+        }
+    }
+    fn table(points: Vec<Point<Self>>) -> Table {
+        Table::Narrow(points)
+    }
+}
+
+impl Acc for u128 {
+    fn put(v: u128) -> Self {
+        v
+    }
+    fn get(self) -> u128 {
+        self
+    }
+    fn add(self, o: Self) -> Self {
+        self.wrapping_add(o)
+    }
+    fn sub(self, o: Self) -> Self {
+        self.wrapping_sub(o)
+    }
+    fn div_rem(self, d: Self, _: Magic) -> (Self, Self) {
+        (self / d, self % d)
+    }
+    fn points(table: &Table) -> &[Point<Self>] {
+        match table {
+            Table::Wide(p) => p,
+            _ => &[],
+        }
+    }
+    fn table(points: Vec<Point<Self>>) -> Table {
+        Table::Wide(points)
+    }
+}
+
+/// `whole + r / den` (with `0 <= r < den`) times `2^f`: the whole part exact, the fraction
+/// floored from an `f64` quotient (within `2^-50` of `r / den`, so the result is within 2 of
+/// the exact value times `2^f`).
+pub(super) fn fixed(whole: u128, r: u128, den: u128, f: u32) -> u128 {
+    let frac = if r == 0 {
+        0
+    } else {
+        ((r as f64 / den as f64) * (1u64 << f) as f64) as u128
+    };
+    (whole << f) + frac
+}
+
+/// The rounding of a period's fixed-point sum to the kilowatt, prepared once per run.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Rounding<A> {
+    /// `D * 2^F`: one kilowatt.
+    unit: A,
+    /// Half of it.
+    half: A,
+    /// `2T`: how far the fixed-point sum may be from the exact one.
+    err: A,
+    /// Whether every period is summed exactly (`4T >= D * 2^F`, only on absurd catalogs).
+    always_exact: bool,
+    /// Division by `unit` as a multiplication ([`Acc::div_rem`]).
+    magic: Magic,
+}
+
+/// `floor(n / d) = (n * m) >> shift` for every `n < 2^61`, with `shift = 61 + ceil(log2 d)`
+/// and `m = ceil(2^shift / d)`, below `2^62 + 1` (Granlund and Montgomery, "Division by
+/// invariant integers using multiplication", 1994: exact since `m d - 2^shift < d <=
+/// 2^ceil(log2 d)`).
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Magic {
+    m: u64,
+    shift: u32,
+}
+
+impl Magic {
+    fn new(d: u128) -> Magic {
+        let Ok(d) = u64::try_from(d) else {
+            return Magic::default();
+        };
+        if !(2..1 << 62).contains(&d) {
+            return Magic::default();
+        }
+        let l = 64 - (d - 1).leading_zeros();
+        let shift = 61 + l;
+        let m = (1u128 << shift).div_ceil(u128::from(d));
+        match u64::try_from(m) {
+            Ok(m) => Magic { m, shift },
+            Err(_) => Magic::default(),
+        }
+    }
+
+    /// `n / d` where `n < 2^61`, if prepared.
+    fn div(self, n: u64) -> Option<u64> {
+        (self.m != 0).then(|| ((u128::from(n) * u128::from(self.m)) >> self.shift) as u64)
+    }
+}
+
+impl<A: Acc> Rounding<A> {
+    pub(super) fn new(power_den: i128, frac_bits: u32, terms: usize) -> Self {
+        let unit = (power_den as u128) << frac_bits;
+        let err = 2 * terms as u128;
+        Rounding {
+            unit: A::put(unit),
+            half: A::put(unit / 2),
+            err: A::put(err),
+            always_exact: 2 * err >= unit,
+            magic: Magic::new(unit),
+        }
+    }
+
+    /// The kilowatts of a fixed-point sum `s`, or `None` where a half-way point is within the
+    /// error of `s` and the period must be summed exactly. With the error below half a
+    /// kilowatt, only this kilowatt's half-way point can be that near.
+    pub(super) fn kw(&self, s: A) -> Option<u128> {
+        if self.always_exact {
+            return None;
+        }
+        let (q, r) = s.div_rem(self.unit, self.magic);
+        let (r, half) = (r.get(), self.half.get());
+        if r.abs_diff(half) <= self.err.get() {
+            return None;
+        }
+        Some(q.get() + u128::from(r > half))
+    }
 }
 
 /// `(num, den)` of units online `t` days into a ramp of `n` days.
@@ -43,16 +216,11 @@ pub(super) fn ramp_parts(units: u64, n: i64, ramp: Ramp, t: i64) -> Option<(i128
     shape.sum_parts(t, t.checked_add(1)?)
 }
 
-/// Splits `num / den` units at `watts` into a [`Point`] and the exact remainder `r` (over `den`).
-pub(super) fn split(num: i128, den: i128, watts: i128) -> Option<(Point, i128)> {
+/// `num / den` units at `watts`, split: whole units, the whole part of power and the exact
+/// remainder of power `r` (over `den`).
+pub(super) fn split(num: i128, den: i128, watts: i128) -> Option<(u64, i128, i128)> {
     let w = num.checked_mul(watts)?;
-    let r = w % den;
-    let point = Point {
-        power: w / den,
-        units: u64::try_from(num / den).ok()?,
-        frac: if r == 0 { 0.0 } else { r as f64 / den as f64 },
-    };
-    Some((point, r))
+    Some((u64::try_from(num / den).ok()?, w / den, w % den))
 }
 
 /// A tranche that samples can move or cancel.
@@ -72,11 +240,13 @@ pub(super) struct Line {
     pub(super) p_until: usize,
     /// Figures per ramp day; empty where the budget ran out (computed as needed) or where the
     /// ramp has no days between 0 and all units.
-    pub(super) table: Vec<Point>,
+    pub(super) table: Table,
     /// For a ramp whose products fit 64 bits, the ramp's denominator (`n`, or `n^3` for an
     /// s-curve): its figures then take two divisions, faster than a table that does not stay
     /// in the processor's cache. 0 otherwise.
     pub(super) fast_den: u64,
+    /// The whole power at full capacity in fixed point.
+    pub(super) full_fx: u128,
 }
 
 impl Line {
@@ -85,25 +255,33 @@ impl Line {
         self.ramp != Ramp::Step && self.n > 0
     }
 
-    pub(super) fn point(&self, t: i64) -> Point {
-        if let Some(p) = self.table.get(t as usize) {
+    /// The figures `t` days into the ramp, with `f` fraction bits.
+    pub(super) fn point<A: Acc>(&self, t: i64, f: u32) -> Point<A> {
+        if let Some(p) = A::points(&self.table).get(t as usize) {
             return *p;
         }
         if self.fast_den != 0 {
-            return self.fast_point(t);
+            return self.fast_point(t, f);
         }
         // Checked at t = n - 1, where every intermediate value is largest, when the line was
         // built: these cannot fail.
         ramp_parts(self.units, self.n, self.ramp, t)
-            .and_then(|(num, den)| split(num, den, self.watts))
-            .map_or_else(Point::default, |(p, _)| p)
+            .and_then(|(num, den)| {
+                let (units, whole, r) = split(num, den, self.watts)?;
+                let fx = fixed(whole as u128, r as u128, den as u128, f);
+                Some(Point {
+                    units,
+                    fx: A::put(fx),
+                })
+            })
+            .unwrap_or_default()
     }
 
     /// [`Line::point`] in 64 bits. With `num / den` units online (`U t / n`, or
     /// `U t^2 (3n - 2t) / n^3`) and `num = q den + rem`, the power `num w / den` is
     /// `w q + (w rem) / den`. Needs `U den`, `w den` and `U w` below 2^64, checked when the line
     /// is built ([`fast_den`]).
-    fn fast_point(&self, t: i64) -> Point {
+    fn fast_point<A: Acc>(&self, t: i64, f: u32) -> Point<A> {
         let (t, n, den) = (t as u64, self.n as u64, self.fast_den);
         let num = match self.ramp {
             Ramp::SCurve => self.units * (t * t * (3 * n - 2 * t)),
@@ -112,18 +290,34 @@ impl Line {
         let w = self.watts as u64;
         let (q, rem) = (num / den, num % den);
         let b = w * rem;
-        let r = b % den;
+        let whole = w * q + b / den;
         Point {
-            power: i128::from(w * q + b / den),
             units: q,
-            frac: if r == 0 { 0.0 } else { r as f64 / den as f64 },
+            fx: A::put(fixed(
+                u128::from(whole),
+                u128::from(b % den),
+                u128::from(den),
+                f,
+            )),
         }
     }
 
-    fn exact_frac(&self, t: i64) -> Option<Rational> {
+    /// The exact power of the line at day `e` when it starts on day `from`: its whole part and
+    /// its fraction. `None` where the line has nothing online.
+    fn exact_at(&self, e: i64, from: i64) -> Option<(i128, Option<Rational>)> {
+        if e < from {
+            return None;
+        }
+        let t = e - from;
+        if t >= self.n {
+            return Some((self.full_power, None));
+        }
+        if !self.ramps() {
+            return None;
+        }
         let (num, den) = ramp_parts(self.units, self.n, self.ramp, t)?;
-        let (_, r) = split(num, den, self.watts)?;
-        Rational::new(r, den)
+        let (_, whole, r) = split(num, den, self.watts)?;
+        Some((whole, (r != 0).then(|| Rational::new(r, den)).flatten()))
     }
 }
 
@@ -155,17 +349,24 @@ pub(super) fn fast_den(units: u64, n: i64, ramp: Ramp, watts: i128) -> u64 {
     }
 }
 
-/// Per-period sums of the tranches no entry can move.
+/// Per-period sums of the tranches no entry can move: GPUs, the whole part of power and the
+/// exact fractions.
 #[derive(Clone, Debug)]
 pub(super) struct Base {
     pub(super) gpus: Vec<i128>,
     pub(super) power: Vec<i128>,
-    pub(super) frac: Vec<f64>,
-    pub(super) terms: Vec<u32>,
     pub(super) exact: Vec<Num>,
 }
 
 impl Base {
+    pub(super) fn new(periods: usize) -> Self {
+        Base {
+            gpus: vec![0; periods],
+            power: vec![0; periods],
+            exact: vec![Num::ZERO; periods],
+        }
+    }
+
     /// Adds a tranche that no sample moves, at the period ends `ends` (those before its
     /// `until`). `None` on overflow.
     pub(super) fn add(
@@ -180,36 +381,44 @@ impl Base {
                 continue;
             }
             let (num, den) = shape.sum_parts(e, e + 1)?;
-            let (point, rem) = split(num, den, watts)?;
+            let (units, whole, r) = split(num, den, watts)?;
             if gpu {
-                self.gpus[p] += i128::from(point.units);
+                self.gpus[p] += i128::from(units);
             }
-            self.power[p] += point.power;
-            if rem != 0 {
-                self.frac[p] += point.frac;
-                self.terms[p] += 1;
-                self.exact[p] = self.exact[p].checked_add(Num::Exact(Rational::new(rem, den)?))?;
+            self.power[p] = self.power[p].checked_add(whole)?;
+            if r != 0 {
+                self.exact[p] = self.exact[p].checked_add(Num::Exact(Rational::new(r, den)?))?;
             }
         }
         Some(())
     }
+
+    /// Period `p`'s power in fixed point with `f` fraction bits, one term of a period's sum.
+    pub(super) fn fixed(&self, p: usize, f: u32) -> Option<u128> {
+        let e = self.exact[p];
+        let whole = self.power[p].checked_add(e.floor()?)?;
+        let frac = e.fraction().to_approx().to_f64().unwrap_or(0.0);
+        let bits = (frac * (1u64 << f) as f64) as u128;
+        Some((u128::try_from(whole).ok()? << f) + bits)
+    }
 }
 
 impl RiskModel {
-    /// Power in kW of period `p`, with the fractions summed exactly.
-    pub(super) fn exact_kw(&self, p: usize, whole: i128, s: &Scratch) -> i128 {
+    /// Power in kW of period `p`, every term summed exactly: where the fixed-point sum is too
+    /// near a half-way point to round ([`Rounding::kw`]).
+    pub(super) fn exact_kw(&self, p: usize, shift: &[i64], alive: &[bool]) -> i128 {
         let e = self.ends[p];
+        let mut whole = self.base.power[p];
         let mut f = self.base.exact[p];
         for (j, line) in self.lines.iter().enumerate() {
-            if !s.alive[j] || !line.ramps() || p >= line.p_until {
+            if !alive[j] || p >= line.p_until {
                 continue;
             }
-            let from = line.from + s.shift[j];
-            if e < from || e >= from + line.n {
-                continue;
-            }
-            if let Some(r) = line.exact_frac(e - from) {
-                f = f.checked_add(Num::Exact(r)).unwrap_or(f);
+            if let Some((w, r)) = line.exact_at(e, line.from + shift[j]) {
+                whole += w;
+                if let Some(r) = r {
+                    f = f.checked_add(Num::Exact(r)).unwrap_or(f);
+                }
             }
         }
         let floor = f.floor().unwrap_or(0);
@@ -227,10 +436,7 @@ pub(super) fn scaled(watts: Decimal, scale: u32) -> Option<i128> {
 /// `round_half_even((whole + f) / den)` for a fraction `0 <= f < 1` that is zero or not, with
 /// `den` an even power of ten: the fraction only matters on an exact half.
 pub(super) fn round_kw(whole: i128, frac_is_zero: bool, den: i128) -> i128 {
-    let (q, r) = match (u64::try_from(whole), u64::try_from(den)) {
-        (Ok(w), Ok(d)) => (i128::from(w / d), i128::from(w % d)),
-        _ => (whole.div_euclid(den), whole.rem_euclid(den)),
-    };
+    let (q, r) = (whole.div_euclid(den), whole.rem_euclid(den));
     let half = den / 2;
     if r < half {
         q
@@ -238,6 +444,17 @@ pub(super) fn round_kw(whole: i128, frac_is_zero: bool, den: i128) -> i128 {
         q + 1
     } else {
         q + (q & 1)
+    }
+}
+
+/// The number of fraction bits of a run's fixed-point sums, and whether they need 128 bits:
+/// up to 32, with the largest sum (`most`, whole units) and one kilowatt (`den`) below `2^60`
+/// in 64 bits when that leaves at least 16, else below `2^124` in 128 bits.
+pub(super) fn frac_bits(most: u128, den: u128) -> (u32, bool) {
+    let bits = 128 - most.max(den).leading_zeros();
+    match 60u32.checked_sub(bits) {
+        Some(f) if f >= 16 => (f.min(32), false),
+        _ => (124u32.saturating_sub(bits).min(32), true),
     }
 }
 
@@ -257,6 +474,54 @@ mod tests {
         assert_eq!(round_kw(big, true, 10), i128::from(u64::MAX));
     }
 
+    /// The exact kilowatts of `num / den` whole units of power over `power_den`.
+    fn exact(num: i128, den: i128, power_den: i128) -> i128 {
+        let whole = num.div_euclid(den);
+        round_kw(whole, num.rem_euclid(den) == 0, power_den)
+    }
+
+    #[test]
+    fn fixed_point_sums_round_as_the_exact_ones_or_ask_for_them() {
+        let (power_den, f, terms) = (10_000i128, 20u32, 3usize);
+        let rounding = Rounding::<u64>::new(power_den, f, terms);
+        let one = 1u128 << f;
+        let mut asked = 0;
+        // Sums of three terms, each `whole + r / 7`, around the half-way points 1.5 kW and
+        // 2.5 kW and away from them.
+        for base in [14_990i128, 15_000, 24_998, 25_000, 31_234] {
+            for r in 0..21i128 {
+                let (num, den) = (base * 7 + r, 7i128);
+                let want = exact(num, den, power_den);
+                // Three terms, each within 2 of its exact value times 2^f.
+                let x = (num as u128 * one) / den as u128;
+                for s in [x.saturating_sub(6), x, x + 5] {
+                    match rounding.kw(s as u64) {
+                        Some(kw) => assert_eq!(kw as i128, want, "{base} {r} {s}"),
+                        None => asked += 1,
+                    }
+                }
+            }
+        }
+        // Only sums within the error of 1.5 and 2.5 kW ask for the exact sum.
+        assert!(asked > 0 && asked < 20, "{asked}");
+        assert_eq!(rounding.kw((15_000 * one) as u64), None);
+        assert_eq!(rounding.kw((15_001 * one) as u64), Some(2));
+        assert_eq!(rounding.kw((14_999 * one) as u64), Some(1));
+        // A kilowatt narrower than the error: always exact.
+        assert_eq!(Rounding::<u64>::new(10, 0, 10).kw(1000), None);
+    }
+
+    #[test]
+    fn fraction_bits_leave_room_for_the_largest_sum() {
+        assert_eq!(frac_bits(1_000, 10_000), (32, false));
+        // 32 GW in tenths of a watt.
+        assert_eq!(frac_bits(320_000_000_000, 10_000), (21, false));
+        assert_eq!(frac_bits(1 << 43, 10_000), (16, false));
+        assert_eq!(frac_bits(1 << 44, 10_000), (32, true));
+        assert_eq!(frac_bits(1 << 100, 10_000), (23, true));
+        assert_eq!(frac_bits(u128::MAX >> 1, 10), (0, true));
+    }
+
     #[test]
     fn fast_points_match_the_exact_figures() {
         for ramp in [Ramp::Linear, Ramp::SCurve] {
@@ -268,7 +533,7 @@ mod tests {
             ] {
                 let den = fast_den(units, n, ramp, watts);
                 assert_ne!(den, 0);
-                let line = Line {
+                let mut line = Line {
                     gpu: true,
                     units,
                     full_power: i128::from(units) * watts,
@@ -277,18 +542,22 @@ mod tests {
                     n,
                     ramp,
                     p_until: 0,
-                    table: Vec::new(),
+                    table: Table::None,
                     fast_den: den,
+                    full_fx: 0,
                 };
+                let fast: Vec<Point<u64>> = (0..n).map(|t| line.point(t, 24)).collect();
+                line.fast_den = 0;
                 for t in 0..n {
+                    let want: Point<u64> = line.point(t, 24);
+                    assert_eq!(fast[t as usize], want, "{ramp:?} {units} {n} {watts} t={t}");
                     let (num, d) = ramp_parts(units, n, ramp, t).unwrap();
-                    let (want, _) = split(num, d, watts).unwrap();
-                    let got = line.fast_point(t);
-                    assert_eq!(
-                        (got.units, got.power, got.frac.to_bits()),
-                        (want.units, want.power, want.frac.to_bits()),
-                        "{ramp:?} {units} {n} {watts} t={t}"
-                    );
+                    let (u, whole, r) = split(num, d, watts).unwrap();
+                    assert_eq!(want.units, u);
+                    // Within 2 of the exact power times 2^24.
+                    let exact = Rational::new((whole * d + r) << 24, d).unwrap();
+                    let diff = exact.num - i128::from(want.fx) * exact.den;
+                    assert!(diff.abs() < 2 * exact.den, "{ramp:?} t={t}");
                 }
             }
         }
@@ -302,14 +571,11 @@ mod tests {
     fn ramp_points_split_whole_and_fraction() {
         // 999 units over 100 days at 1,200 W (watts over 10^0): day 1 has 9.99 units.
         let (num, den) = ramp_parts(999, 100, Ramp::Linear, 1).unwrap();
-        let (p, r) = split(num, den, 1200).unwrap();
-        assert_eq!(p.units, 9);
-        assert_eq!(p.power, 11_988);
-        assert_eq!(r, 0);
+        assert_eq!(split(num, den, 1200), Some((9, 11_988, 0)));
         let (num, den) = ramp_parts(1000, 7, Ramp::SCurve, 3).unwrap();
-        let (p, r) = split(num, den, 1).unwrap();
         // 1000 * 9 * (21 - 6) / 343 = 135000 / 343 = 393 + 201/343.
-        assert_eq!((p.units, p.power, r), (393, 393, 201));
-        assert!((p.frac - 201.0 / 343.0).abs() < 1e-15);
+        assert_eq!(split(num, den, 1), Some((393, 393, 201)));
+        // The fraction in fixed point: 201/343 of 2^10 is 600.05.
+        assert_eq!(fixed(393, 201, 343, 10), (393 << 10) + 600);
     }
 }
