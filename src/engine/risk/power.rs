@@ -45,12 +45,13 @@ pub(super) enum Table {
 /// The sums of a sample's power, in fixed point: 64 bits where the catalog's totals allow,
 /// else 128. Additions wrap: a period's sum is a running total of steps up and down that ends
 /// where the exact figures are, never negative and within the model's bounds.
-pub(super) trait Acc: Copy + Default + Eq + Send + Sync + 'static {
+pub(super) trait Acc: Copy + Default + Ord + Send + Sync + 'static {
     /// `v`, which the model's bounds guarantee fits.
     fn put(v: u128) -> Self;
     fn get(self) -> u128;
     fn add(self, o: Self) -> Self;
     fn sub(self, o: Self) -> Self;
+    fn abs_diff(self, o: Self) -> Self;
     /// `(self / d, self % d)`, `magic` being `d`'s ([`Magic`]).
     fn div_rem(self, d: Self, magic: Magic) -> (Self, Self);
     fn points(table: &Table) -> &[Point<Self>];
@@ -69,6 +70,9 @@ impl Acc for u64 {
     }
     fn sub(self, o: Self) -> Self {
         self.wrapping_sub(o)
+    }
+    fn abs_diff(self, o: Self) -> Self {
+        self.abs_diff(o)
     }
     fn div_rem(self, d: Self, magic: Magic) -> (Self, Self) {
         // Narrow sums stay below 2^61 ([`frac_bits`]).
@@ -100,6 +104,9 @@ impl Acc for u128 {
     }
     fn sub(self, o: Self) -> Self {
         self.wrapping_sub(o)
+    }
+    fn abs_diff(self, o: Self) -> Self {
+        self.abs_diff(o)
     }
     fn div_rem(self, d: Self, _: Magic) -> (Self, Self) {
         (self / d, self % d)
@@ -134,10 +141,10 @@ pub(super) struct Rounding<A> {
     unit: A,
     /// Half of it.
     half: A,
-    /// `2T`: how far the fixed-point sum may be from the exact one.
+    /// `2T`: how far the fixed-point sum may be from the exact one; the largest value where
+    /// that is half a kilowatt or more (only on absurd catalogs), so that every period is
+    /// summed exactly.
     err: A,
-    /// Whether every period is summed exactly (`4T >= D * 2^F`, only on absurd catalogs).
-    always_exact: bool,
     /// Division by `unit` as a multiplication ([`Acc::div_rem`]).
     magic: Magic,
 }
@@ -182,8 +189,7 @@ impl<A: Acc> Rounding<A> {
         Rounding {
             unit: A::put(unit),
             half: A::put(unit / 2),
-            err: A::put(err),
-            always_exact: 2 * err >= unit,
+            err: A::put(if 2 * err >= unit { u128::MAX } else { err }),
             magic: Magic::new(unit),
         }
     }
@@ -191,16 +197,13 @@ impl<A: Acc> Rounding<A> {
     /// The kilowatts of a fixed-point sum `s`, or `None` where a half-way point is within the
     /// error of `s` and the period must be summed exactly. With the error below half a
     /// kilowatt, only this kilowatt's half-way point can be that near.
-    pub(super) fn kw(&self, s: A) -> Option<u128> {
-        if self.always_exact {
-            return None;
-        }
+    pub(super) fn kw(&self, s: A) -> Option<u64> {
         let (q, r) = s.div_rem(self.unit, self.magic);
-        let (r, half) = (r.get(), self.half.get());
-        if r.abs_diff(half) <= self.err.get() {
+        if r.abs_diff(self.half) <= self.err {
             return None;
         }
-        Some(q.get() + u128::from(r > half))
+        // Kilowatts fit 64 bits: the model checks the largest.
+        Some(q.get() as u64 + u64::from(r > self.half))
     }
 }
 
@@ -496,7 +499,7 @@ mod tests {
                 let x = (num as u128 * one) / den as u128;
                 for s in [x.saturating_sub(6), x, x + 5] {
                     match rounding.kw(s as u64) {
-                        Some(kw) => assert_eq!(kw as i128, want, "{base} {r} {s}"),
+                        Some(kw) => assert_eq!(i128::from(kw), want, "{base} {r} {s}"),
                         None => asked += 1,
                     }
                 }

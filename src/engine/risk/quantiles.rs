@@ -65,11 +65,15 @@ impl Quantile {
 /// Figures that rank as their `u64` key does.
 pub(super) trait Key: Copy + Ord {
     fn key(self) -> u64;
+    fn from_key(key: u64) -> Self;
 }
 
 impl Key for u32 {
     fn key(self) -> u64 {
         u64::from(self)
+    }
+    fn from_key(key: u64) -> Self {
+        key as u32
     }
 }
 
@@ -77,90 +81,180 @@ impl Key for u64 {
     fn key(self) -> u64 {
         self
     }
+    fn from_key(key: u64) -> Self {
+        key
+    }
 }
 
-/// Buckets of the histogram that narrows a selection: 2^11, small enough to stay in the
+/// Buckets of the histograms that narrow a selection: 2^11, small enough to stay in the
 /// processor's first-level cache.
 const BUCKET_BITS: u32 = 11;
+/// Values few enough to gather and sort rather than narrow further.
+const GATHER: usize = 2048;
+
+/// Values in the sorted subsample that [`select`] bounds each rank with.
+const SUBSAMPLE: usize = 512;
+/// How far, in the subsample, each bound is from the rank's expected place: about three
+/// standard deviations of that place.
+const MARGIN: usize = 36;
 
 /// The values of 0-based `ranks` (each clamped to the last) among the values of `parts`, taken
-/// together, as if sorted. One pass finds the range, a second counts the values in 2,048
-/// buckets of equal width over it, which gives the bucket of each rank; a third gathers the
-/// values of those buckets alone, among which the ranks are selected.
+/// together, as if sorted.
+///
+/// Bounded, then counted (Floyd and Rivest, "Expected time bounds for selection", 1975): a
+/// subsample of evenly spaced values (samples are independent, so it is a random one) is
+/// sorted, and two of its values that almost surely enclose each rank are taken as bounds. One
+/// pass counts the values below and at each bound and gathers the few between them; the rank
+/// is then a bound (a value that many samples share, such as every tranche delivered, is found
+/// so) or among the gathered. Where the bounds miss the rank, a radix selection finds it
+/// ([`find`]), so the result never depends on the subsample.
 pub(super) fn select<T: Key>(parts: &[&[T]], ranks: &[usize]) -> Vec<T> {
     let n: usize = parts.iter().map(|p| p.len()).sum();
-    let Some(&first) = parts.iter().find_map(|p| p.first()) else {
+    if n == 0 {
         return Vec::new();
-    };
-    let (mut lo, mut hi) = (first, first);
+    }
+    let step = (n / SUBSAMPLE).max(1);
+    let mut sub: Vec<T> = Vec::with_capacity(n / step + 1);
+    // Every `step`-th value, counted across the parts; `start` is where a part starts.
+    let mut start = 0;
     for part in parts {
-        for &v in *part {
-            lo = lo.min(v);
-            hi = hi.max(v);
+        let first = (step - start % step) % step;
+        if let Some(rest) = part.get(first..) {
+            sub.extend(rest.iter().step_by(step));
         }
+        start += part.len();
     }
-    if lo == hi {
-        return vec![lo; ranks.len()];
-    }
-    let lo_key = lo.key();
-    let span = hi.key() - lo_key;
-    let shift = (64 - span.leading_zeros()).saturating_sub(BUCKET_BITS);
-    let bucket = |v: T| ((v.key() - lo_key) >> shift) as usize;
-    // Four histograms, filled in turn, so that runs of values in one bucket do not wait on
-    // each other's counts.
-    let buckets = bucket(hi) + 1;
-    let mut four = vec![0u32; 4 * buckets];
-    for part in parts {
-        let mut quads = part.chunks_exact(4);
-        for q in &mut quads {
-            four[bucket(q[0])] += 1;
-            four[buckets + bucket(q[1])] += 1;
-            four[2 * buckets + bucket(q[2])] += 1;
-            four[3 * buckets + bucket(q[3])] += 1;
-        }
-        for &v in quads.remainder() {
-            four[bucket(v)] += 1;
-        }
-    }
-    let counts: Vec<usize> = (0..buckets)
-        .map(|b| (0..4).map(|h| four[h * buckets + b] as usize).sum())
-        .collect();
-    // Each rank's bucket, and its rank among the bucket's values.
-    let mut wanted: Vec<usize> = Vec::new();
-    let places: Vec<(usize, usize)> = ranks
+    sub.sort_unstable();
+    let last = sub.len() - 1;
+    let ranks: Vec<usize> = ranks.iter().map(|&r| r.min(n - 1)).collect();
+    let bounds: Vec<(T, T)> = ranks
         .iter()
         .map(|&r| {
-            let mut k = r.min(n - 1);
-            let mut b = 0;
-            while k >= counts[b] {
-                k -= counts[b];
-                b += 1;
-            }
-            if !wanted.contains(&b) {
-                wanted.push(b);
-            }
-            (b, k)
+            let at = r * sub.len() / n;
+            (sub[at.saturating_sub(MARGIN)], sub[(at + MARGIN).min(last)])
         })
         .collect();
-    let mut slot = vec![usize::MAX; counts.len()];
-    for (i, &b) in wanted.iter().enumerate() {
-        slot[b] = i;
-    }
-    let mut gathered: Vec<Vec<T>> = wanted
-        .iter()
-        .map(|&b| Vec::with_capacity(counts[b]))
-        .collect();
-    for part in parts {
-        for &v in *part {
-            if let Some(g) = gathered.get_mut(slot[bucket(v)]) {
-                g.push(v);
+    let mut missed = Vec::new();
+    let mut out: Vec<u64> = vec![0; ranks.len()];
+    for (i, (&r, &(lo, hi))) in ranks.iter().zip(&bounds).enumerate() {
+        // Values below the lower bound, at most it, below the upper one, at most it: sums
+        // the processor takes several values at a time.
+        let mut c = [0usize; 4];
+        for part in parts {
+            let mut n = [0u32; 4];
+            for &v in *part {
+                n[0] += u32::from(v < lo);
+                n[1] += u32::from(v <= lo);
+                n[2] += u32::from(v < hi);
+                n[3] += u32::from(v <= hi);
+            }
+            for (c, n) in c.iter_mut().zip(n) {
+                *c += n as usize;
             }
         }
+        out[i] = if r < c[0] || r >= c[3] {
+            missed.push((i, r));
+            continue;
+        } else if r < c[1] {
+            lo
+        } else if r >= c[2] {
+            hi
+        } else {
+            // The values strictly between the bounds, written without a branch: each value
+            // is written at the next place, which moves on only for those between (`lo < v
+            // < hi` as one unsigned comparison).
+            let mut between = vec![lo; c[2] - c[1] + 1];
+            let (from, width) = (lo.key() + 1, hi.key() - lo.key() - 1);
+            let mut k = 0;
+            for part in parts {
+                for &v in *part {
+                    between[k] = v;
+                    k += usize::from(v.key().wrapping_sub(from) < width);
+                }
+            }
+            *between[..k].select_nth_unstable(r - c[1]).1
+        }
+        .key();
     }
-    places
-        .into_iter()
-        .map(|(b, k)| *gathered[slot[b]].select_nth_unstable(k).1)
-        .collect()
+    if !missed.is_empty() {
+        let (mut lo, mut hi) = (u64::MAX, 0);
+        for part in parts {
+            for &v in *part {
+                lo = lo.min(v.key());
+                hi = hi.max(v.key());
+            }
+        }
+        find(parts, (lo, hi), n, &missed, &mut out);
+    }
+    out.into_iter().map(T::from_key).collect()
+}
+
+/// For each `(i, k)` of `wanted`, the `k`-th smallest (from 0) of the `count` keys in
+/// `lo..=hi`, into `out[i]`.
+fn find<T: Key>(
+    parts: &[&[T]],
+    (lo, hi): (u64, u64),
+    count: usize,
+    wanted: &[(usize, usize)],
+    out: &mut [u64],
+) {
+    if lo == hi {
+        for &(i, _) in wanted {
+            out[i] = lo;
+        }
+        return;
+    }
+    let span = hi - lo;
+    if count <= GATHER {
+        let mut keys = Vec::with_capacity(count);
+        for part in parts {
+            keys.extend(
+                part.iter()
+                    .map(|v| v.key())
+                    .filter(|k| k.wrapping_sub(lo) <= span),
+            );
+        }
+        keys.sort_unstable();
+        for &(i, k) in wanted {
+            out[i] = keys[k];
+        }
+        return;
+    }
+    let shift = (64 - span.leading_zeros()).saturating_sub(BUCKET_BITS);
+    let buckets = (span >> shift) as usize + 1;
+    // Keys outside the range count in one more bucket, past the others.
+    let mut counts = vec![0u32; buckets + 1];
+    for part in parts {
+        for &v in *part {
+            let d = v.key().wrapping_sub(lo);
+            let b = if d <= span {
+                (d >> shift) as usize
+            } else {
+                buckets
+            };
+            counts[b] += 1;
+        }
+    }
+    // Each rank's bucket and its rank there, in bucket order.
+    let mut placed: Vec<(usize, usize, usize)> = wanted
+        .iter()
+        .map(|&(i, mut k)| {
+            let mut b = 0;
+            while k >= counts[b] as usize {
+                k -= counts[b] as usize;
+                b += 1;
+            }
+            (b, i, k)
+        })
+        .collect();
+    placed.sort_unstable();
+    for group in placed.chunk_by(|a, b| a.0 == b.0) {
+        let b = group[0].0;
+        let from = lo + ((b as u64) << shift);
+        let to = from.saturating_add((1u64 << shift) - 1).min(hi);
+        let ranks: Vec<(usize, usize)> = group.iter().map(|&(_, i, k)| (i, k)).collect();
+        find(parts, (from, to), counts[b] as usize, &ranks, out);
+    }
 }
 
 #[cfg(test)]
@@ -226,5 +320,47 @@ mod tests {
             .collect();
         assert_eq!(select(&[&wide], &ranks), sorted_ranks(&wide, &ranks));
         assert_eq!(select::<u32>(&[], &ranks), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn a_subsample_that_misleads_the_bounds_still_gives_the_exact_ranks() {
+        // Every hundredth value, which the subsample takes, is the smallest: the bounds it gives
+        // miss every rank above the tenth percentile, which the radix selection then finds.
+        let n = 51_200u32;
+        let values: Vec<u32> = (0..n)
+            .map(|i| {
+                if i % 100 == 0 {
+                    7
+                } else {
+                    1_000 + (i * 7919) % 100_003
+                }
+            })
+            .collect();
+        let ranks = [0, 511, 512, 5_000, 25_600, 51_199];
+        assert_eq!(select(&[&values], &ranks), sorted_ranks(&values, &ranks));
+        let (a, b) = values.split_at(1024);
+        assert_eq!(select(&[a, b], &ranks), sorted_ranks(&values, &ranks));
+        // The radix selection alone: gathered, narrowed once or more, and a shared value.
+        for values in [
+            values.clone(),
+            (0..n).map(|i| (i * 48_271) % 65_537).collect(),
+            (0..n).map(|i| if i % 3 == 0 { 5 } else { i }).collect(),
+            vec![9; 3000],
+        ] {
+            let keys = values.iter().map(|&v| u64::from(v));
+            let (lo, hi) = (keys.clone().min().unwrap(), keys.max().unwrap());
+            let wanted: Vec<(usize, usize)> = ranks
+                .iter()
+                .map(|&r| r.min(values.len() - 1))
+                .enumerate()
+                .collect();
+            let mut out = vec![0; ranks.len()];
+            find(&[&values], (lo, hi), values.len(), &wanted, &mut out);
+            let want: Vec<u64> = sorted_ranks(&values, &ranks)
+                .into_iter()
+                .map(u64::from)
+                .collect();
+            assert_eq!(out, want);
+        }
     }
 }

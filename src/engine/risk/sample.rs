@@ -28,15 +28,27 @@ struct Hot<'a, A> {
     /// Whether the tranche is GPUs, as a mask over its units.
     mask: u64,
     full: A,
-    table: &'a [Point<A>],
+    /// Where its ramp starts in the run's table, if it has one.
+    table: Option<usize>,
     line: &'a Line,
+    /// The least shift its slips can add up to, and from there, shift by shift, its first
+    /// period computed and its first at full capacity ([`Sampler::spot`]); empty where the
+    /// slips' range is too wide to keep.
+    least: i64,
+    spots: Vec<(u32, u32)>,
 }
+
+/// The most shifts of one tranche whose periods are kept ([`Hot::spots`]).
+const SPOTS: i64 = 4096;
 
 /// A run's per-sample work, prepared once.
 pub(super) struct Sampler<'a, A> {
     model: &'a RiskModel,
     round: Rounding<A>,
     lines: Vec<Hot<'a, A>>,
+    /// The ramp tables of every line that has one, one after the other, units counted only
+    /// where the line is GPUs.
+    points: Vec<Point<A>>,
     /// Per period of the span: the tranches no entry moves, GPUs and power in fixed point.
     base_gpus: Vec<u64>,
     base_power: Vec<A>,
@@ -63,11 +75,25 @@ pub(super) struct Scratch<A> {
 
 impl<'a, A: Acc> Sampler<'a, A> {
     pub(super) fn new(model: &'a RiskModel) -> Self {
+        let mut points = Vec::new();
+        // The range of each line's shift: its slips' bounds, added up.
+        let mut range = vec![(0i64, 0i64); model.lines.len()];
+        for &(_, l, dist) in &model.plan.slips {
+            let (lo, hi) = dist.bounds();
+            range[l] = (range[l].0 + lo, range[l].1 + hi);
+        }
         let lines = model
             .lines
             .iter()
-            .map(|line| {
+            .zip(range)
+            .map(|(line, (least, most))| {
                 let mask = if line.gpu { u64::MAX } else { 0 };
+                let ramp = A::points(&line.table);
+                let table = (!ramp.is_empty()).then_some(points.len());
+                points.extend(ramp.iter().map(|p| Point {
+                    units: p.units & mask,
+                    fx: p.fx,
+                }));
                 Hot {
                     from: line.from,
                     n: line.n,
@@ -76,8 +102,19 @@ impl<'a, A: Acc> Sampler<'a, A> {
                     units: line.units & mask,
                     mask,
                     full: A::put(line.full_fx),
-                    table: A::points(&line.table),
+                    table,
                     line,
+                    least,
+                    spots: if most - least < SPOTS {
+                        (least..=most)
+                            .map(|shift| {
+                                let (lo, full) = spot(model, line, line.from + shift);
+                                (lo as u32, full as u32)
+                            })
+                            .collect()
+                    } else {
+                        Vec::new()
+                    },
                 }
             })
             .collect();
@@ -85,6 +122,7 @@ impl<'a, A: Acc> Sampler<'a, A> {
             model,
             round: Rounding::new(model.power_den, model.frac_bits, model.lines.len() + 1),
             lines,
+            points,
             // The model's bounds keep every sum of GPUs within u64.
             base_gpus: model.base.gpus.iter().map(|&g| g as u64).collect(),
             base_power: model.base_fx.iter().map(|&p| A::put(p)).collect(),
@@ -133,10 +171,11 @@ impl<'a, A: Acc> Sampler<'a, A> {
         self.read(s, vals, len, i)
     }
 
-    /// Adds each tranche still delivering where its slips put it.
+    /// Adds each tranche still delivering where its slips put it: its ramp days, from its
+    /// table where it has one, and its full-capacity periods as a step up and down.
     fn place(&self, s: &mut Scratch<A>) {
         let m = self.model;
-        let (ends, f, need) = (&m.ends, m.frac_bits, m.first_needed);
+        let (ends, f) = (&m.ends, m.frac_bits);
         let cells = &mut s.cells;
         for ((line, &shift), &alive) in self.lines.iter().zip(&s.shift).zip(&s.alive) {
             if !alive {
@@ -144,21 +183,29 @@ impl<'a, A: Acc> Sampler<'a, A> {
             }
             let from = line.from + shift;
             let hi = line.p_until;
-            let lo = m.grid.first_ending_from(from).max(need).min(hi);
-            if lo >= hi {
-                continue;
-            }
-            let full = m.grid.first_ending_from(from + line.n).clamp(lo, hi);
-            if line.ramps {
-                // Period ends before `from + n`: days on the ramp, inside the table if any.
-                for (cell, &e) in cells[lo..full].iter_mut().zip(&ends[lo..full]) {
-                    let t = (e - from) as usize;
-                    let point = match line.table.get(t) {
-                        Some(p) => *p,
-                        None => line.line.point(t as i64, f),
-                    };
-                    cell.gpus = cell.gpus.wrapping_add(point.units & line.mask);
-                    cell.power = cell.power.add(point.fx);
+            let (lo, full) = match line.spots.get(shift.wrapping_sub(line.least) as usize) {
+                Some(&(lo, full)) => (lo as usize, full as usize),
+                None => spot(m, line.line, from),
+            };
+            if line.ramps && lo < full {
+                // Period ends before `from + n`: days on the ramp.
+                let days = cells[lo..full].iter_mut().zip(&ends[lo..full]);
+                match line.table {
+                    Some(at) => {
+                        let table = &self.points[at..at + line.n as usize];
+                        for (cell, &e) in days {
+                            let point = table[(e - from) as usize];
+                            cell.gpus = cell.gpus.wrapping_add(point.units);
+                            cell.power = cell.power.add(point.fx);
+                        }
+                    }
+                    None => {
+                        for (cell, &e) in days {
+                            let point: Point<A> = line.line.point(e - from, f);
+                            cell.gpus = cell.gpus.wrapping_add(point.units & line.mask);
+                            cell.power = cell.power.add(point.fx);
+                        }
+                    }
                 }
             }
             if full < hi {
@@ -173,47 +220,75 @@ impl<'a, A: Acc> Sampler<'a, A> {
     }
 
     /// Reads the periods in order, zeroing each cell as it is read, ready for the next sample
-    /// (cheaper than clearing them again before it), and writes the window's figures.
+    /// (cheaper than clearing them again before it), and writes the window's figures: before
+    /// the window, only where power could reach the target's there; in it, every period; after
+    /// it, until the target's power is reached.
     fn read<T: Store>(&self, s: &mut Scratch<A>, vals: &mut [T], len: usize, i: usize) -> usize {
         let m = self.model;
+        let Scratch {
+            cells,
+            shift,
+            alive,
+            ..
+        } = s;
         let (ws, w) = (m.window_start, m.window_len);
         let periods = m.ends.len();
+        // The target's kilowatts; one past every sum where there are none to reach.
+        let goal: u128 = m
+            .goal_kw
+            .map_or(u128::MAX, |g| u128::try_from(g).unwrap_or(0));
         let (mut gpus_run, mut power_run) = (0u64, A::default());
-        let mut reached = None;
-        let mut last = periods;
-        for p in m.first_needed..periods {
-            let cell = std::mem::take(&mut s.cells[p]);
-            gpus_run = gpus_run.wrapping_add(cell.gpus_step);
-            power_run = power_run.add(cell.power_step);
-            let in_window = p >= ws && p < ws + w;
-            let seeking = reached.is_none() && m.goal_kw.is_some();
-            if !in_window && !seeking {
-                if p < ws {
-                    // Before the window with the target reached: only the running sums.
-                    continue;
-                }
-                // Past the window with the target reached: nothing more is read.
-                last = p + 1;
-                break;
-            }
-            let sum = self.base_power[p].add(power_run).add(cell.power);
+        // The period in which the target is reached, `periods` until it is.
+        let mut reached = periods;
+        let mut kw_of = |p: usize, gpus_run: &mut u64, power_run: &mut A| {
+            let cell = std::mem::take(&mut cells[p]);
+            *gpus_run = gpus_run.wrapping_add(cell.gpus_step);
+            *power_run = power_run.add(cell.power_step);
+            let sum = self.base_power[p].add(*power_run).add(cell.power);
             let kw = match self.round.kw(sum) {
-                Some(kw) => kw as i128,
-                None => m.exact_kw(p, &s.shift, &s.alive),
+                Some(kw) => kw,
+                None => m.exact_kw(p, shift, alive) as u64,
             };
-            if in_window {
-                let gpus = self.base_gpus[p]
-                    .wrapping_add(gpus_run)
-                    .wrapping_add(cell.gpus);
-                vals[(p - ws) * len + i] = T::put(i128::from(gpus));
-                vals[(w + p - ws) * len + i] = T::put(kw);
-            }
-            if seeking && m.goal_kw.is_some_and(|goal| kw >= goal) {
-                reached = Some(p);
+            (cell.gpus, kw)
+        };
+        for p in m.first_needed..ws {
+            let (_, kw) = kw_of(p, &mut gpus_run, &mut power_run);
+            if reached == periods && u128::from(kw) >= goal {
+                reached = p;
             }
         }
+        let (gpus_out, kw_out) = vals.split_at_mut(w * len);
+        for (p, (g, k)) in (ws..ws + w).zip(
+            gpus_out
+                .chunks_exact_mut(len)
+                .zip(kw_out.chunks_exact_mut(len)),
+        ) {
+            let (gpus, kw) = kw_of(p, &mut gpus_run, &mut power_run);
+            let gpus = self.base_gpus[p].wrapping_add(gpus_run).wrapping_add(gpus);
+            g[i] = T::put(i128::from(gpus));
+            k[i] = T::put(i128::from(kw));
+            let first = reached == periods && u128::from(kw) >= goal;
+            reached = if first { p } else { reached };
+        }
+        let mut next = ws + w;
+        while reached == periods && goal != u128::MAX && next < periods {
+            let (_, kw) = kw_of(next, &mut gpus_run, &mut power_run);
+            if u128::from(kw) >= goal {
+                reached = next;
+            }
+            next += 1;
+        }
         // Cells left unread, and the one past the end, which is written but never read.
-        s.cells[last..].fill(Cell::default());
-        reached.unwrap_or(periods)
+        cells[next..].fill(Cell::default());
+        reached
     }
+}
+
+/// The first period a sample computes for a line that starts on day `from`, and its first
+/// period at full capacity: both the line's last period if it delivers nothing computed.
+fn spot(m: &RiskModel, line: &Line, from: i64) -> (usize, usize) {
+    let hi = line.p_until;
+    let lo = m.grid.first_ending_from(from).max(m.first_needed).min(hi);
+    let full = m.grid.first_ending_from(from + line.n).clamp(lo, hi);
+    (lo, full)
 }
