@@ -126,12 +126,13 @@ impl Acc for u128 {
 /// floored from an `f64` quotient (within `2^-50` of `r / den`, so the result is within 2 of
 /// the exact value times `2^f`).
 pub(super) fn fixed(whole: u128, r: u128, den: u128, f: u32) -> u128 {
+    // Below 2^f <= 2^32: a conversion to 64 bits, which processors do in one instruction.
     let frac = if r == 0 {
         0
     } else {
-        ((r as f64 / den as f64) * (1u64 << f) as f64) as u128
+        ((r as f64 / den as f64) * (1u64 << f) as f64) as u64
     };
-    (whole << f) + frac
+    (whole << f) + u128::from(frac)
 }
 
 /// The rounding of a period's fixed-point sum to the kilowatt, prepared once per run.
