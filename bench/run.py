@@ -2,6 +2,7 @@
 """Benchmarks of capplan as whole processes, measured side by side with the pandas peer.
 
 usage: bench/run.py [--sizes 100,1000,10000] [--runs N] [--out DIR] [--skip-peer] [--sections reports,combined,scale,risk,schedule]
+       bench/run.py --sections risk [--baseline OTHER_CAPPLAN]
        bench/run.py --sections actuals [--actual-rows 10000000]
        bench/run.py --sections long [--long-contracts 100000]
 
@@ -18,9 +19,12 @@ catalog cache warm (in OUT/cache) and with it off.
 The scale section times validation and the quarterly projection of a 100,000-contract catalog
 (a few runs each: each takes seconds).
 
-The risk section times `capplan risk` on the shipped catalog with the delivery scenario of
-tests/fixtures/risk/ (10k, 100k and 1M samples, on 1 and 2 threads through RAYON_NUM_THREADS),
-and on the synthetic catalogs of 100 and 1,000 contracts with a `select = "*"` scenario.
+The risk section first times the risk target: `capplan risk` at its default 10,000 samples on
+the shipped catalog with examples/scenarios/delivery-risk.toml, 25 runs, alternating with the
+build given by --baseline if any, and prints the ratio. It then times `capplan risk` on the
+shipped catalog with the delivery scenario of tests/fixtures/risk/ (10k, 100k and 1M samples, on
+1 and 2 threads through RAYON_NUM_THREADS), and on the synthetic catalogs of 100 and 1,000
+contracts with a `select = "*"` scenario.
 
 The schedule section times `capplan schedule` (and `plan`, which schedules too) on the shipped
 catalog with examples/demand/demand.toml, and on 10,000 synthetic contracts (seed 99) given
@@ -110,6 +114,7 @@ def main():
                     help="any of reports, combined, scale, risk, schedule, long, actuals")
     ap.add_argument("--actual-rows", type=int, default=10_000_000, help="cost rows of the actuals section")
     ap.add_argument("--long-contracts", type=int, default=100_000, help="contracts of the long section")
+    ap.add_argument("--baseline", help="another build of capplan that the risk section alternates with")
     args = ap.parse_args()
     sections = set(args.sections.split(","))
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
@@ -130,6 +135,7 @@ def main():
     if "scale" in sections:
         scale(args, out)
     if "risk" in sections:
+        risk_target(args, out)
         risk(args, out, sizes)
     if "schedule" in sections:
         schedule(args, out)
@@ -295,6 +301,36 @@ def risk(args, out, sizes):
                               {"RAYON_NUM_THREADS": str(threads)})
         for name, (median, mb) in measure(commands, args.runs).items():
             print(f"| {n:,} contracts | `{name}` | {median * 1000:.1f} ms | {mb:.0f} MB |")
+
+
+def risk_target(args, out):
+    """The risk target as its issue measures it: `capplan --scenario delivery-risk.toml risk` at
+    its default 10,000 samples on the shipped catalog, and with `--samples 1` (start-up, loading,
+    the model and the output), 25 runs each after a warm-up; with --baseline, alternating run by
+    run with that build of capplan, each build with a catalog cache of its own (sharing one, each
+    would find the other's entry stale and parse every file again)."""
+    delivery = ROOT / "examples" / "scenarios" / "delivery-risk.toml"
+    builds = {"this build": BIN}
+    if args.baseline:
+        builds["baseline"] = Path(args.baseline).resolve()
+    commands = {}
+    for label, binary in builds.items():
+        env = {"CAPPLAN_CACHE_DIR": str(out / f"cache-risk-{label.replace(' ', '-')}")}
+        for samples in ["10000", "1"]:
+            commands[(label, samples)] = ([binary, "--scenario", delivery, "risk", "--samples", samples], env)
+    for cmd in commands.values():
+        run_once(cmd)
+    walls = {key: [] for key in commands}
+    for _ in range(25):
+        for key, cmd in commands.items():
+            walls[key].append(run_once(cmd)[0])
+    medians = {key: statistics.median(w) for key, w in walls.items()}
+    for (label, samples), median in medians.items():
+        print(f"| shipped ({label}) | `capplan --scenario delivery-risk.toml risk --samples {int(samples):,}`, "
+              f"25 alternating runs | {median * 1000:.2f} ms | |")
+    if args.baseline:
+        ratio = medians[("this build", "10000")] / medians[("baseline", "10000")]
+        print(f"| shipped | this build's time over the baseline's at 10,000 samples | {ratio:.2f} | |")
 
 
 def schedule(args, out):
