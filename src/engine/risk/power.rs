@@ -153,7 +153,8 @@ pub(super) struct Rounding<A> {
 /// `floor(n / d) = (n * m) >> shift` for every `n < 2^61`, with `shift = 61 + ceil(log2 d)`
 /// and `m = ceil(2^shift / d)`, below `2^62 + 1` (Granlund and Montgomery, "Division by
 /// invariant integers using multiplication", 1994: exact since `m d - 2^shift < d <=
-/// 2^ceil(log2 d)`).
+/// 2^ceil(log2 d)`). Kept for `d >= 8`, where `shift >= 64`: the high word of the product,
+/// shifted by `shift - 64`.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Magic {
     m: u64,
@@ -165,21 +166,21 @@ impl Magic {
         let Ok(d) = u64::try_from(d) else {
             return Magic::default();
         };
-        if !(2..1 << 62).contains(&d) {
+        if !(8..1 << 62).contains(&d) {
             return Magic::default();
         }
         let l = 64 - (d - 1).leading_zeros();
-        let shift = 61 + l;
-        let m = (1u128 << shift).div_ceil(u128::from(d));
+        let m = (1u128 << (61 + l)).div_ceil(u128::from(d));
         match u64::try_from(m) {
-            Ok(m) => Magic { m, shift },
+            Ok(m) => Magic { m, shift: l - 3 },
             Err(_) => Magic::default(),
         }
     }
 
     /// `n / d` where `n < 2^61`, if prepared.
     fn div(self, n: u64) -> Option<u64> {
-        (self.m != 0).then(|| ((u128::from(n) * u128::from(self.m)) >> self.shift) as u64)
+        let high = ((u128::from(n) * u128::from(self.m)) >> 64) as u64;
+        (self.m != 0).then_some(high >> self.shift)
     }
 }
 
@@ -513,6 +514,39 @@ mod tests {
         assert_eq!(rounding.kw((14_999 * one) as u64), Some(1));
         // A kilowatt narrower than the error: always exact.
         assert_eq!(Rounding::<u64>::new(10, 0, 10).kw(1000), None);
+    }
+
+    #[test]
+    fn division_by_multiplication_is_exact_below_2_pow_61() {
+        for d in [
+            8u64,
+            9,
+            10,
+            1000,
+            10_000 << 21,
+            999_999_937,
+            (1 << 40) + 1,
+            (1 << 61) - 1,
+        ] {
+            let magic = Magic::new(u128::from(d));
+            assert_ne!(magic.m, 0, "{d}");
+            let top = (1u64 << 61) - 1;
+            for n in [0, 1, d - 1, d, d + 1, 12_345_678_901, top - d, top - 1, top] {
+                assert_eq!(magic.div(n), Some(n / d), "{n} / {d}");
+            }
+            for k in [1u64, 7, 1 << 20, top / d]
+                .into_iter()
+                .filter(|&k| k <= top / d)
+            {
+                for n in [k * d - 1, k * d, k * d + (d - 1).min(top - k * d)] {
+                    assert_eq!(magic.div(n), Some(n / d), "{n} / {d}");
+                }
+            }
+        }
+        // Small or past the range: the processor's division instead.
+        for d in [0u128, 1, 7, 1 << 62, u128::MAX] {
+            assert_eq!(Magic::new(d).div(100), None);
+        }
     }
 
     #[test]
