@@ -4,8 +4,9 @@
 //! A [`Sampler`] is prepared once per run from the model, in the width of the run's sums: per
 //! moving tranche, the few figures a sample reads (its start, ramp, end, full power and ramp
 //! table), kept together. A sample then fills its random numbers in one call, adds its slips
-//! and cancellations, places each tranche on the grid (two look-ups), adds its ramp periods
-//! from the table and its full-capacity periods as a step, and reads the periods in order:
+//! and cancellations, places each tranche on the grid (its periods for that shift, kept where
+//! they fit the cache, else two look-ups), adds its ramp periods from its table and its
+//! full-capacity periods as a step, and reads the periods in order:
 //! running sums, the kilowatts ([`Rounding::kw`]), and the figures of the window written where
 //! the run keeps them.
 
@@ -19,8 +20,7 @@ use super::power::{Acc, Line, Point, Rounding};
 /// A moving tranche as a sample reads it.
 struct Hot<'a, A> {
     from: i64,
-    /// Days of ramp, and whether days on it have units online.
-    n: i64,
+    /// Whether days on its ramp have units online.
     ramps: bool,
     p_until: usize,
     /// Units counted at full capacity: the tranche's where it is GPUs, else 0.
@@ -28,17 +28,17 @@ struct Hot<'a, A> {
     /// Whether the tranche is GPUs, as a mask over its units.
     mask: u64,
     full: A,
-    /// Where its ramp starts in the run's table, if it has one.
-    table: Option<usize>,
+    /// Its ramp table; empty where it has none.
+    table: &'a [Point<A>],
     line: &'a Line,
     /// The least shift its slips can add up to, and from there, shift by shift, its first
     /// period computed and its first at full capacity ([`Sampler::spot`]); empty where the
     /// slips' range is too wide to keep.
     least: i64,
-    spots: Vec<(u32, u32)>,
+    spots: Vec<(u16, u16)>,
 }
 
-/// The most shifts whose periods are kept ([`Hot::spots`]), over all tranches, 8 bytes each:
+/// The most shifts whose periods are kept ([`Hot::spots`]), over all tranches, 4 bytes each:
 /// while they fit a processor's second-level cache, a look-up there is quicker than the two on
 /// the period grid; past it, slower.
 const SPOTS: i64 = 1 << 15;
@@ -48,9 +48,6 @@ pub(super) struct Sampler<'a, A> {
     model: &'a RiskModel,
     round: Rounding<A>,
     lines: Vec<Hot<'a, A>>,
-    /// The ramp tables of every line that has one, one after the other, units counted only
-    /// where the line is GPUs.
-    points: Vec<Point<A>>,
     /// Per period of the span: the tranches no entry moves, GPUs and power in fixed point.
     base_gpus: Vec<u64>,
     base_power: Vec<A>,
@@ -77,7 +74,6 @@ pub(super) struct Scratch<A> {
 
 impl<'a, A: Acc> Sampler<'a, A> {
     pub(super) fn new(model: &'a RiskModel) -> Self {
-        let mut points = Vec::new();
         // The range of each line's shift: its slips' bounds, added up.
         let mut range = vec![(0i64, 0i64); model.lines.len()];
         for &(_, l, dist) in &model.plan.slips {
@@ -88,35 +84,28 @@ impl<'a, A: Acc> Sampler<'a, A> {
             .iter()
             .map(|(least, most)| most.saturating_sub(*least).saturating_add(1))
             .fold(0, i64::saturating_add);
-        let keep = spots <= SPOTS;
+        let keep = spots <= SPOTS && model.ends.len() <= usize::from(u16::MAX);
         let lines = model
             .lines
             .iter()
             .zip(range)
             .map(|(line, (least, most))| {
                 let mask = if line.gpu { u64::MAX } else { 0 };
-                let ramp = A::points(&line.table);
-                let table = (!ramp.is_empty()).then_some(points.len());
-                points.extend(ramp.iter().map(|p| Point {
-                    units: p.units & mask,
-                    fx: p.fx,
-                }));
                 Hot {
                     from: line.from,
-                    n: line.n,
                     ramps: line.ramps(),
                     p_until: line.p_until,
                     units: line.units & mask,
                     mask,
                     full: A::put(line.full_fx),
-                    table,
+                    table: A::points(&line.table),
                     line,
                     least,
                     spots: if keep {
                         (least..=most)
                             .map(|shift| {
                                 let (lo, full) = spot(model, line, line.from + shift);
-                                (lo as u32, full as u32)
+                                (lo as u16, full as u16)
                             })
                             .collect()
                     } else {
@@ -129,7 +118,6 @@ impl<'a, A: Acc> Sampler<'a, A> {
             model,
             round: Rounding::new(model.power_den, model.frac_bits, model.lines.len() + 1),
             lines,
-            points,
             // The model's bounds keep every sum of GPUs within u64.
             base_gpus: model.base.gpus.iter().map(|&g| g as u64).collect(),
             base_power: model.base_fx.iter().map(|&p| A::put(p)).collect(),
@@ -198,15 +186,14 @@ impl<'a, A: Acc> Sampler<'a, A> {
                 // Period ends before `from + n`: days on the ramp.
                 let days = cells[lo..full].iter_mut().zip(&ends[lo..full]);
                 match line.table {
-                    Some(at) => {
-                        let table = &self.points[at..at + line.n as usize];
+                    table if !table.is_empty() => {
                         for (cell, &e) in days {
                             let point = table[(e - from) as usize];
-                            cell.gpus = cell.gpus.wrapping_add(point.units);
+                            cell.gpus = cell.gpus.wrapping_add(point.units & line.mask);
                             cell.power = cell.power.add(point.fx);
                         }
                     }
-                    None => {
+                    _ => {
                         for (cell, &e) in days {
                             let point: Point<A> = line.line.point(e - from, f);
                             cell.gpus = cell.gpus.wrapping_add(point.units & line.mask);
