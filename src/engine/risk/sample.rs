@@ -32,7 +32,7 @@ struct Hot<'a, A> {
     table: &'a [Point<A>],
     line: &'a Line,
     /// The least shift its slips can add up to, and from there, shift by shift, its first
-    /// period computed and its first at full capacity ([`Sampler::spot`]); empty where the
+    /// period computed and its first at full capacity ([`spot`]); empty where the
     /// slips' range is too wide to keep.
     least: i64,
     spots: Vec<(u16, u16)>,
