@@ -64,13 +64,6 @@ impl Dist {
         }
     }
 
-    /// The least and the most whole days of slip.
-    pub(super) fn bounds(self) -> (i64, i64) {
-        match self {
-            Dist::Uniform { lo, hi } | Dist::Triangular { lo, hi, .. } => (lo as i64, hi as i64),
-        }
-    }
-
     /// Whole days of slip for a draw: the inverse CDF at `u`, floored. The triangular side is
     /// chosen without a branch: `u` below the mode's CDF is a coin toss the processor cannot
     /// predict.

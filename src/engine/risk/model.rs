@@ -381,6 +381,7 @@ impl RiskModel {
                     table: Table::None,
                     fast_den: fast_den(s.units, n, s.ramp, watts),
                     full_fx: ((s.units as u128) * (watts as u128)) << frac_bits,
+                    shifts: (0, 0),
                 });
                 continue;
             }
@@ -407,8 +408,6 @@ impl RiskModel {
             .collect();
         // Slips are bounded by their distributions: make sure no sample can overflow a day.
         let mut reach = vec![0i64; lines.len()];
-        // The earliest a line can start: its slips' lower bounds.
-        let mut earliest: Vec<i64> = lines.iter().map(|l| l.from).collect();
         for d in &draws {
             if let Draw::Slip {
                 line: Some(l),
@@ -420,7 +419,11 @@ impl RiskModel {
                 };
                 let most = (lo.abs().max(hi.abs()) as i64).saturating_add(1);
                 reach[*l] = reach[*l].saturating_add(most);
-                earliest[*l] = earliest[*l].saturating_add(lo as i64);
+                let shifts = &mut lines[*l].shifts;
+                *shifts = (
+                    shifts.0.saturating_add(lo as i64),
+                    shifts.1.saturating_add(hi as i64),
+                );
             }
         }
         for (line, r) in lines.iter().zip(&reach) {
@@ -442,9 +445,8 @@ impl RiskModel {
                 .find(|&p| {
                     let most = lines
                         .iter()
-                        .zip(&earliest)
-                        .filter(|(l, start)| p < l.p_until && **start <= ends[p])
-                        .fold(base_fx[p] >> frac_bits, |sum, (l, _)| {
+                        .filter(|l| p < l.p_until && l.from + l.shifts.0 <= ends[p])
+                        .fold(base_fx[p] >> frac_bits, |sum, l| {
                             sum.saturating_add(l.full_power as u128)
                         });
                     (most + 1) / power_den as u128 + 1 >= goal as u128

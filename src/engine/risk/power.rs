@@ -58,6 +58,21 @@ pub(super) trait Acc: Copy + Default + Ord + Send + Sync + 'static {
     fn table(points: Vec<Point<Self>>) -> Table;
 }
 
+/// The arithmetic both widths of [`Acc`] do alike: additions that wrap, and distances.
+macro_rules! wrapping_ops {
+    () => {
+        fn add(self, o: Self) -> Self {
+            self.wrapping_add(o)
+        }
+        fn sub(self, o: Self) -> Self {
+            self.wrapping_sub(o)
+        }
+        fn abs_diff(self, o: Self) -> Self {
+            self.abs_diff(o)
+        }
+    };
+}
+
 impl Acc for u64 {
     fn put(v: u128) -> Self {
         v as u64
@@ -65,15 +80,7 @@ impl Acc for u64 {
     fn get(self) -> u128 {
         u128::from(self)
     }
-    fn add(self, o: Self) -> Self {
-        self.wrapping_add(o)
-    }
-    fn sub(self, o: Self) -> Self {
-        self.wrapping_sub(o)
-    }
-    fn abs_diff(self, o: Self) -> Self {
-        self.abs_diff(o)
-    }
+    wrapping_ops!();
     fn div_rem(self, d: Self, magic: Magic) -> (Self, Self) {
         // Narrow sums stay below 2^61 ([`frac_bits`]).
         match magic.div(self) {
@@ -99,15 +106,7 @@ impl Acc for u128 {
     fn get(self) -> u128 {
         self
     }
-    fn add(self, o: Self) -> Self {
-        self.wrapping_add(o)
-    }
-    fn sub(self, o: Self) -> Self {
-        self.wrapping_sub(o)
-    }
-    fn abs_diff(self, o: Self) -> Self {
-        self.abs_diff(o)
-    }
+    wrapping_ops!();
     fn div_rem(self, d: Self, _: Magic) -> (Self, Self) {
         (self / d, self % d)
     }
@@ -252,6 +251,8 @@ pub(super) struct Line {
     pub(super) fast_den: u64,
     /// The whole power at full capacity in fixed point.
     pub(super) full_fx: u128,
+    /// The least and the most days its random slips add up to.
+    pub(super) shifts: (i64, i64),
 }
 
 impl Line {
@@ -583,6 +584,7 @@ mod tests {
                     table: Table::None,
                     fast_den: den,
                     full_fx: 0,
+                    shifts: (0, 0),
                 };
                 let fast: Vec<Point<u64>> = (0..n).map(|t| line.point(t, 24)).collect();
                 line.fast_den = 0;

@@ -74,22 +74,17 @@ pub(super) struct Scratch<A> {
 
 impl<'a, A: Acc> Sampler<'a, A> {
     pub(super) fn new(model: &'a RiskModel) -> Self {
-        // The range of each line's shift: its slips' bounds, added up.
-        let mut range = vec![(0i64, 0i64); model.lines.len()];
-        for &(_, l, dist) in &model.plan.slips {
-            let (lo, hi) = dist.bounds();
-            range[l] = (range[l].0 + lo, range[l].1 + hi);
-        }
-        let spots: i64 = range
+        let spots: i64 = model
+            .lines
             .iter()
-            .map(|(least, most)| most.saturating_sub(*least).saturating_add(1))
+            .map(|l| l.shifts.1.saturating_sub(l.shifts.0).saturating_add(1))
             .fold(0, i64::saturating_add);
         let keep = spots <= SPOTS && model.ends.len() <= usize::from(u16::MAX);
         let lines = model
             .lines
             .iter()
-            .zip(range)
-            .map(|(line, (least, most))| {
+            .map(|line| {
+                let (least, most) = line.shifts;
                 let mask = if line.gpu { u64::MAX } else { 0 };
                 Hot {
                     from: line.from,
