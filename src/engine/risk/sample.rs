@@ -51,6 +51,13 @@ pub(super) struct Sampler<'a, A> {
     /// Per period of the span: the tranches no entry moves, GPUs and power in fixed point.
     base_gpus: Vec<u64>,
     base_power: Vec<A>,
+    /// The first period of the span in which no moving tranche delivers, in any sample: every
+    /// tranche's `until` is behind it.
+    settled: usize,
+    /// Per period from `settled` on, and one past the span's end: the first period from it
+    /// whose power reaches the target's, the span's length for never. From `settled` on,
+    /// power is the base's alone, the same in every sample.
+    reached_from: Vec<usize>,
 }
 
 /// A period's sums in a sample: steps of full capacity and ramp figures, GPUs and power.
@@ -109,13 +116,33 @@ impl<'a, A: Acc> Sampler<'a, A> {
                 }
             })
             .collect();
+        let periods = model.ends.len();
+        let round = Rounding::new(model.power_den, model.frac_bits, model.lines.len() + 1);
+        let base_power: Vec<A> = model.base_fx.iter().map(|&p| A::put(p)).collect();
+        let settled = model.lines.iter().map(|l| l.p_until).max().unwrap_or(0);
+        let mut reached_from = vec![periods; periods - settled + 1];
+        if let Some(goal) = model.goal_kw {
+            let (shift, alive) = (vec![0; model.lines.len()], vec![false; model.lines.len()]);
+            for p in (settled..periods).rev() {
+                let kw = round
+                    .kw(base_power[p])
+                    .map_or_else(|| model.exact_kw(p, &shift, &alive), i128::from);
+                reached_from[p - settled] = if kw >= goal {
+                    p
+                } else {
+                    reached_from[p - settled + 1]
+                };
+            }
+        }
         Sampler {
             model,
-            round: Rounding::new(model.power_den, model.frac_bits, model.lines.len() + 1),
+            round,
             lines,
             // The model's bounds keep every sum of GPUs within u64.
             base_gpus: model.base.gpus.iter().map(|&g| g as u64).collect(),
-            base_power: model.base_fx.iter().map(|&p| A::put(p)).collect(),
+            base_power,
+            settled,
+            reached_from,
         }
     }
 
@@ -260,15 +287,21 @@ impl<'a, A: Acc> Sampler<'a, A> {
             reached = if first { p } else { reached };
         }
         let mut next = ws + w;
-        while reached == periods && goal != u128::MAX && next < periods {
+        let settled = self.settled;
+        while reached == periods && goal != u128::MAX && next < settled {
             let (_, kw) = kw_of(next, &mut gpus_run, &mut power_run);
             if u128::from(kw) >= goal {
                 reached = next;
             }
             next += 1;
         }
-        // Cells left unread, and the one past the end, which is written but never read.
-        cells[next..].fill(Cell::default());
+        if reached == periods && next >= settled {
+            reached = self.reached_from[next.min(periods) - settled];
+        }
+        // Cells left unread: no sample writes past `settled`, where a step can end.
+        if next <= settled {
+            cells[next..=settled].fill(Cell::default());
+        }
         reached
     }
 }
