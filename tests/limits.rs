@@ -452,7 +452,7 @@ fn slips_near_the_ends_of_the_calendar_are_sampled() {
 
 #[test]
 fn samples_beyond_the_memory_budget_are_refused_before_allocating() {
-    // 10,000,000 samples of 132 months need about 9.9 GiB: refused at once, exit 2, with the
+    // 10,000,000 samples of 132 months need about 10.1 GiB: refused at once, exit 2, with the
     // number of samples that fit.
     let out = capplan(&[
         "--scenario",
@@ -466,7 +466,7 @@ fn samples_beyond_the_memory_budget_are_refused_before_allocating() {
     assert_eq!(code(&out), 2);
     assert_eq!(
         text(&out.stderr),
-        "error: --samples 10,000,000 over 132 periods needs about 9.9 GiB of memory, more than the 4 GiB a run may take: use at most 4,036,623 samples here, a shorter window (--from, --to) or longer periods (--by)\n"
+        "error: --samples 10,000,000 over 132 periods needs about 10.1 GiB of memory, more than the 4 GiB a run may take: use at most 3,974,978 samples here, a shorter window (--from, --to) or longer periods (--by)\n"
     );
     assert!(out.stdout.is_empty());
     // Over a horizon of ten thousand years, even the default samples are too many by month.
@@ -495,7 +495,7 @@ fn samples_beyond_the_memory_budget_are_refused_before_allocating() {
     assert_eq!(code(&out), 2);
     assert!(
         text(&out.stderr)
-            .starts_with("error: --samples 10,000 over 119,988 periods needs about 8.9 GiB"),
+            .starts_with("error: --samples 10,000 over 119,988 periods needs about 9.1 GiB"),
         "{}",
         text(&out.stderr)
     );

@@ -28,6 +28,9 @@ use super::{DemandOutcome, Quantile, RiskModel, RiskOutcome};
 /// Samples per chunk: the unit of parallel work and of seeding.
 pub const CHUNK: usize = 1024;
 
+/// Bytes after each column of a chunk's figures: a cache line ([`RiskModel::simulate`]).
+pub(super) const PAD: usize = 64;
+
 /// A continuous slip distribution on days.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) enum Dist {
@@ -175,29 +178,32 @@ impl RiskModel {
         let n = usize::try_from(samples).unwrap_or(usize::MAX);
         let w = self.window_len;
         let sampler = Sampler::<A>::new(self);
-        // Per chunk: `[figure][window period][sample]`, figure 0 GPUs and 1 kW.
+        // Per chunk: `[figure][window period][sample]`, figure 0 GPUs and 1 kW, each column
+        // `stride` long: a sample writes one figure to every column, and columns a whole
+        // number of pages apart would all fall in one set of the processor's cache.
         let block = (2 * w).max(1);
-        let mut values: Vec<T> = vec![T::default(); block * n];
-        let mut reached: Vec<u32> = vec![0; n];
+        let pad = PAD / std::mem::size_of::<T>();
         let chunks = n.div_ceil(CHUNK);
+        let mut values: Vec<T> = vec![T::default(); block * (n + chunks * pad)];
+        let mut reached: Vec<u32> = vec![0; n];
         let empty = DemandCounts {
             on_time: 0,
             short: vec![0; self.demand.as_ref().map_or(0, |d| d.window_len)],
         };
         let mut demand_counts: Vec<DemandCounts> = vec![empty.clone(); chunks];
         values
-            .par_chunks_mut(block * CHUNK)
+            .par_chunks_mut(block * (CHUNK + pad))
             .zip(reached.par_chunks_mut(CHUNK))
             .zip(demand_counts.par_iter_mut())
             .enumerate()
             .for_each(|(c, ((vals, reach), counts))| {
-                let len = reach.len();
+                let (len, stride) = (reach.len(), vals.len() / block);
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 rng.set_stream(c as u64);
                 let mut s = sampler.scratch();
                 let mut ds: Option<DemandScratch> = self.demand.as_ref().map(DemandModel::scratch);
                 for (i, reach) in reach.iter_mut().enumerate() {
-                    let first = sampler.sample(&mut rng, &mut s, vals, len, i);
+                    let first = sampler.sample(&mut rng, &mut s, vals, stride, i);
                     if let (Some(model), Some(ds)) = (&self.demand, ds.as_mut()) {
                         model.sample(&s.shift, &s.alive, ds, counts);
                     }
@@ -219,10 +225,11 @@ impl RiskModel {
             .into_par_iter()
             .map(|f| {
                 let parts: Vec<&[T]> = values
-                    .chunks(block * CHUNK)
-                    .map(|chunk| {
-                        let len = chunk.len() / block;
-                        &chunk[f * len..(f + 1) * len]
+                    .chunks(block * (CHUNK + pad))
+                    .zip(reached.chunks(CHUNK))
+                    .map(|(chunk, reached)| {
+                        let stride = chunk.len() / block;
+                        &chunk[f * stride..f * stride + reached.len()]
                     })
                     .collect();
                 select(&parts, &ranks).into_iter().map(T::get).collect()

@@ -156,8 +156,8 @@ impl<'a, A: Acc> Sampler<'a, A> {
         }
     }
 
-    /// One sample: GPUs and kW of the window's `p`-th period written to `vals[p * len + i]`
-    /// and `vals[(w + p) * len + i]`. Returns the span's index of the first period whose
+    /// One sample: GPUs and kW of the window's `p`-th period written to `vals[p * stride + i]`
+    /// and `vals[(w + p) * stride + i]`. Returns the span's index of the first period whose
     /// power reaches the target's (the span's length for never, or where the target sets no
     /// power).
     pub(super) fn sample<T: Store>(
@@ -165,7 +165,7 @@ impl<'a, A: Acc> Sampler<'a, A> {
         rng: &mut ChaCha8Rng,
         s: &mut Scratch<A>,
         vals: &mut [T],
-        len: usize,
+        stride: usize,
         i: usize,
     ) -> usize {
         let m = self.model;
@@ -185,7 +185,7 @@ impl<'a, A: Acc> Sampler<'a, A> {
             s.alive[l] &= (draw(at) >> 11) >= below;
         }
         self.place(s);
-        self.read(s, vals, len, i)
+        self.read(s, vals, stride, i)
     }
 
     /// Adds each tranche still delivering where its slips put it: its ramp days, from its
@@ -239,7 +239,7 @@ impl<'a, A: Acc> Sampler<'a, A> {
     /// (cheaper than clearing them again before it), and writes the window's figures: before
     /// the window, only where power could reach the target's there; in it, every period; after
     /// it, until the target's power is reached.
-    fn read<T: Store>(&self, s: &mut Scratch<A>, vals: &mut [T], len: usize, i: usize) -> usize {
+    fn read<T: Store>(&self, s: &mut Scratch<A>, vals: &mut [T], stride: usize, i: usize) -> usize {
         let m = self.model;
         let Scratch {
             cells,
@@ -273,11 +273,11 @@ impl<'a, A: Acc> Sampler<'a, A> {
                 reached = p;
             }
         }
-        let (gpus_out, kw_out) = vals.split_at_mut(w * len);
+        let (gpus_out, kw_out) = vals.split_at_mut(w * stride);
         for (p, (g, k)) in (ws..ws + w).zip(
             gpus_out
-                .chunks_exact_mut(len)
-                .zip(kw_out.chunks_exact_mut(len)),
+                .chunks_exact_mut(stride)
+                .zip(kw_out.chunks_exact_mut(stride)),
         ) {
             let (gpus, kw) = kw_of(p, &mut gpus_run, &mut power_run);
             let gpus = self.base_gpus[p].wrapping_add(gpus_run).wrapping_add(gpus);
