@@ -104,8 +104,8 @@ const MARGIN: usize = 36;
 /// Bounded, then counted (Floyd and Rivest, "Expected time bounds for selection", 1975): a
 /// subsample of evenly spaced values (samples are independent, so it is a random one) is
 /// sorted, and two of its values that almost surely enclose each rank are taken as bounds. One
-/// pass counts the values below and at each bound and gathers the few between them; the rank
-/// is then a bound (a value that many samples share, such as every tranche delivered, is found
+/// pass per rank counts the values below and at each bound, and one pass for up to three ranks
+/// gathers the few between their bounds; the rank is then a bound (a value that many samples share, such as every tranche delivered, is found
 /// so) or among the gathered. Where the bounds miss the rank, a radix selection finds it
 /// ([`find`]), so the result never depends on the subsample.
 pub(super) fn select<T: Key>(parts: &[&[T]], ranks: &[usize]) -> Vec<T> {
@@ -135,6 +135,8 @@ pub(super) fn select<T: Key>(parts: &[&[T]], ranks: &[usize]) -> Vec<T> {
         })
         .collect();
     let mut missed = Vec::new();
+    // Ranks strictly between their bounds: `(i, rank there, bounds, values there)`.
+    let mut inner = Vec::new();
     let mut out: Vec<u64> = vec![0; ranks.len()];
     for (i, (&r, &(lo, hi))) in ranks.iter().zip(&bounds).enumerate() {
         // Values below the lower bound, at most it, below the upper one, at most it: sums
@@ -152,29 +154,27 @@ pub(super) fn select<T: Key>(parts: &[&[T]], ranks: &[usize]) -> Vec<T> {
                 *c += n as usize;
             }
         }
-        out[i] = if r < c[0] || r >= c[3] {
+        if r < c[0] || r >= c[3] {
             missed.push((i, r));
-            continue;
         } else if r < c[1] {
-            lo
+            out[i] = lo.key();
         } else if r >= c[2] {
-            hi
+            out[i] = hi.key();
         } else {
-            // The values strictly between the bounds, written without a branch: each value
-            // is written at the next place, which moves on only for those between (`lo < v
-            // < hi` as one unsigned comparison).
-            let mut between = vec![lo; c[2] - c[1] + 1];
-            let (from, width) = (lo.key() + 1, hi.key() - lo.key() - 1);
-            let mut k = 0;
-            for part in parts {
-                for &v in *part {
-                    between[k] = v;
-                    k += usize::from(v.key().wrapping_sub(from) < width);
-                }
-            }
-            *between[..k].select_nth_unstable(r - c[1]).1
+            inner.push((i, r - c[1], (lo, hi), c[2] - c[1]));
         }
-        .key();
+    }
+    // Three ranks' values gathered in one pass.
+    for batch in inner.chunks(3) {
+        let found = match batch {
+            [a] => between(parts, [a.2], [a.3]).to_vec(),
+            [a, b] => between(parts, [a.2, b.2], [a.3, b.3]).to_vec(),
+            [a, b, c] => between(parts, [a.2, b.2, c.2], [a.3, b.3, c.3]).to_vec(),
+            _ => Vec::new(),
+        };
+        for (&(i, k, _, _), mut values) in batch.iter().zip(found) {
+            out[i] = values.select_nth_unstable(k).1.key();
+        }
     }
     if !missed.is_empty() {
         let (mut lo, mut hi) = (u64::MAX, 0);
@@ -187,6 +187,32 @@ pub(super) fn select<T: Key>(parts: &[&[T]], ranks: &[usize]) -> Vec<T> {
         find(parts, (lo, hi), n, &missed, &mut out);
     }
     out.into_iter().map(T::from_key).collect()
+}
+
+/// The values strictly between each pair of `bounds`, of which there are `counts`, in one
+/// pass, written without a branch: each value is written at its list's next place, which
+/// moves on only for those between (`lo < v < hi` as one unsigned comparison).
+fn between<T: Key, const R: usize>(
+    parts: &[&[T]],
+    bounds: [(T, T); R],
+    counts: [usize; R],
+) -> [Vec<T>; R] {
+    let from = bounds.map(|(lo, _)| lo.key() + 1);
+    let width = bounds.map(|(lo, hi)| hi.key() - lo.key() - 1);
+    let mut lists: [Vec<T>; R] = std::array::from_fn(|j| vec![bounds[j].0; counts[j] + 1]);
+    let mut k = [0; R];
+    for part in parts {
+        for &v in *part {
+            for j in 0..R {
+                lists[j][k[j]] = v;
+                k[j] += usize::from(v.key().wrapping_sub(from[j]) < width[j]);
+            }
+        }
+    }
+    for (list, k) in lists.iter_mut().zip(k) {
+        list.truncate(k);
+    }
+    lists
 }
 
 /// For each `(i, k)` of `wanted`, the `k`-th smallest (from 0) of the `count` keys in
