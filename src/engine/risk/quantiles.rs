@@ -102,27 +102,21 @@ const MARGIN: usize = 36;
 /// together, as if sorted.
 ///
 /// Bounded, then counted (Floyd and Rivest, "Expected time bounds for selection", 1975): a
-/// subsample of evenly spaced values (samples are independent, so it is a random one) is
-/// sorted, and two of its values that almost surely enclose each rank are taken as bounds. One
-/// pass per rank counts the values below and at each bound, and one pass for up to three ranks
-/// gathers the few between their bounds; the rank is then a bound (a value that many samples share, such as every tranche delivered, is found
-/// so) or among the gathered. Where the bounds miss the rank, a radix selection finds it
+/// subsample, the first values (samples are independent, so it is a random one), is sorted,
+/// and two of its values that almost surely enclose each rank are taken as bounds. One pass
+/// counts, for up to three ranks, the values below each lower bound and those at most each
+/// upper one, and one more gathers the few values from each lower bound to its upper one,
+/// among which the rank is. Where the bounds miss a rank, a radix selection finds it
 /// ([`find`]), so the result never depends on the subsample.
 pub(super) fn select<T: Key>(parts: &[&[T]], ranks: &[usize]) -> Vec<T> {
     let n: usize = parts.iter().map(|p| p.len()).sum();
     if n == 0 {
         return Vec::new();
     }
-    let step = (n / SUBSAMPLE).max(1);
-    let mut sub: Vec<T> = Vec::with_capacity(n / step + 1);
-    // Every `step`-th value, counted across the parts; `start` is where a part starts.
-    let mut start = 0;
+    let mut sub: Vec<T> = Vec::with_capacity(SUBSAMPLE.min(n));
     for part in parts {
-        let first = (step - start % step) % step;
-        if let Some(rest) = part.get(first..) {
-            sub.extend(rest.iter().step_by(step));
-        }
-        start += part.len();
+        let take = (SUBSAMPLE - sub.len()).min(part.len());
+        sub.extend_from_slice(&part[..take]);
     }
     sub.sort_unstable();
     let last = sub.len() - 1;
@@ -134,45 +128,35 @@ pub(super) fn select<T: Key>(parts: &[&[T]], ranks: &[usize]) -> Vec<T> {
             (sub[at.saturating_sub(MARGIN)], sub[(at + MARGIN).min(last)])
         })
         .collect();
+    // Up to three ranks a pass: counted, then gathered.
     let mut missed = Vec::new();
-    // Ranks strictly between their bounds: `(i, rank there, bounds, values there)`.
-    let mut inner = Vec::new();
     let mut out: Vec<u64> = vec![0; ranks.len()];
-    for (i, (&r, &(lo, hi))) in ranks.iter().zip(&bounds).enumerate() {
-        // Values below the lower bound, at most it, below the upper one, at most it: sums
-        // the processor takes several values at a time.
-        let mut c = [0usize; 4];
-        for part in parts {
-            let mut n = [0u32; 4];
-            for &v in *part {
-                n[0] += u32::from(v < lo);
-                n[1] += u32::from(v <= lo);
-                n[2] += u32::from(v < hi);
-                n[3] += u32::from(v <= hi);
-            }
-            for (c, n) in c.iter_mut().zip(n) {
-                *c += n as usize;
-            }
-        }
-        if r < c[0] || r >= c[3] {
-            missed.push((i, r));
-        } else if r < c[1] {
-            out[i] = lo.key();
-        } else if r >= c[2] {
-            out[i] = hi.key();
-        } else {
-            inner.push((i, r - c[1], (lo, hi), c[2] - c[1]));
-        }
-    }
-    // Three ranks' values gathered in one pass.
-    for batch in inner.chunks(3) {
-        let found = match batch {
-            [a] => between(parts, [a.2], [a.3]).to_vec(),
-            [a, b] => between(parts, [a.2, b.2], [a.3, b.3]).to_vec(),
-            [a, b, c] => between(parts, [a.2, b.2, c.2], [a.3, b.3, c.3]).to_vec(),
+    for (batch, at) in bounds.chunks(3).zip((0..).step_by(3)) {
+        let counts = match batch {
+            [a] => count(parts, [*a]).to_vec(),
+            [a, b] => count(parts, [*a, *b]).to_vec(),
+            [a, b, c] => count(parts, [*a, *b, *c]).to_vec(),
             _ => Vec::new(),
         };
-        for (&(i, k, _, _), mut values) in batch.iter().zip(found) {
+        // Ranks within their bounds: `(i, rank there, bounds, values there)`.
+        let mut inner = Vec::new();
+        for (i, (&(lo, hi), (below, upto))) in (at..).zip(batch.iter().zip(counts)) {
+            let r = ranks[i];
+            if r < below || r >= upto {
+                missed.push((i, r));
+            } else if lo == hi {
+                out[i] = lo.key();
+            } else {
+                inner.push((i, r - below, (lo, hi), upto - below));
+            }
+        }
+        let found = match inner.as_slice() {
+            [a] => within(parts, [a.2], [a.3]).to_vec(),
+            [a, b] => within(parts, [a.2, b.2], [a.3, b.3]).to_vec(),
+            [a, b, c] => within(parts, [a.2, b.2, c.2], [a.3, b.3, c.3]).to_vec(),
+            _ => Vec::new(),
+        };
+        for (&(i, k, _, _), mut values) in inner.iter().zip(found) {
             out[i] = values.select_nth_unstable(k).1.key();
         }
     }
@@ -189,23 +173,42 @@ pub(super) fn select<T: Key>(parts: &[&[T]], ranks: &[usize]) -> Vec<T> {
     out.into_iter().map(T::from_key).collect()
 }
 
-/// The values strictly between each pair of `bounds`, of which there are `counts`, in one
-/// pass, written without a branch: each value is written at its list's next place, which
-/// moves on only for those between (`lo < v < hi` as one unsigned comparison).
-fn between<T: Key, const R: usize>(
+/// For each pair of `bounds`, the values below the lower and the values at most the upper, in
+/// one pass: sums the processor takes several values at a time.
+fn count<T: Key, const R: usize>(parts: &[&[T]], bounds: [(T, T); R]) -> [(usize, usize); R] {
+    let mut counts = [(0, 0); R];
+    for part in parts {
+        let mut n = [(0u32, 0u32); R];
+        for &v in *part {
+            for ((below, upto), &(lo, hi)) in n.iter_mut().zip(&bounds) {
+                *below += u32::from(v < lo);
+                *upto += u32::from(v <= hi);
+            }
+        }
+        for (c, n) in counts.iter_mut().zip(n) {
+            *c = (c.0 + n.0 as usize, c.1 + n.1 as usize);
+        }
+    }
+    counts
+}
+
+/// The values from each lower bound of `bounds` to its upper one, of which there are `counts`,
+/// in one pass, written without a branch: each value is written at its list's next place,
+/// which moves on only for those within (`lo <= v <= hi` as one unsigned comparison).
+fn within<T: Key, const R: usize>(
     parts: &[&[T]],
     bounds: [(T, T); R],
     counts: [usize; R],
 ) -> [Vec<T>; R] {
-    let from = bounds.map(|(lo, _)| lo.key() + 1);
-    let width = bounds.map(|(lo, hi)| hi.key() - lo.key() - 1);
+    let from = bounds.map(|(lo, _)| lo.key());
+    let width = bounds.map(|(lo, hi)| hi.key() - lo.key());
     let mut lists: [Vec<T>; R] = std::array::from_fn(|j| vec![bounds[j].0; counts[j] + 1]);
     let mut k = [0; R];
     for part in parts {
         for &v in *part {
             for j in 0..R {
                 lists[j][k[j]] = v;
-                k[j] += usize::from(v.key().wrapping_sub(from[j]) < width[j]);
+                k[j] += usize::from(v.key().wrapping_sub(from[j]) <= width[j]);
             }
         }
     }
@@ -350,12 +353,13 @@ mod tests {
 
     #[test]
     fn a_subsample_that_misleads_the_bounds_still_gives_the_exact_ranks() {
-        // Every hundredth value, which the subsample takes, is the smallest: the bounds it gives
-        // miss every rank above the tenth percentile, which the radix selection then finds.
+        // The first 512 values, which the subsample takes, are the smallest, and equal: the
+        // bounds it gives are both that value and miss every rank past them, which the radix
+        // selection then finds.
         let n = 51_200u32;
         let values: Vec<u32> = (0..n)
             .map(|i| {
-                if i % 100 == 0 {
+                if i < 512 {
                     7
                 } else {
                     1_000 + (i * 7919) % 100_003
