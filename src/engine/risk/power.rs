@@ -52,6 +52,8 @@ pub(super) trait Acc: Copy + Default + Ord + Send + Sync + 'static {
     fn add(self, o: Self) -> Self;
     fn sub(self, o: Self) -> Self;
     fn abs_diff(self, o: Self) -> Self;
+    /// `self` where `keep`, else 0, without a branch.
+    fn keep(self, keep: bool) -> Self;
     /// `(self / d, self % d)`, `magic` being `d`'s ([`Magic`]).
     fn div_rem(self, d: Self, magic: Magic) -> (Self, Self);
     fn points(table: &Table) -> &[Point<Self>];
@@ -69,6 +71,9 @@ macro_rules! wrapping_ops {
         }
         fn abs_diff(self, o: Self) -> Self {
             self.abs_diff(o)
+        }
+        fn keep(self, keep: bool) -> Self {
+            self & Self::from(keep).wrapping_neg()
         }
     };
 }
