@@ -3,6 +3,7 @@
 
 usage: bench/run.py [--sizes 100,1000,10000] [--runs N] [--out DIR] [--skip-peer] [--sections reports,combined,scale,risk,schedule]
        bench/run.py --sections risk [--baseline OTHER_CAPPLAN]
+       bench/run.py --sections risk-target [--baseline OTHER_CAPPLAN]
        bench/run.py --sections actuals [--actual-rows 10000000]
        bench/run.py --sections long [--long-contracts 100000]
 
@@ -21,7 +22,8 @@ The scale section times validation and the quarterly projection of a 100,000-con
 
 The risk section first times the risk target: `capplan risk` at its default 10,000 samples on
 the shipped catalog with examples/scenarios/delivery-risk.toml, 25 runs, alternating with the
-build given by --baseline if any, and prints the ratio. It then times `capplan risk` on the
+build given by --baseline if any, and prints the ratio (the risk-target section does this
+alone). It then times `capplan risk` on the
 shipped catalog with the delivery scenario of tests/fixtures/risk/ (10k, 100k and 1M samples, on
 1 and 2 threads through RAYON_NUM_THREADS), and on the synthetic catalogs of 100 and 1,000
 contracts with a `select = "*"` scenario.
@@ -111,7 +113,7 @@ def main():
     ap.add_argument("--out", default=str(ROOT / "target" / "bench"))
     ap.add_argument("--skip-peer", action="store_true")
     ap.add_argument("--sections", default="reports,combined,scale,risk,schedule",
-                    help="any of reports, combined, scale, risk, schedule, long, actuals")
+                    help="any of reports, combined, scale, risk, risk-target, schedule, long, actuals")
     ap.add_argument("--actual-rows", type=int, default=10_000_000, help="cost rows of the actuals section")
     ap.add_argument("--long-contracts", type=int, default=100_000, help="contracts of the long section")
     ap.add_argument("--baseline", help="another build of capplan that the risk section alternates with")
@@ -134,8 +136,9 @@ def main():
         combined(args, out)
     if "scale" in sections:
         scale(args, out)
-    if "risk" in sections:
+    if sections & {"risk", "risk-target"}:
         risk_target(args, out)
+    if "risk" in sections:
         risk(args, out, sizes)
     if "schedule" in sections:
         schedule(args, out)
