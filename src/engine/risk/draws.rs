@@ -177,10 +177,11 @@ impl RiskModel {
     ) -> RiskOutcome {
         let n = usize::try_from(samples).unwrap_or(usize::MAX);
         let w = self.window_len;
-        let sampler = Sampler::<A>::new(self);
+        let sampler = Sampler::<A>::new(self, n);
         // Per chunk: `[figure][window period][sample]`, figure 0 GPUs and 1 kW, each column
-        // `stride` long: a sample writes one figure to every column, and columns a whole
-        // number of pages apart would all fall in one set of the processor's cache.
+        // followed by `PAD` bytes: a sample writes one figure to every column, and columns a
+        // whole number of pages apart (1,024 figures of 4 bytes) would all fall in one set of
+        // the processor's cache and evict each other.
         let block = (2 * w).max(1);
         let pad = PAD / std::mem::size_of::<T>();
         let chunks = n.div_ceil(CHUNK);

@@ -43,8 +43,8 @@ struct Hot<'a, A> {
     /// sample adds a whole row whatever the shift and whether the tranche delivers (masked
     /// to zero where it does not), so that no branch depends on a figure still being read:
     /// the processor runs ahead to the next tranches while this one's row is on its way.
-    /// Measured on the shipped catalog: a third less time placing tranches than a day at a
-    /// time from the table.
+    /// Measured on the shipped catalog: 30% less time placing tranches than a day at a time
+    /// from the table.
     rowed: bool,
     width: usize,
     rows: Vec<Point<A>>,
@@ -57,6 +57,11 @@ const SPOTS: i64 = 1 << 15;
 /// The most ramp-period figures kept in rows ([`Hot::rows`]), over all tranches: 1 MiB in
 /// 64-bit sums, within a processor's second-level cache.
 const ROWS: usize = 1 << 16;
+/// Samples per shift from which a tranche's rows are built: a row costs about as much to
+/// build as 25 samples save by reading it (measured on the shipped catalog: 0.3 to 0.5 ms for
+/// all its rows, which 10,000 samples on two threads about make up for), so rows are built
+/// where each will be read about a hundred times.
+const ROW_USES: usize = 100;
 
 /// A run's per-sample work, prepared once.
 pub(super) struct Sampler<'a, A> {
@@ -97,7 +102,8 @@ pub(super) struct Scratch<A> {
 }
 
 impl<'a, A: Acc> Sampler<'a, A> {
-    pub(super) fn new(model: &'a RiskModel) -> Self {
+    /// The sampler of a run of `samples` samples.
+    pub(super) fn new(model: &'a RiskModel, samples: usize) -> Self {
         let spots: i64 = model
             .lines
             .iter()
@@ -128,7 +134,10 @@ impl<'a, A: Acc> Sampler<'a, A> {
             }
             .unwrap_or(0);
             let days = spots.len() * width;
-            let rowed = keep && (!line.ramps() || !table.is_empty()) && days <= budget;
+            let rowed = keep
+                && (!line.ramps() || !table.is_empty())
+                && days <= budget
+                && samples / ROW_USES >= spots.len();
             let mut rows = Vec::new();
             if rowed && line.ramps() {
                 budget -= days;
@@ -411,4 +420,70 @@ fn step<A: Acc>(cells: &mut [Cell<A>], from: usize, until: usize, units: u64, po
     let end = &mut cells[until];
     end.gpus_step = end.gpus_step.wrapping_sub(units);
     end.power_step = end.power_step.sub(power);
+}
+
+#[cfg(test)]
+mod tests {
+    use rand_chacha::rand_core::SeedableRng;
+
+    use super::*;
+    use crate::catalog::{self, CatalogFiles};
+    use crate::diagnostic::Report;
+    use crate::engine::{By, Filter, Grid, Timeline};
+    use crate::scenario::parse::read_scenario;
+
+    /// The shipped catalog's model under the example delivery scenario, by `by`.
+    fn shipped(by: By) -> RiskModel {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let files = CatalogFiles::read_dir(&root.join("contracts")).expect("the catalog");
+        let mut report = Report::default();
+        let catalog = catalog::load(&files, &mut report).expect("a valid catalog");
+        let path = root.join("examples/scenarios/delivery-risk.toml");
+        let bytes = std::fs::read(&path).expect("the scenario");
+        let scenario = read_scenario("delivery-risk.toml", bytes, &mut report).expect("parsed");
+        let (from, to) = (
+            catalog.portfolio.horizon_start,
+            catalog.portfolio.horizon_end,
+        );
+        let timeline = Timeline::new(&catalog, Grid::new(by, 1), from, to);
+        RiskModel::new(
+            &catalog,
+            &timeline,
+            &Filter::default(),
+            &scenario.risks,
+            Some(30.into()),
+        )
+        .expect("a model")
+    }
+
+    /// Every figure of `samples` samples, and the period each reaches the target in.
+    fn figures(model: &RiskModel, sampler: &Sampler<u64>, samples: usize) -> Vec<u32> {
+        let block = 2 * model.window_len;
+        let mut vals = vec![0u32; block * samples];
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut s = sampler.scratch();
+        let mut reached = Vec::new();
+        for i in 0..samples {
+            reached.push(sampler.sample(&mut rng, &mut s, &mut vals, samples, i) as u32);
+        }
+        vals.extend(reached);
+        vals
+    }
+
+    #[test]
+    fn rows_give_the_figures_of_the_tables_sample_by_sample() {
+        for by in [By::Quarter, By::Month] {
+            let model = shipped(by);
+            let (tables, rows) = (Sampler::new(&model, 0), Sampler::new(&model, usize::MAX));
+            assert!(tables.lines.iter().all(|l| !l.rowed));
+            // By month, the budget holds the rows of some tranches only: both ways are mixed.
+            let rowed = rows.lines.iter().filter(|l| l.rowed).count();
+            assert!(rowed > 0 && rowed <= rows.lines.len(), "{by:?}: {rowed}");
+            assert_eq!(
+                figures(&model, &tables, 300),
+                figures(&model, &rows, 300),
+                "{by:?}"
+            );
+        }
+    }
 }
