@@ -74,6 +74,8 @@ pub(super) struct Sampler<'a, A> {
     /// The first period of the span in which no moving tranche delivers, in any sample: every
     /// tranche's `until` is behind it.
     settled: usize,
+    /// Whether any tranche has rows.
+    rowed: bool,
     /// Per period from `settled` on, and one past the span's end: the first period from it
     /// whose power reaches the target's, the span's length for never. From `settled` on,
     /// power is the base's alone, the same in every sample.
@@ -159,6 +161,7 @@ impl<'a, A: Acc> Sampler<'a, A> {
                 rows,
             });
         }
+        let any_rowed = lines.iter().any(|l| l.rowed);
         let periods = model.ends.len();
         let round = Rounding::new(model.power_den, model.frac_bits, model.lines.len() + 1);
         let base_power: Vec<A> = model.base_fx.iter().map(|&p| A::put(p)).collect();
@@ -185,6 +188,7 @@ impl<'a, A: Acc> Sampler<'a, A> {
             base_gpus: model.base.gpus.iter().map(|&g| g as u64).collect(),
             base_power,
             settled,
+            rowed: any_rowed,
             reached_from,
         }
     }
@@ -240,12 +244,14 @@ impl<'a, A: Acc> Sampler<'a, A> {
         let m = self.model;
         let (ends, f) = (&m.ends, m.frac_bits);
         let cells = &mut s.cells;
-        for ((picked, line), &shift) in s.picked.iter_mut().zip(&self.lines).zip(&s.shift) {
-            if line.rowed {
-                *picked = line
-                    .spots
-                    .get(shift.wrapping_sub(line.least) as usize)
-                    .copied();
+        if self.rowed {
+            for ((picked, line), &shift) in s.picked.iter_mut().zip(&self.lines).zip(&s.shift) {
+                if line.rowed {
+                    *picked = line
+                        .spots
+                        .get(shift.wrapping_sub(line.least) as usize)
+                        .copied();
+                }
             }
         }
         let sampled = self.lines.iter().zip(&s.shift).zip(&s.alive).zip(&s.picked);
