@@ -3,6 +3,7 @@
 //! `--fail-if` condition holds; 130 and 143 interrupted by SIGINT or SIGTERM before the
 //! output was in place.
 
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -10,13 +11,34 @@ use clap::Parser;
 fn main() -> ExitCode {
     exit_on_signals();
     let cli = capplan::cli::Cli::parse();
-    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
+    let terminal = io::IsTerminal::is_terminal(&io::stdout());
+    let (mut stdout, mut stderr) = (io::stdout().lock(), Messages(io::stderr().lock()));
     match capplan::cli::run_with(cli, terminal, &mut stdout, &mut stderr) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("error: {:#}", anyhow::Error::from(err));
+            let _ = writeln!(stderr, "error: {:#}", anyhow::Error::from(err));
             ExitCode::from(capplan::cli::EXIT_USAGE)
+        }
+    }
+}
+
+/// Standard error, where a closed pipe loses the messages and nothing else: with `capplan
+/// validate 2>&1 | head -1`, the reader has stopped listening, and the run still ends with the
+/// code that says what happened (1 for an invalid catalog), not with an error of its own.
+struct Messages<W>(W);
+
+impl<W: Write> Write for Messages<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self.0.write(buf) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(buf.len()),
+            written => written,
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self.0.flush() {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            flushed => flushed,
         }
     }
 }

@@ -1027,3 +1027,81 @@ fn pages_images_and_workbooks_are_refused_on_a_terminal_not_dumped_on_it() {
     assert_eq!(piped.status.code(), Some(0));
     assert!(text(&piped.stdout).starts_with("<!DOCTYPE html>"));
 }
+
+/// Runs capplan with standard error a pipe whose reader is already gone, as after `capplan
+/// ... 2>&1 | head -1` once `head` has its line: standard output kept.
+fn with_stderr_closed(args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    capplan(args)
+        .stderr(writer)
+        .stdout(Stdio::piped())
+        .output()
+        .expect("capplan runs")
+}
+
+#[test]
+fn a_closed_standard_error_loses_the_messages_not_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad");
+    std::fs::create_dir(&bad).unwrap();
+    for entry in std::fs::read_dir("contracts").unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, bad.join(path.file_name().unwrap())).unwrap();
+    }
+    let aws = bad.join("aws-2025.toml");
+    let text = std::fs::read_to_string(&aws).unwrap();
+    std::fs::write(
+        &aws,
+        text.replace("provider = \"AWS\"", "provider = \"AWS\\u0007\""),
+    )
+    .unwrap();
+    let bad = bad.to_str().unwrap();
+    let out = dir.path().join("plan.csv");
+    let out = out.to_str().unwrap();
+    // (arguments, exit code): errors, warnings, usage, a gate, a written file.
+    let demand = "examples/demand/demand.toml";
+    let cases: &[(&[&str], i32)] = &[
+        (&["--catalog", bad, "validate"], 1),
+        (&["--catalog", bad, "capacity"], 1),
+        (&["--delay", "aws-2025=20y", "plan"], 1),
+        (&["--catalog", "no/such/folder", "plan"], 2),
+        (&["plan", "--by", "fortnight"], 2),
+        (
+            &[
+                "--catalog",
+                "tests/fixtures/engine/calendar",
+                "--scenario",
+                "tests/fixtures/risk/select-all.toml",
+                "risk",
+                "--samples",
+                "10",
+            ],
+            0,
+        ),
+        (
+            &[
+                "--demand",
+                demand,
+                "schedule",
+                "--from",
+                "2025",
+                "--to",
+                "2025",
+                "--fail-if",
+                "shortfall@2025Q1>0",
+            ],
+            3,
+        ),
+        (&["--format", "csv", "-o", out, "plan"], 0),
+    ];
+    for (args, code) in cases {
+        let run = with_stderr_closed(args);
+        assert_eq!(run.status.code(), Some(*code), "{args:?}");
+    }
+    // The report written whole, and standard output whole where it is the output.
+    assert!(std::fs::read_to_string(out).unwrap().starts_with("period,"));
+    let plan = with_stderr_closed(&["--format", "csv", "plan"]);
+    assert_eq!(plan.status.code(), Some(0));
+    assert_eq!(plan.stdout, run(&["--format", "csv", "plan"]).stdout);
+}
