@@ -406,8 +406,7 @@ impl RiskModel {
                 }
             })
             .collect();
-        // Slips are bounded by their distributions: make sure no sample can overflow a day.
-        let mut reach = vec![0i64; lines.len()];
+        // Each line's slips add up to between the sums of their distributions' bounds.
         for d in &draws {
             if let Draw::Slip {
                 line: Some(l),
@@ -417,8 +416,6 @@ impl RiskModel {
                 let (lo, hi) = match *dist {
                     Dist::Uniform { lo, hi } | Dist::Triangular { lo, hi, .. } => (lo, hi),
                 };
-                let most = (lo.abs().max(hi.abs()) as i64).saturating_add(1);
-                reach[*l] = reach[*l].saturating_add(most);
                 let shifts = &mut lines[*l].shifts;
                 *shifts = (
                     shifts.0.saturating_add(lo as i64),
@@ -426,8 +423,11 @@ impl RiskModel {
                 );
             }
         }
-        for (line, r) in lines.iter().zip(&reach) {
-            let bound = line.from.abs().saturating_add(line.n).saturating_add(*r);
+        // Make sure no sample can overflow a day.
+        for line in &lines {
+            let (least, most) = line.shifts;
+            let reach = least.saturating_abs().max(most.saturating_abs());
+            let bound = line.from.abs().saturating_add(line.n).saturating_add(reach);
             if bound >= i64::MAX / 4 {
                 return Err(too_big("a slip"));
             }

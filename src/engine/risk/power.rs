@@ -60,9 +60,10 @@ pub(super) trait Acc: Copy + Default + Ord + Send + Sync + 'static {
     fn table(points: Vec<Point<Self>>) -> Table;
 }
 
-/// The arithmetic both widths of [`Acc`] do alike: additions that wrap, and distances.
-macro_rules! wrapping_ops {
-    () => {
+/// What both widths of [`Acc`] do alike: additions that wrap, distances, masks, and their
+/// ramp tables, kept in [`Table`]'s variant `$table`.
+macro_rules! acc_ops {
+    ($table:ident) => {
         fn add(self, o: Self) -> Self {
             self.wrapping_add(o)
         }
@@ -75,6 +76,15 @@ macro_rules! wrapping_ops {
         fn keep(self, keep: bool) -> Self {
             self & Self::from(keep).wrapping_neg()
         }
+        fn points(table: &Table) -> &[Point<Self>] {
+            match table {
+                Table::$table(p) => p,
+                _ => &[],
+            }
+        }
+        fn table(points: Vec<Point<Self>>) -> Table {
+            Table::$table(points)
+        }
     };
 }
 
@@ -85,22 +95,13 @@ impl Acc for u64 {
     fn get(self) -> u128 {
         u128::from(self)
     }
-    wrapping_ops!();
+    acc_ops!(Narrow);
     fn div_rem(self, d: Self, magic: Magic) -> (Self, Self) {
         // Narrow sums stay below 2^61 ([`frac_bits`]).
         match magic.div(self) {
             Some(q) => (q, self - q * d),
             None => (self / d, self % d),
         }
-    }
-    fn points(table: &Table) -> &[Point<Self>] {
-        match table {
-            Table::Narrow(p) => p,
-            _ => &[],
-        }
-    }
-    fn table(points: Vec<Point<Self>>) -> Table {
-        Table::Narrow(points)
     }
 }
 
@@ -111,18 +112,9 @@ impl Acc for u128 {
     fn get(self) -> u128 {
         self
     }
-    wrapping_ops!();
+    acc_ops!(Wide);
     fn div_rem(self, d: Self, _: Magic) -> (Self, Self) {
         (self / d, self % d)
-    }
-    fn points(table: &Table) -> &[Point<Self>] {
-        match table {
-            Table::Wide(p) => p,
-            _ => &[],
-        }
-    }
-    fn table(points: Vec<Point<Self>>) -> Table {
-        Table::Wide(points)
     }
 }
 
